@@ -1,0 +1,3 @@
+module github.com/hrsync/hrsync
+
+go 1.26

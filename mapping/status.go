@@ -1,0 +1,5 @@
+package mapping
+
+import "strings"
+
+func normStatus(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -1,0 +1,138 @@
+// Package mapping turns source rows into punches or rejects. It is pure:
+// no I/O, no clocks it was not handed, no globals.
+package mapping
+
+import "time"
+
+// Origin says where a row came from, as a person would look for it:
+// the source name, the file (or table), the sheet, and the line or row
+// number as the file's own program shows it (1-based).
+type Origin struct {
+	Source string `json:"source"`
+	File   string `json:"file,omitempty"`
+	Sheet  string `json:"sheet,omitempty"`
+	Line   int    `json:"line"`
+}
+
+// Row is one input record, before mapping. Header is shared by all rows of
+// one file (nil for positional sources). Err is set by a reader that could
+// read the row but not make sense of it (ragged, unterminated quote, an
+// error cell): the importer turns it into an invalid_row report line.
+type Row struct {
+	Origin Origin
+	Header []string
+	Fields []string
+	Err    error
+}
+
+// Direction of a punch.
+type Direction string
+
+const (
+	DirUnknown     Direction = "unknown"
+	DirIn          Direction = "in"
+	DirOut         Direction = "out"
+	DirBreakOut    Direction = "break_out"
+	DirBreakIn     Direction = "break_in"
+	DirOvertimeIn  Direction = "overtime_in"
+	DirOvertimeOut Direction = "overtime_out"
+)
+
+// Directions lists every direction in a stable order.
+var Directions = []Direction{DirIn, DirOut, DirBreakOut, DirBreakIn, DirOvertimeIn, DirOvertimeOut, DirUnknown}
+
+// Punch is a mapped attendance record. EmployeeID is empty until the
+// directory lookup fills it in.
+type Punch struct {
+	EmployeeID string
+	SourceKey  string
+	Time       time.Time // UTC, truncated to the second
+	Direction  Direction
+	DeviceID   string
+	Source     string // the configured source name, kept in the HR table
+	Origin     Origin
+}
+
+// Key is the idempotency key of a punch: (employee, time to the second, device).
+type Key struct {
+	EmployeeID string
+	Unix       int64
+	DeviceID   string
+}
+
+// Key returns the punch's idempotency key.
+func (p *Punch) Key() Key {
+	return Key{EmployeeID: p.EmployeeID, Unix: p.Time.Unix(), DeviceID: p.DeviceID}
+}
+
+// Code is the outcome of one input row.
+type Code string
+
+const (
+	Imported         Code = "imported"
+	Duplicate        Code = "duplicate"
+	Unmapped         Code = "unmapped"
+	Inactive         Code = "inactive"
+	InvalidTime      Code = "invalid_time"
+	FutureTime       Code = "future_time"
+	InvalidRow       Code = "invalid_row"
+	DuplicateInInput Code = "duplicate_in_input"
+	Filtered         Code = "filtered"
+	Failed           Code = "failed"
+	// Would* outcomes are what a dry run reports instead of writing.
+	WouldImport Code = "would_import"
+)
+
+// Placed reports whether the outcome leaves the row accounted for in the HR
+// system (exit code 0 territory).
+func (c Code) Placed() bool {
+	switch c {
+	case Imported, Duplicate, DuplicateInInput, WouldImport, Filtered:
+		return true
+	}
+	return false
+}
+
+// Reject is a row that could not become a punch, with the reason.
+type Reject struct {
+	Origin Origin
+	Code   Code
+	Column string // the column at fault, when one is
+	Reason string
+	Raw    []string
+}
+
+func (r *Reject) Error() string { return string(r.Code) + ": " + r.Reason }
+
+// Employee is one person in the HR directory.
+type Employee struct {
+	ID              string            `json:"id"`
+	AttendanceNo    string            `json:"attendance_no,omitempty"`
+	EmployeeNo      string            `json:"employee_no,omitempty"`
+	PlacementNo     string            `json:"placement_no,omitempty"`
+	Name            string            `json:"name,omitempty"`
+	Status          string            `json:"status,omitempty"`
+	SBU             string            `json:"sbu,omitempty"`
+	State           string            `json:"state,omitempty"`
+	Branch          string            `json:"branch,omitempty"`
+	Factory         string            `json:"factory,omitempty"`
+	Department      string            `json:"department,omitempty"`
+	SubDepartment   string            `json:"sub_department,omitempty"`
+	Designation     string            `json:"designation,omitempty"`
+	EmployeeType    string            `json:"employee_type,omitempty"`
+	Email           string            `json:"email,omitempty"`
+	OnboardingDate  string            `json:"onboarding_date,omitempty"`
+	ResignationDate string            `json:"resignation_date,omitempty"`
+	Extra           map[string]string `json:"extra,omitempty"`
+}
+
+// Active reports whether the employee's status counts as active. Real
+// directories spell it many ways; anything that is not a known leaver
+// status counts as active.
+func (e *Employee) Active() bool {
+	switch normStatus(e.Status) {
+	case "inactive", "resigned", "terminated", "left", "leaver", "disabled", "deactivated", "0", "false", "no", "n":
+		return false
+	}
+	return true
+}
