@@ -97,7 +97,8 @@ func (c Code) Placed() bool {
 type Reject struct {
 	Origin Origin
 	Code   Code
-	Column string // the column at fault, when one is
+	Field  string // the mapped field at fault (employee_key, time, date, direction, device), when one is
+	Column string // the source column at fault, as the file names it, when one is
 	Reason string
 	Raw    []string
 }
