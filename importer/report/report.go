@@ -1,0 +1,194 @@
+// Package report writes the per-row report: one line for every input row,
+// whatever became of it, as CSV that Excel opens cleanly or as JSON lines.
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// Line is the fate of one input row.
+type Line struct {
+	Source     string       `json:"source"`
+	File       string       `json:"file,omitempty"`
+	Sheet      string       `json:"sheet,omitempty"`
+	Line       int          `json:"line"`
+	Key        string       `json:"key,omitempty"`
+	EmployeeID string       `json:"employee_id,omitempty"`
+	Time       time.Time    `json:"-"`
+	Direction  string       `json:"direction,omitempty"`
+	Device     string       `json:"device,omitempty"`
+	Outcome    mapping.Code `json:"outcome"`
+	Reason     string       `json:"reason,omitempty"`
+	Raw        []string     `json:"raw,omitempty"`
+}
+
+// Counts tallies outcomes.
+type Counts map[mapping.Code]int64
+
+// Total is the number of rows counted.
+func (c Counts) Total() int64 {
+	var n int64
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// Rejected is the number of rows not placed.
+func (c Counts) Rejected() int64 {
+	var n int64
+	for k, v := range c {
+		if !k.Placed() {
+			n += v
+		}
+	}
+	return n
+}
+
+// Sorted returns the outcomes in a stable order for printing.
+func (c Counts) Sorted() []mapping.Code {
+	keys := make([]mapping.Code, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// Writer writes report lines and counts them.
+type Writer struct {
+	f      *os.File
+	buf    *bufio.Writer
+	csv    *csv.Writer
+	json   *json.Encoder
+	loc    *time.Location
+	Counts Counts
+	Path   string
+	rec    []string
+}
+
+// Formats a report can take.
+const (
+	CSV   = "csv"
+	JSONL = "jsonl"
+)
+
+// FormatFor picks the format from an explicit choice or the file's extension.
+func FormatFor(path, explicit string) (string, error) {
+	switch strings.ToLower(explicit) {
+	case CSV, JSONL:
+		return strings.ToLower(explicit), nil
+	case "":
+	default:
+		return "", fmt.Errorf("report format %q: want csv or jsonl", explicit)
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".json", ".ndjson":
+		return JSONL, nil
+	}
+	return CSV, nil
+}
+
+var header = []string{"source", "file", "sheet", "line", "key", "employee_id", "time", "direction", "device", "outcome", "reason", "raw"}
+
+// Create opens a report file. Times are written in loc.
+func Create(path, format string, loc *time.Location) (*Writer, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	w := newWriter(f, format, loc)
+	w.f, w.Path = f, path
+	return w, nil
+}
+
+// New writes a report to an open writer (for tests and stdout).
+func New(out io.Writer, format string, loc *time.Location) *Writer { return newWriter(out, format, loc) }
+
+func newWriter(out io.Writer, format string, loc *time.Location) *Writer {
+	if loc == nil {
+		loc = time.UTC
+	}
+	w := &Writer{buf: bufio.NewWriterSize(out, 256<<10), loc: loc, Counts: Counts{}}
+	if format == JSONL {
+		w.json = json.NewEncoder(w.buf)
+		w.json.SetEscapeHTML(false)
+		return w
+	}
+	w.buf.WriteString("\uFEFF") // so Excel reads UTF-8
+	w.csv = csv.NewWriter(w.buf)
+	_ = w.csv.Write(header)
+	return w
+}
+
+type jsonLine struct {
+	Line
+	Time string `json:"time,omitempty"`
+}
+
+// Write records one line.
+func (w *Writer) Write(l *Line) error {
+	w.Counts[l.Outcome]++
+	ts := ""
+	if !l.Time.IsZero() {
+		ts = l.Time.In(w.loc).Format(time.RFC3339)
+	}
+	if w.json != nil {
+		return w.json.Encode(jsonLine{Line: *l, Time: ts})
+	}
+	w.rec = append(w.rec[:0], l.Source, l.File, l.Sheet, strconv.Itoa(l.Line), l.Key, l.EmployeeID, ts,
+		l.Direction, l.Device, string(l.Outcome), l.Reason)
+	w.rec = append(w.rec, l.Raw...)
+	for i := range w.rec {
+		w.rec[i] = SafeCell(w.rec[i])
+	}
+	return w.csv.Write(w.rec)
+}
+
+// SafeCell keeps a spreadsheet from reading a cell as a formula: cells that
+// start with = + - @ (or a tab or carriage return) get a leading apostrophe.
+func SafeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+// Close flushes and closes the report.
+func (w *Writer) Close() error {
+	if w.csv != nil {
+		w.csv.Flush()
+		if err := w.csv.Error(); err != nil {
+			return err
+		}
+	}
+	if err := w.buf.Flush(); err != nil {
+		return fmt.Errorf("report %s: %w", w.Path, err)
+	}
+	if w.f != nil {
+		if err := w.f.Sync(); err != nil {
+			return err
+		}
+		return w.f.Close()
+	}
+	return nil
+}
