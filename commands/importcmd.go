@@ -1,0 +1,105 @@
+package commands
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/importer/report"
+)
+
+type importOptions struct {
+	Sources      []string
+	DryRun       bool
+	ReportPath   string
+	ReportFormat string
+	Output       string
+}
+
+func newImportCmd(app *App) *cobra.Command {
+	var o importOptions
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Read the sources, match punches to employees and write them into the HR system",
+		Example: `  hrsync import --config examples/quickstart/hrsync.yaml
+  hrsync import --source gate --dry-run --report today.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runImport(cmd, app, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&o.Sources, "source", nil, "import only this source (repeatable; default: every source)")
+	f.BoolVar(&o.DryRun, "dry-run", false, "map and report, write nothing to the HR system")
+	f.StringVar(&o.ReportPath, "report", "", "write the per-row report here (default: a new file in the data dir's reports folder)")
+	f.StringVar(&o.ReportFormat, "report-format", "", "csv (default) or jsonl")
+	f.StringVar(&o.Output, "output", "", "json: print the summary as JSON on stdout")
+	return cmd
+}
+
+func runImport(cmd *cobra.Command, app *App, o importOptions) error {
+	if o.Output != "" && o.Output != "json" {
+		return usageError(fmt.Errorf("--output %q: want json", o.Output))
+	}
+	cfg, err := app.loadConfig()
+	if err != nil {
+		return err
+	}
+	opts := importer.Options{Config: cfg, Sources: o.Sources, DryRun: o.DryRun, ReportPath: o.ReportPath,
+		ReportFormat: o.ReportFormat, Log: app.Log, Args: commandLine(cmd)}
+	var bar *progressbar.ProgressBar
+	if app.IsTerminal() && !app.Quiet {
+		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(app.Err), progressbar.OptionSetDescription("importing"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
+			progressbar.OptionClearOnFinish())
+		opts.Progress = func(n int64) { _ = bar.Set64(n) }
+	}
+	app.Log.Info("import started", "config", cfg.Path, "sources", strings.Join(o.Sources, ","), "dry_run", o.DryRun)
+	res, err := importer.Import(cmd.Context(), opts)
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	code := res.ExitCode()
+	app.Log.Info("import finished", "run", res.RunID, "exit", code, "counts", countsText(res.Counts), "report", res.ReportPath)
+	if o.Output == "json" {
+		return withCode(code, printSummaryJSON(app, res))
+	}
+	app.say("%s", countsText(res.Counts))
+	for _, f := range res.Failures {
+		app.say("could not read: %s", f)
+	}
+	app.say("report: %s", res.ReportPath)
+	return withCode(code, nil)
+}
+
+func countsText(c report.Counts) string {
+	parts := []string{fmt.Sprintf("%d rows", c.Total())}
+	for _, k := range c.Sorted() {
+		parts = append(parts, fmt.Sprintf("%s %d", k, c[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func printSummaryJSON(app *App, res importer.Result) error {
+	out := struct {
+		RunID    int64            `json:"run_id"`
+		Total    int64            `json:"total"`
+		Counts   map[string]int64 `json:"counts"`
+		Report   string           `json:"report"`
+		Failures []string         `json:"failures,omitempty"`
+		ExitCode int              `json:"exit_code"`
+	}{RunID: res.RunID, Total: res.Counts.Total(), Counts: map[string]int64{}, Report: res.ReportPath, Failures: res.Failures, ExitCode: res.ExitCode()}
+	for k, v := range res.Counts {
+		out.Counts[string(k)] = v
+	}
+	enc := json.NewEncoder(app.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

@@ -1,0 +1,215 @@
+// Package commands is hrsync's command line: flags become option structs,
+// option structs become calls into the importer, results become output and
+// exit codes. No SQL, no parsing, no business rules live here.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer/runlock"
+)
+
+// Exit codes, documented in the README.
+const (
+	ExitOK       = 0 // every row placed
+	ExitFailed   = 1 // the run failed; safe to re-run
+	ExitUsage    = 2 // usage or configuration error
+	ExitRejected = 3 // the run completed but some rows were rejected
+)
+
+// Version is stamped in by the release build (-ldflags "-X ...commands.Version=v1.2.3").
+var Version = "dev"
+
+// exitError carries an exit code up to Execute.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(err error) error { return &exitError{code: ExitUsage, err: err} }
+
+// withCode ends a command with a code; err may be nil when the output said it all.
+func withCode(code int, err error) error {
+	if code == ExitOK && err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// App is the state shared by every command: streams, global flags, logger.
+type App struct {
+	In             io.Reader
+	Out, Err       io.Writer
+	ConfigPath     string
+	Quiet, Verbose bool
+	LogFile        string
+	Log            *slog.Logger
+	logCloser      io.Closer
+	// IsTerminal reports whether stderr is a terminal (progress bars, tables).
+	IsTerminal func() bool
+}
+
+// Execute runs hrsync with args and returns the process exit code.
+func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
+	app := &App{In: in, Out: out, Err: errOut, Log: slog.New(slog.DiscardHandler)}
+	app.IsTerminal = func() bool {
+		f, ok := errOut.(*os.File)
+		return ok && term.IsTerminal(int(f.Fd()))
+	}
+	root := NewRoot(app)
+	root.SetArgs(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if app.logCloser != nil {
+		defer app.logCloser.Close()
+	}
+	return app.exitCode(err)
+}
+
+func (a *App) exitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitFailed
+	var ee *exitError
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ee):
+		code = ee.code
+		err = ee.err
+	case errors.As(err, &ce):
+		code = ExitUsage
+	case isCobraUsage(err):
+		code = ExitUsage
+	}
+	if err != nil {
+		if errors.Is(err, runlock.ErrBusy) {
+			fmt.Fprintf(a.Err, "hrsync: %v\nAnother scheduled run of this config is still working; this run did nothing. It is safe to run again later.\n", err)
+		} else {
+			fmt.Fprintf(a.Err, "hrsync: %v\n", err)
+		}
+		a.Log.Error("run ended", "exit", code, "err", err)
+	}
+	return code
+}
+
+// isCobraUsage recognises cobra's own flag and argument errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown flag", "unknown command", "unknown shorthand", "flag needs an argument",
+		"invalid argument", "accepts ", "requires at least", "required flag"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// NewRoot builds the command tree.
+func NewRoot(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "hrsync",
+		Short:         "Move attendance punches and employee records into the HR system",
+		Long:          "hrsync reads punches from exports and databases, matches them to employees and writes them into the HR system once, reporting every row it could not place.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return app.setupLogging()
+		},
+	}
+	root.SetIn(app.In)
+	root.SetOut(app.Out)
+	root.SetErr(app.Err)
+	pf := root.PersistentFlags()
+	pf.StringVarP(&app.ConfigPath, "config", "c", "", "config file (default $HRSYNC_CONFIG or hrsync.yaml in the working folder)")
+	pf.BoolVarP(&app.Quiet, "quiet", "q", false, "print only errors")
+	pf.BoolVarP(&app.Verbose, "verbose", "v", false, "print more detail")
+	pf.StringVar(&app.LogFile, "log-file", "", "append plain timestamped log lines to this file")
+	root.AddCommand(newVersionCmd(app), newConfigCmd(app), newImportCmd(app))
+	return root
+}
+
+func (a *App) setupLogging() error {
+	if a.LogFile == "" {
+		return nil
+	}
+	f, err := os.OpenFile(a.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return usageError(fmt.Errorf("--log-file: %w", err))
+	}
+	level := slog.LevelInfo
+	if a.Verbose {
+		level = slog.LevelDebug
+	}
+	a.Log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level}))
+	a.logCloser = f
+	return nil
+}
+
+// configPath resolves --config, then $HRSYNC_CONFIG, then ./hrsync.yaml.
+func (a *App) configPath() string {
+	if a.ConfigPath != "" {
+		return a.ConfigPath
+	}
+	if p := os.Getenv("HRSYNC_CONFIG"); p != "" {
+		return p
+	}
+	return "hrsync.yaml"
+}
+
+// loadConfig reads the config; its errors are usage errors (exit 2).
+func (a *App) loadConfig() (*config.Config, error) {
+	c, err := config.Load(a.configPath())
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return c, nil
+}
+
+// say prints a line to stderr unless --quiet.
+func (a *App) say(format string, args ...any) {
+	if !a.Quiet {
+		fmt.Fprintf(a.Err, format+"\n", args...)
+	}
+}
+
+// commandLine is the command as typed, for the run history. Flag values that
+// look like secrets are hidden.
+func commandLine(cmd *cobra.Command) string {
+	parts := []string{cmd.CommandPath()}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		v := f.Value.String()
+		if isSecretName(f.Name) {
+			v = "******"
+		}
+		parts = append(parts, "--"+f.Name+"="+v)
+	})
+	parts = append(parts, cmd.Flags().Args()...)
+	return strings.Join(parts, " ")
+}
+
+func isSecretName(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "password") || strings.Contains(n, "secret") || strings.Contains(n, "token") || strings.Contains(n, "key")
+}

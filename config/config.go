@@ -1,0 +1,427 @@
+// Package config reads hrsync's one YAML file. Paths in it are relative to
+// the file itself (Task Scheduler starts programs in System32), secrets come
+// from ${ENV_VAR} or a *_file path, and every mistake names its key and line.
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// Config is the whole file.
+type Config struct {
+	Timezone string             `yaml:"timezone"`
+	DataDir  string             `yaml:"data_dir"`
+	LockWait Duration           `yaml:"lock_wait"`
+	HR       HR                 `yaml:"hr"`
+	Sources  map[string]*Source `yaml:"sources"`
+	Report   ReportConfig       `yaml:"report"`
+
+	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
+	Path   string `yaml:"-"`
+	Dir    string `yaml:"-"`
+	SHA256 string `yaml:"-"`
+
+	node *yaml.Node
+}
+
+// HR is the HR system: where punches go and where the directory lives.
+type HR struct {
+	URL          string         `yaml:"url"`
+	User         string         `yaml:"user"`
+	Password     Secret         `yaml:"password"`
+	PasswordFile string         `yaml:"password_file"`
+	CreateTables *bool          `yaml:"create_tables"`
+	BatchSize    int            `yaml:"batch_size"`
+	Employees    EmployeesTable `yaml:"employees"`
+	Punches      PunchesTable   `yaml:"punches"`
+}
+
+// EmployeesTable says where the employee directory is and how punches match it.
+type EmployeesTable struct {
+	Table        string              `yaml:"table"`
+	Query        string              `yaml:"query"`
+	File         string              `yaml:"file"`
+	Columns      map[string]string   `yaml:"columns"`
+	Match        []string            `yaml:"match"`
+	KeyTransform []mapping.Transform `yaml:"key_transform"`
+	Inactive     string              `yaml:"inactive"` // reject (default) or import
+}
+
+// PunchesTable names the HR punches table and its columns.
+type PunchesTable struct {
+	Table   string            `yaml:"table"`
+	Columns map[string]string `yaml:"columns"`
+}
+
+// Source is one named place punches come from.
+type Source struct {
+	Path     string       `yaml:"path"`
+	Timezone string       `yaml:"timezone"`
+	Format   Format       `yaml:"format"`
+	Mapping  mapping.Spec `yaml:"mapping"`
+	Clock    Clock        `yaml:"clock"`
+
+	Name string `yaml:"-"`
+}
+
+// Format says how to read a file source.
+type Format struct {
+	Type             string `yaml:"type"` // auto (by extension), csv, txt, xlsx, xls
+	Delimiter        string `yaml:"delimiter"`
+	Header           *bool  `yaml:"header"`
+	Encoding         string `yaml:"encoding"`
+	FallbackEncoding string `yaml:"fallback_encoding"`
+	Sheet            string `yaml:"sheet"`
+	SheetIndex       int    `yaml:"sheet_index"`
+	HeaderRow        int    `yaml:"header_row"`
+}
+
+// Clock holds the sanity guard on punch times.
+type Clock struct {
+	FutureTolerance Duration `yaml:"future_tolerance"`
+	Floor           string   `yaml:"floor"` // YYYY-MM-DD
+}
+
+// ReportConfig sets where and how per-row reports are written.
+type ReportConfig struct {
+	Dir    string `yaml:"dir"`
+	Format string `yaml:"format"`
+}
+
+// Duration is a time.Duration written as "5m", "90s".
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (e.g. 90s, 5m, 1h)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Secret is a string that never prints.
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "******"
+}
+
+// MarshalYAML hides the value.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// MarshalJSON hides the value.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// Error is a configuration mistake: the file, the key and its line.
+type Error struct {
+	File string
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, ": %s", e.Key)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Load reads and validates the config file.
+func Load(path string) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(abs, data)
+}
+
+var yamlFieldErr = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+
+// Parse decodes config text as if read from path.
+func Parse(path string, data []byte) (*Config, error) {
+	c := &Config{Path: path, Dir: filepath.Dir(path)}
+	sum := sha256.Sum256(data)
+	c.SHA256 = hex.EncodeToString(sum[:])
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{File: path, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: path, Msg: "the file is empty"}
+	}
+	c.node = &root
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return nil, decodeError(path, err)
+	}
+	for name, s := range c.Sources {
+		if s == nil {
+			return nil, c.errAt(fmt.Sprintf("sources.%s", name), "is empty")
+		}
+		s.Name = name
+	}
+	if err := c.expandSecrets(); err != nil {
+		return nil, err
+	}
+	c.applyDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func decodeError(path string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msgs := make([]string, len(te.Errors))
+		for i, m := range te.Errors {
+			msgs[i] = yamlFieldErr.ReplaceAllString(m, `line $1: unknown key "$2"`)
+		}
+		return &Error{File: path, Msg: strings.Join(msgs, "; ")}
+	}
+	return &Error{File: path, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+}
+
+// errAt builds an error for a dotted key, with its line when the key exists.
+func (c *Config) errAt(key, msg string) error {
+	return &Error{File: c.Path, Line: c.Line(key), Key: key, Msg: msg}
+}
+
+// Line finds the line of a dotted key ("sources.gate.mapping.time"), or of
+// its nearest existing parent; 0 when none.
+func (c *Config) Line(key string) int {
+	if c.node == nil || len(c.node.Content) == 0 {
+		return 0
+	}
+	n := c.node.Content[0]
+	line := 0
+	for _, part := range strings.Split(key, ".") {
+		if n.Kind != yaml.MappingNode {
+			break
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == part {
+				line = n.Content[i].Line
+				n = n.Content[i+1]
+				found = true
+				break
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return line
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${VAR} with the environment's value; a missing variable
+// is an error naming the variable, never the value.
+func (c *Config) expandEnv(key, s string) (string, error) {
+	var missing string
+	out := envRef.ReplaceAllStringFunc(s, func(m string) string {
+		name := envRef.FindStringSubmatch(m)[1]
+		v, ok := os.LookupEnv(name)
+		if !ok && missing == "" {
+			missing = name
+		}
+		return v
+	})
+	if missing != "" {
+		return "", c.errAt(key, fmt.Sprintf("environment variable %s is not set", missing))
+	}
+	return out, nil
+}
+
+// secretFrom fills a secret from ${ENV} or a file.
+func (c *Config) secretFrom(key string, s *Secret, file string) error {
+	v, err := c.expandEnv(key, string(*s))
+	if err != nil {
+		return err
+	}
+	if file != "" {
+		if v != "" {
+			return c.errAt(key, "set either the value or the _file, not both")
+		}
+		b, err := os.ReadFile(c.Resolve(file))
+		if err != nil {
+			return c.errAt(key+"_file", fmt.Sprintf("cannot read: %v", err))
+		}
+		v = strings.TrimRight(string(b), "\r\n")
+	}
+	*s = Secret(v)
+	return nil
+}
+
+func (c *Config) expandSecrets() error {
+	var err error
+	if c.HR.URL, err = c.expandEnv("hr.url", c.HR.URL); err != nil {
+		return err
+	}
+	if c.HR.User, err = c.expandEnv("hr.user", c.HR.User); err != nil {
+		return err
+	}
+	return c.secretFrom("hr.password", &c.HR.Password, c.HR.PasswordFile)
+}
+
+// Resolve makes a path from the config absolute, relative to the config's folder.
+func (c *Config) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, `\\`) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+func (c *Config) applyDefaults() {
+	if c.Timezone == "" {
+		c.Timezone = "UTC"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "hrsync-data"
+	}
+	if c.LockWait == 0 {
+		c.LockWait = Duration(5 * time.Minute)
+	}
+	if c.HR.Employees.Table == "" && c.HR.Employees.Query == "" && c.HR.Employees.File == "" {
+		c.HR.Employees.Table = "employees"
+	}
+	if len(c.HR.Employees.Match) == 0 {
+		c.HR.Employees.Match = []string{"attendance_no", "employee_no"}
+	}
+	if c.HR.Employees.Inactive == "" {
+		c.HR.Employees.Inactive = "reject"
+	}
+	if c.HR.Punches.Table == "" {
+		c.HR.Punches.Table = "attendance_punches"
+	}
+	if c.Report.Dir == "" {
+		c.Report.Dir = filepath.Join(c.DataDir, "reports")
+	}
+	for _, s := range c.Sources {
+		if s.Timezone == "" {
+			s.Timezone = c.Timezone
+		}
+		if s.Format.Type == "" {
+			s.Format.Type = "auto"
+		}
+	}
+}
+
+// MatchFields are the employee fields a punch key may match.
+var MatchFields = []string{"attendance_no", "employee_no", "placement_no", "id", "email"}
+
+func (c *Config) validate() error {
+	if c.HR.URL == "" {
+		return c.errAt("hr.url", "is required (e.g. sqlite://hr.db)")
+	}
+	if !strings.Contains(c.HR.URL, "://") {
+		return c.errAt("hr.url", "must be a URL such as sqlite://hr.db, mysql://host/db, postgres://host/db")
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		return c.errAt("timezone", fmt.Sprintf("unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)", c.Timezone))
+	}
+	for _, m := range c.HR.Employees.Match {
+		if !contains(MatchFields, m) {
+			return c.errAt("hr.employees.match", fmt.Sprintf("unknown field %q (one of %s)", m, strings.Join(MatchFields, ", ")))
+		}
+	}
+	if v := c.HR.Employees.Inactive; v != "reject" && v != "import" {
+		return c.errAt("hr.employees.inactive", fmt.Sprintf("%q: want reject or import", v))
+	}
+	if len(c.Sources) == 0 {
+		return c.errAt("sources", "at least one source is required")
+	}
+	for _, name := range c.SourceNames() {
+		if err := c.validateSource(c.Sources[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateSource(s *Source) error {
+	key := "sources." + s.Name
+	if s.Path == "" {
+		return c.errAt(key+".path", "is required (a file or a glob such as exports/*.csv)")
+	}
+	if _, err := time.LoadLocation(s.Timezone); err != nil {
+		return c.errAt(key+".timezone", fmt.Sprintf("unknown time zone %q", s.Timezone))
+	}
+	switch s.Format.Type {
+	case "auto", "csv", "txt", "xlsx", "xls":
+	default:
+		return c.errAt(key+".format.type", fmt.Sprintf("%q: want auto, csv, txt, xlsx or xls", s.Format.Type))
+	}
+	if s.Clock.Floor != "" {
+		if _, err := time.Parse("2006-01-02", s.Clock.Floor); err != nil {
+			return c.errAt(key+".clock.floor", fmt.Sprintf("%q: want a date like 2020-01-01", s.Clock.Floor))
+		}
+	}
+	if err := s.Mapping.Validate(); err != nil {
+		return c.errAt(key+".mapping", err.Error())
+	}
+	return nil
+}
+
+// SourceNames lists the sources in name order.
+func (c *Config) SourceNames() []string {
+	names := make([]string, 0, len(c.Sources))
+	for n := range c.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Location returns a source's time zone (validated already).
+func (s *Source) Location() *time.Location {
+	loc, err := time.LoadLocation(s.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

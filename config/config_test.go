@@ -1,0 +1,80 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const good = `
+timezone: Asia/Ho_Chi_Minh
+hr:
+  url: sqlite://hr.db
+  password: ${HRSYNC_TEST_PW}
+sources:
+  gate:
+    path: exports/*.csv
+    mapping:
+      employee_key: { column: 1 }
+      time: { column: 2, layout: "2006-01-02 15:04:05" }
+`
+
+func TestLoadResolvesPathsAndSecrets(t *testing.T) {
+	t.Setenv("HRSYNC_TEST_PW", "s3cret")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hrsync.yaml")
+	os.WriteFile(path, []byte(good), 0o600)
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Resolve(c.Sources["gate"].Path); got != filepath.Join(dir, "exports/*.csv") {
+		t.Errorf("source path resolved to %s", got)
+	}
+	if string(c.HR.Password) != "s3cret" || c.HR.Password.String() != "******" {
+		t.Errorf("password not expanded or not hidden: %q", c.HR.Password.String())
+	}
+	if c.Sources["gate"].Timezone != "Asia/Ho_Chi_Minh" || c.Sources["gate"].Location().String() != "Asia/Ho_Chi_Minh" {
+		t.Errorf("source zone = %s", c.Sources["gate"].Timezone)
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pw.txt"), []byte("from-file\n"), 0o600)
+	cfg := strings.Replace(good, "password: ${HRSYNC_TEST_PW}", "password_file: pw.txt", 1)
+	c, err := Parse(filepath.Join(dir, "hrsync.yaml"), []byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c.HR.Password) != "from-file" {
+		t.Fatalf("password = %q", string(c.HR.Password))
+	}
+}
+
+func TestErrorsNameKeyAndLine(t *testing.T) {
+	t.Setenv("HRSYNC_TEST_PW", "x")
+	cases := []struct {
+		name, old, new, want string
+	}{
+		{"unknown key", "timezone: Asia/Ho_Chi_Minh", "timezone: Asia/Ho_Chi_Minh\ncolour: blue", `line 3: unknown key "colour"`},
+		{"missing url", "url: sqlite://hr.db", "user: me", "hr.url: is required"},
+		{"bad zone", "timezone: Asia/Ho_Chi_Minh", "timezone: Mars/Base", `:2: timezone: unknown time zone "Mars/Base"`},
+		{"missing env", "${HRSYNC_TEST_PW}", "${HRSYNC_NOPE}", "hr.password: environment variable HRSYNC_NOPE is not set"},
+		{"bad format", "    path: exports/*.csv", "    path: exports/*.csv\n    format: { type: pdf }", `sources.gate.format.type: "pdf"`},
+		{"no sources", "sources:", "nosources:", `unknown key "nosources"`},
+		{"bad duration", "timezone: Asia/Ho_Chi_Minh", "timezone: UTC\nlock_wait: soon", `line 3: "soon" is not a duration`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("/cfg/hrsync.yaml", []byte(strings.Replace(good, tc.old, tc.new, 1)))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "x\n") {
+				t.Fatal("secret leaked")
+			}
+		})
+	}
+}

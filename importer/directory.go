@@ -1,0 +1,54 @@
+package importer
+
+import (
+	"strings"
+
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// Directory finds the employee a punch key belongs to. It tries each match
+// field in the configured order (attendance number, then employee number, ...).
+type Directory struct {
+	byField   []map[string]*mapping.Employee
+	normalize func(string) string
+	matchDesc string // "attendance_no, employee_no", for reasons
+	All       []mapping.Employee
+}
+
+// NewDirectory indexes employees by the match fields. keyTransform is applied
+// to the directory's own keys (e.g. strip_leading_zeros), so "00123" in the
+// HR system meets "123" from a spreadsheet that lost its zeros.
+func NewDirectory(employees []mapping.Employee, match []string, keyTransform []mapping.Transform) *Directory {
+	d := &Directory{All: employees, matchDesc: strings.Join(match, ", ")}
+	d.normalize = func(s string) string { return mapping.ApplyTransforms(keyTransform, strings.TrimSpace(s)) }
+	for _, field := range match {
+		idx := make(map[string]*mapping.Employee, len(employees))
+		for i := range employees {
+			e := &employees[i]
+			if k := d.normalize(e.Field(field)); k != "" {
+				if _, taken := idx[k]; !taken {
+					idx[k] = e
+				}
+			}
+		}
+		d.byField = append(d.byField, idx)
+	}
+	return d
+}
+
+// Lookup returns the employee with this key, or nil.
+func (d *Directory) Lookup(key string) *mapping.Employee {
+	for _, idx := range d.byField {
+		if e := idx[key]; e != nil {
+			return e
+		}
+	}
+	if n := d.normalize(key); n != key {
+		for _, idx := range d.byField {
+			if e := idx[n]; e != nil {
+				return e
+			}
+		}
+	}
+	return nil
+}

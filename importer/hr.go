@@ -1,0 +1,149 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/internal/sqldb"
+	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks/sqlsink"
+	"github.com/hrsync/hrsync/sources/textfile"
+)
+
+// OpenHR opens the HR database named by hr.url. Tables are created only
+// when writing and allowed to (a dry run never creates anything).
+func OpenHR(ctx context.Context, cfg *config.Config, writing bool) (*sqlsink.Sink, error) {
+	url := cfg.HR.URL
+	if strings.HasPrefix(url, "sqlite://") {
+		// sqlite paths are relative to the config file, like every other path.
+		p := strings.TrimPrefix(url, "sqlite://")
+		if p != ":memory:" {
+			url = "sqlite://" + cfg.Resolve(p)
+		}
+	}
+	create := strings.HasPrefix(url, "sqlite://")
+	if cfg.HR.CreateTables != nil {
+		create = *cfg.HR.CreateTables
+	}
+	sc := sqlsink.Config{
+		URL:         url,
+		Credentials: sqldb.Credentials{User: cfg.HR.User, Password: string(cfg.HR.Password)},
+		Employees: sqlsink.EmployeesTable{
+			Table: cfg.HR.Employees.Table, Query: cfg.HR.Employees.Query, Columns: cfg.HR.Employees.Columns,
+		},
+		Punches:   sqlsink.PunchesTable{Table: cfg.HR.Punches.Table, Columns: cfg.HR.Punches.Columns},
+		Create:    create && writing,
+		BatchSize: cfg.HR.BatchSize,
+	}
+	if cfg.HR.Employees.File != "" {
+		sc.Employees = sqlsink.EmployeesTable{}
+	}
+	s, err := sqlsink.Open(ctx, sc)
+	if err != nil {
+		return nil, fmt.Errorf("hr: %w", err)
+	}
+	return s, nil
+}
+
+// employeeLister reads the directory from the HR database.
+type employeeLister interface {
+	Employees(ctx context.Context) ([]mapping.Employee, error)
+}
+
+// LoadDirectory reads the employee directory from hr.employees.file when
+// set, else from the HR database.
+func LoadDirectory(ctx context.Context, cfg *config.Config, hr employeeLister) (*Directory, error) {
+	var (
+		emps []mapping.Employee
+		err  error
+	)
+	if f := cfg.HR.Employees.File; f != "" {
+		emps, err = ReadEmployeesFile(cfg.Resolve(f), cfg.HR.Employees.Columns)
+	} else {
+		emps, err = hr.Employees(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("employee directory: %w", err)
+	}
+	d := NewDirectory(emps, cfg.HR.Employees.Match, cfg.HR.Employees.KeyTransform)
+	return d, nil
+}
+
+// ReadEmployeesFile reads a CSV employee list with a header row. columns maps
+// an employee field to its header name when the two differ.
+func ReadEmployeesFile(path string, columns map[string]string) ([]mapping.Employee, error) {
+	r, err := textfile.Open(path, "employees", textfile.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var (
+		out    []mapping.Employee
+		fields []string // field name per column index
+	)
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if row.Err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", path, row.Origin.Line, row.Err)
+		}
+		if fields == nil {
+			fields = employeeColumns(row.Header, columns)
+		}
+		var e mapping.Employee
+		for i, v := range row.Fields {
+			if i < len(fields) && fields[i] != "" {
+				e.SetField(fields[i], strings.TrimSpace(v))
+			}
+		}
+		if e.ID == "" {
+			return nil, fmt.Errorf("%s line %d: column %q (the employee id) is blank", path, row.Origin.Line, columnFor("id", columns))
+		}
+		out = append(out, e)
+	}
+	if fields != nil && !hasField(fields, "id") {
+		return nil, fmt.Errorf("%s: no %q column (the employee id); columns are %s", path, columnFor("id", columns), strings.Join(fields, ", "))
+	}
+	return out, nil
+}
+
+func employeeColumns(header []string, columns map[string]string) []string {
+	byHeader := map[string]string{}
+	for field, col := range columns {
+		byHeader[mapping.NormalizeHeader(col)] = field
+	}
+	out := make([]string, len(header))
+	for i, h := range header {
+		n := mapping.NormalizeHeader(h)
+		if f, ok := byHeader[n]; ok {
+			out[i] = f
+		} else {
+			out[i] = strings.ReplaceAll(n, " ", "_")
+		}
+	}
+	return out
+}
+
+func columnFor(field string, columns map[string]string) string {
+	if c, ok := columns[field]; ok {
+		return c
+	}
+	return field
+}
+
+func hasField(fields []string, f string) bool {
+	for _, v := range fields {
+		if v == f {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,201 @@
+// Package importer is hrsync's engine. A run wires sources, the mapping, the
+// employee directory and the HR sink, streams rows through them in batches,
+// writes one report line per input row and records itself in the state store.
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sources"
+)
+
+// PunchWriter is what a run needs of the HR system's punch store: write a
+// batch idempotently, and say which punches were new.
+type PunchWriter interface {
+	WritePunches(ctx context.Context, batch []mapping.Punch) (inserted []bool, err error)
+}
+
+// Options for one import run.
+type Options struct {
+	Config       *config.Config
+	Sources      []string // empty = all
+	DryRun       bool
+	ReportPath   string // empty = a new file under the config's report dir
+	ReportFormat string
+	Log          *slog.Logger
+	Now          func() time.Time
+	// Progress, when set, is told how many rows have been handled so far.
+	Progress func(rows int64)
+	// Args is the command line as typed, for the run history (secrets redacted by the caller).
+	Args string
+}
+
+// Result is what a run did.
+type Result struct {
+	RunID      int64
+	Counts     report.Counts
+	ReportPath string
+	// Failures are files or sources that could not be read at all; they
+	// have report lines too.
+	Failures []string
+}
+
+// ExitCode is the documented exit code for a completed run: 0 all placed,
+// 3 some rows rejected; 1 when a source could not be read.
+func (r *Result) ExitCode() int {
+	switch {
+	case len(r.Failures) > 0:
+		return 1
+	case r.Counts.Rejected() > 0:
+		return 3
+	}
+	return 0
+}
+
+// item is one input row on its way through the pipeline.
+type item struct {
+	line  report.Line
+	punch mapping.Punch
+	ok    bool // a punch to write; otherwise line.Outcome is final
+}
+
+// rowsTo maps every row of one source onto emit, batching as it goes.
+type rowMapper struct {
+	src       *config.Source
+	mapper    *mapping.Mapper
+	dir       *Directory
+	importOff bool // import inactive employees too
+}
+
+func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
+	it := item{line: report.Line{Source: row.Origin.Source, File: row.Origin.File, Sheet: row.Origin.Sheet, Line: row.Origin.Line}}
+	reject := func(code mapping.Code, reason string) item {
+		it.line.Outcome, it.line.Reason = code, reason
+		it.line.Raw = append([]string(nil), row.Fields...)
+		return it
+	}
+	if row.Err != nil {
+		return reject(mapping.InvalidRow, row.Err.Error())
+	}
+	if bindErr != nil {
+		return reject(mapping.InvalidRow, bindErr.Error())
+	}
+	p, rej := b.Map(row)
+	if rej != nil {
+		it.line.Key = p.SourceKey
+		return reject(rej.Code, rej.Reason)
+	}
+	it.line.Key, it.line.Time, it.line.Direction, it.line.Device = p.SourceKey, p.Time, string(p.Direction), p.DeviceID
+	e := m.dir.Lookup(p.SourceKey)
+	if e == nil {
+		return reject(mapping.Unmapped, fmt.Sprintf("no employee has key %q (matched on %s)", p.SourceKey, m.dir.matchDesc))
+	}
+	it.line.EmployeeID = e.ID
+	if !e.Active() && !m.importOff {
+		return reject(mapping.Inactive, fmt.Sprintf("employee %s is %s", e.ID, e.Status))
+	}
+	p.EmployeeID, p.Source = e.ID, m.src.Name
+	it.punch, it.ok = p, true
+	return it
+}
+
+// readSource streams one source's rows as items, file by file, in name order.
+// Files that cannot be read become a failed report line and an entry in failures.
+func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, emit func(item) error, detected func(sources.Detection)) (failures []string, err error) {
+	files, err := sources.Expand(cfg.Resolve(src.Path))
+	if err != nil {
+		it := item{line: report.Line{Source: src.Name, File: src.Path, Outcome: mapping.Failed, Reason: err.Error()}}
+		return []string{err.Error()}, emit(it)
+	}
+	for _, path := range files {
+		if err := ctx.Err(); err != nil {
+			return failures, err
+		}
+		r, det, err := sources.OpenFile(path, src.Name, fileFormat(src))
+		if err != nil {
+			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: err.Error()}}
+			failures = append(failures, err.Error())
+			if err := emit(it); err != nil {
+				return failures, err
+			}
+			continue
+		}
+		if detected != nil {
+			detected(det)
+		}
+		ferr := readFile(ctx, r, m, emit)
+		r.Close()
+		if ferr != nil {
+			var emitErr *emitError
+			if errors.As(ferr, &emitErr) || ctx.Err() != nil {
+				return failures, ferr
+			}
+			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: ferr.Error()}}
+			failures = append(failures, ferr.Error())
+			if err := emit(it); err != nil {
+				return failures, err
+			}
+		}
+	}
+	return failures, nil
+}
+
+type emitError struct{ err error }
+
+func (e *emitError) Error() string { return e.err.Error() }
+func (e *emitError) Unwrap() error { return e.err }
+
+func readFile(ctx context.Context, r sources.FileReader, m *rowMapper, emit func(item) error) error {
+	var (
+		binding *mapping.Binding
+		bindErr error
+		bound   bool
+	)
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		row, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !bound {
+			binding, bindErr = m.mapper.Bind(row.Header)
+			bound = true
+		}
+		if err := emit(m.mapRow(binding, bindErr, row)); err != nil {
+			return &emitError{err}
+		}
+	}
+}
+
+func fileFormat(s *config.Source) sources.FileFormat {
+	f := s.Format
+	return sources.FileFormat{Type: f.Type, Delimiter: f.Delimiter, Header: f.Header, Encoding: f.Encoding,
+		FallbackEncoding: f.FallbackEncoding, Sheet: f.Sheet, SheetIndex: f.SheetIndex, HeaderRow: f.HeaderRow,
+		HeaderHints: s.Mapping.ColumnNames()}
+}
+
+func newRowMapper(src *config.Source, dir *Directory, inactive string, now func() time.Time) (*rowMapper, error) {
+	opt := mapping.Options{Location: src.Location(), FutureTolerance: time.Duration(src.Clock.FutureTolerance), Now: now}
+	if src.Clock.Floor != "" {
+		floor, _ := time.ParseInLocation("2006-01-02", src.Clock.Floor, src.Location())
+		opt.Floor = floor
+	}
+	mp, err := src.Mapping.Compile(opt)
+	if err != nil {
+		return nil, fmt.Errorf("sources.%s.mapping: %w", src.Name, err)
+	}
+	return &rowMapper{src: src, mapper: mp, dir: dir, importOff: inactive == "import"}, nil
+}

@@ -1,0 +1,308 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/importer/runlock"
+	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// batchRows is how many rows travel together from the reader to the writer.
+const batchRows = 5000
+
+// Session holds what every command that touches the HR system needs: the
+// config, the state store and (when writing) the run lock.
+type Session struct {
+	Config *config.Config
+	State  *state.Store
+	lock   *runlock.Lock
+	Log    *slog.Logger
+}
+
+// OpenSession opens the state store and, when exclusive, takes the run lock.
+func OpenSession(ctx context.Context, cfg *config.Config, exclusive bool, log *slog.Logger) (*Session, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dataDir := cfg.Resolve(cfg.DataDir)
+	s := &Session{Config: cfg, Log: log}
+	if exclusive {
+		l, err := runlock.Acquire(ctx, filepath.Join(dataDir, "hrsync.lock"), time.Duration(cfg.LockWait))
+		if err != nil {
+			return nil, err
+		}
+		s.lock = l
+	}
+	st, err := state.Open(ctx, filepath.Join(dataDir, "state.db"))
+	if err != nil {
+		s.lock.Release()
+		return nil, err
+	}
+	s.State = st
+	return s, nil
+}
+
+// Close releases the store and the lock.
+func (s *Session) Close() error {
+	err := s.State.Close()
+	s.lock.Release()
+	return err
+}
+
+// StartRun records a run in the history.
+func (s *Session) StartRun(ctx context.Context, command, args, reportPath string, started time.Time) int64 {
+	who := ""
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	host, _ := os.Hostname()
+	id, err := s.State.StartRun(ctx, state.Run{Command: command, Args: args, User: who, Host: host,
+		ConfigPath: s.Config.Path, ConfigSHA256: s.Config.SHA256, StartedAt: started, ReportPath: reportPath})
+	if err != nil {
+		s.Log.Warn("could not record the run", "err", err)
+	}
+	return id
+}
+
+// FinishRun records the end of a run.
+func (s *Session) FinishRun(ctx context.Context, id int64, exit int, counts report.Counts, reportPath string, runErr error) {
+	if id == 0 {
+		return
+	}
+	c := make(map[string]int64, len(counts))
+	for k, v := range counts {
+		c[string(k)] = v
+	}
+	msg := ""
+	if runErr != nil {
+		msg = runErr.Error()
+	}
+	if err := s.State.FinishRun(context.WithoutCancel(ctx), id, time.Now(), exit, c, reportPath, msg); err != nil {
+		s.Log.Warn("could not record the end of the run", "err", err)
+	}
+}
+
+// ReportPath picks where a command's report goes.
+func ReportPath(cfg *config.Config, explicit, command, format string, started time.Time) string {
+	if explicit != "" {
+		return explicit
+	}
+	ext := ".csv"
+	if format == report.JSONL {
+		ext = ".jsonl"
+	}
+	return filepath.Join(cfg.Resolve(cfg.Report.Dir), fmt.Sprintf("%s-%s%s", command, started.Format("20060102-150405"), ext))
+}
+
+// Import runs an import of the selected sources.
+func Import(ctx context.Context, opts Options) (res Result, err error) {
+	cfg := opts.Config
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	srcs, err := selectSources(cfg, opts.Sources)
+	if err != nil {
+		return res, err
+	}
+	sess, err := OpenSession(ctx, cfg, !opts.DryRun, opts.Log)
+	if err != nil {
+		return res, err
+	}
+	defer sess.Close()
+
+	started := opts.Now()
+	format, err := report.FormatFor(opts.ReportPath, firstNonEmpty(opts.ReportFormat, cfg.Report.Format))
+	if err != nil {
+		return res, err
+	}
+	res.ReportPath = ReportPath(cfg, opts.ReportPath, "import", format, started)
+	command := "import"
+	if opts.DryRun {
+		command = "import --dry-run"
+	}
+	res.RunID = sess.StartRun(ctx, command, opts.Args, res.ReportPath, started)
+	defer func() {
+		exit := 1
+		if err == nil {
+			exit = res.ExitCode()
+		}
+		sess.FinishRun(ctx, res.RunID, exit, res.Counts, res.ReportPath, err)
+	}()
+
+	hr, err := OpenHR(ctx, cfg, !opts.DryRun)
+	if err != nil {
+		return res, err
+	}
+	defer hr.Close()
+	dir, err := LoadDirectory(ctx, cfg, hr)
+	if err != nil {
+		return res, err
+	}
+	rep, err := report.Create(res.ReportPath, format, srcs[0].Location())
+	if err != nil {
+		return res, err
+	}
+	var sink PunchWriter = hr
+	if opts.DryRun {
+		sink = nil
+	}
+	pipeErr := runPipeline(ctx, cfg, srcs, dir, sink, rep, opts, &res)
+	closeErr := rep.Close()
+	res.Counts = rep.Counts
+	if pipeErr != nil {
+		return res, pipeErr
+	}
+	return res, closeErr
+}
+
+func selectSources(cfg *config.Config, names []string) ([]*config.Source, error) {
+	if len(names) == 0 {
+		names = cfg.SourceNames()
+	}
+	var out []*config.Source
+	for _, n := range names {
+		s, ok := cfg.Sources[n]
+		if !ok {
+			return nil, &config.Error{File: cfg.Path, Key: "sources", Msg: fmt.Sprintf("no source named %q (have: %v)", n, cfg.SourceNames())}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// runPipeline reads and maps on one goroutine and writes on another, so the
+// two cores each have a stage.
+func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, sink PunchWriter, rep *report.Writer, opts Options, res *Result) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []item, 2)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := make([]item, 0, batchRows)
+		emit := func(it item) error {
+			batch = append(batch, it)
+			if len(batch) == batchRows {
+				select {
+				case batches <- batch:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				batch = make([]item, 0, batchRows)
+			}
+			return nil
+		}
+		for _, src := range srcs {
+			m, err := newRowMapper(src, dir, cfg.HR.Employees.Inactive, opts.Now)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			failures, err := readSource(ctx, cfg, src, m, emit, nil)
+			res.Failures = append(res.Failures, failures...)
+			if err != nil {
+				readErr <- err
+				return
+			}
+		}
+		if len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+			}
+		}
+		readErr <- nil
+	}()
+
+	w := &batchWriter{sink: sink, seen: map[mapping.Key]int{}}
+	var done int64
+	for batch := range batches {
+		if err := w.write(ctx, batch); err != nil {
+			cancel()
+			for range batches {
+			}
+			return err
+		}
+		for i := range batch {
+			if err := rep.Write(&batch[i].line); err != nil {
+				cancel()
+				for range batches {
+				}
+				return fmt.Errorf("report: %w", err)
+			}
+		}
+		done += int64(len(batch))
+		if opts.Progress != nil {
+			opts.Progress(done)
+		}
+	}
+	return <-readErr
+}
+
+// batchWriter settles the outcome of every mapped punch in a batch.
+type batchWriter struct {
+	sink    PunchWriter
+	seen    map[mapping.Key]int
+	punches []mapping.Punch
+	owners  []int
+}
+
+func (w *batchWriter) write(ctx context.Context, batch []item) error {
+	clear(w.seen)
+	w.punches, w.owners = w.punches[:0], w.owners[:0]
+	for i := range batch {
+		it := &batch[i]
+		if !it.ok {
+			continue
+		}
+		k := it.punch.Key()
+		if first, dup := w.seen[k]; dup {
+			it.line.Outcome = mapping.Duplicate
+			it.line.Reason = fmt.Sprintf("same punch as line %d of this input", batch[first].line.Line)
+			continue
+		}
+		w.seen[k] = i
+		w.punches = append(w.punches, it.punch)
+		w.owners = append(w.owners, i)
+	}
+	if w.sink == nil {
+		for _, i := range w.owners {
+			batch[i].line.Outcome = mapping.WouldImport
+		}
+		return nil
+	}
+	if len(w.punches) == 0 {
+		return nil
+	}
+	inserted, err := w.sink.WritePunches(ctx, w.punches)
+	if err != nil {
+		return fmt.Errorf("writing punches to the HR database: %w", err)
+	}
+	for j, i := range w.owners {
+		if inserted[j] {
+			batch[i].line.Outcome = mapping.Imported
+		} else {
+			batch[i].line.Outcome = mapping.Duplicate
+			batch[i].line.Reason = "already in the HR database"
+		}
+	}
+	return nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

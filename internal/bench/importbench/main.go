@@ -1,0 +1,126 @@
+//go:build !windows
+
+// Command importbench measures `hrsync import` of generated punch exports into
+// the embedded SQLite HR database, against sqlite3's own .import of the same
+// file into a table with the same unique key, in one run. It prints figures;
+// it asserts nothing.
+//
+//	go run ./internal/bench/importbench -rows 1000000,100000
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hrsync/hrsync/internal/gen"
+)
+
+func main() {
+	rowsFlag := flag.String("rows", "1000000,100000", "comma-separated punch counts to measure")
+	employees := flag.Int("employees", 5000, "employees in the directory")
+	keep := flag.Bool("keep", false, "keep the work folder")
+	flag.Parse()
+	work, err := os.MkdirTemp("", "hrsync-bench-")
+	check(err)
+	if !*keep {
+		defer os.RemoveAll(work)
+	}
+	bin := filepath.Join(work, "hrsync")
+	run("go", "build", "-o", bin, "./cmd/hrsync")
+	fmt.Printf("%-9s %-34s %9s %11s %9s\n", "rows", "what", "wall s", "rows/s", "maxRSS MB")
+	for _, f := range strings.Split(*rowsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		check(err)
+		measure(work, bin, n, *employees)
+	}
+}
+
+func measure(work, bin string, n, employees int) {
+	dir := filepath.Join(work, fmt.Sprintf("r%d", n))
+	check(os.MkdirAll(dir, 0o755))
+	emp, err := os.Create(filepath.Join(dir, "employees.csv"))
+	check(err)
+	check(gen.WriteEmployeesCSV(emp, employees))
+	emp.Close()
+	pf, err := os.Create(filepath.Join(dir, "punches.csv"))
+	check(err)
+	_, err = gen.WritePunchesCSV(pf, gen.Spec{Employees: employees, Start: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Days: 61, Punches: n, Seed: 1})
+	check(err)
+	pf.Close()
+	check(os.WriteFile(filepath.Join(dir, "hrsync.yaml"), []byte(`timezone: Asia/Ho_Chi_Minh
+hr:
+  url: sqlite://hr.db
+  employees: { file: employees.csv }
+sources:
+  gate:
+    path: punches.csv
+    format: { type: csv, delimiter: ",", encoding: utf-8 }
+    mapping:
+      employee_key: { column: AC-No }
+      time: { column: Time, layout: "2006-01-02 15:04:05" }
+      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
+      device: { column: Device }
+`), 0o644))
+	cfg := filepath.Join(dir, "hrsync.yaml")
+	first := timed(bin, "import", "--quiet", "--config", cfg, "--report", filepath.Join(dir, "r1.csv"))
+	report(n, "hrsync import (new rows)", first)
+	second := timed(bin, "import", "--quiet", "--config", cfg, "--report", filepath.Join(dir, "r2.csv"))
+	report(n, "hrsync import again (all duplicate)", second)
+
+	db := filepath.Join(dir, "cli.db")
+	schema := `CREATE TABLE punches(employee_id TEXT NOT NULL, punch_time TEXT NOT NULL, direction TEXT, device_id TEXT NOT NULL);
+CREATE UNIQUE INDEX punches_key ON punches(punch_time, employee_id, device_id);`
+	run("sqlite3", db, schema)
+	cli := timed("sqlite3", db, ".import --csv --skip 1 "+filepath.Join(dir, "punches.csv")+" punches")
+	report(n, "sqlite3 .import, same unique key", cli)
+	fmt.Printf("%-9d %-34s %9.2fx\n", n, "ratio hrsync / sqlite3 .import", first.wall.Seconds()/cli.wall.Seconds())
+}
+
+type result struct {
+	wall   time.Duration
+	maxRSS int64 // KiB
+	code   int
+}
+
+func timed(name string, args ...string) result {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := result{wall: time.Since(start)}
+	if cmd.ProcessState == nil {
+		check(err)
+	}
+	r.code = cmd.ProcessState.ExitCode()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss
+	}
+	if r.code != 0 {
+		fmt.Fprintf(os.Stderr, "%s exited %d\n", name, r.code)
+	}
+	return r
+}
+
+func report(n int, what string, r result) {
+	fmt.Printf("%-9d %-34s %9.2f %11.0f %9.1f\n", n, what, r.wall.Seconds(), float64(n)/r.wall.Seconds(), float64(r.maxRSS)/1024)
+}
+
+func run(name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	check(cmd.Run())
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "importbench:", err)
+		os.Exit(1)
+	}
+}
