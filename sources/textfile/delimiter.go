@@ -38,7 +38,7 @@ func canonicalDelimiter(name string) (string, error) {
 		return delimTab, nil
 	}
 	n := strings.ToLower(strings.TrimSpace(name))
-	if n == "" || n == "auto" {
+	if name == "" || n == "auto" {
 		return "", nil
 	}
 	if c, ok := delimiterAliases[n]; ok {

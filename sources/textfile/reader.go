@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/hrsync/hrsync/mapping"
 )
@@ -117,7 +118,14 @@ func newReader(f *os.File, path, source, declared, fallback, delimiter string, h
 	}
 	var text io.Reader = f
 	if e := decoderFor(enc); e != nil {
-		text = transform.NewReader(f, e.NewDecoder())
+		var decoder transform.Transformer = e.NewDecoder()
+		if enc == encWindows1258 {
+			// Windows-1258 writes most Vietnamese letters as a base letter
+			// plus a combining mark ("a" + U+0303 for "ã"); compose them so
+			// "Mã NV" in the file equals "Mã NV" typed in the configuration.
+			decoder = transform.Chain(decoder, norm.NFC)
+		}
+		text = transform.NewReader(f, decoder)
 	}
 	r := &Reader{
 		path:      path,
