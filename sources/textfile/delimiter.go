@@ -99,8 +99,9 @@ func detectDelimiter(sample []byte, atEOF bool) string {
 			best, bestCount = c.name, n
 		}
 	}
+	looksLikePunchLog := wsPadded || wsDateTime
 	wsN, wsOK := consistent(wsCounts)
-	if best == delimTab && wsOK && wsN == bestCount && (wsPadded || wsDateTime) {
+	if best == delimTab && wsOK && wsN == bestCount && looksLikePunchLog {
 		return delimWhitespace
 	}
 	if best != "" {
@@ -111,10 +112,14 @@ func detectDelimiter(sample []byte, atEOF bool) string {
 	}
 
 	best, bestShare := delimComma, 0.0
-	for _, c := range append(candidates, candidate{name: delimWhitespace, counts: wsCounts}) {
+	for _, c := range candidates {
 		if share := modeShare(c.counts); share > bestShare {
 			best, bestShare = c.name, share
 		}
+	}
+	wsShare := modeShare(wsCounts)
+	if wsShare > bestShare || (best == delimTab && wsShare == bestShare && looksLikePunchLog) {
+		return delimWhitespace
 	}
 	return best
 }

@@ -67,8 +67,11 @@ type Reader struct {
 
 	// Whitespace mode.
 	whitespace bool
-	line       int    // physical lines consumed so far
-	lineBuf    []byte // holds a line longer than the bufio buffer
+	line       int      // physical lines consumed so far
+	lineBuf    []byte   // holds a line longer than the bufio buffer
+	scratch    []string // fields of the current line, reused
+
+	slab []string // where kept fields are copied to; see keep
 }
 
 // Open opens path and prepares to read it. source is the configured source
@@ -236,7 +239,7 @@ func (r *Reader) nextCSV() (mapping.Row, error) {
 		row := mapping.Row{
 			Origin: r.origin(line),
 			Header: r.header,
-			Fields: append([]string(nil), record...), // ReuseRecord recycles the slice
+			Fields: r.keep(record), // ReuseRecord recycles the slice
 		}
 		if r.checkUTF8 {
 			row.Err = r.invalidCSVField(row.Fields)
@@ -282,10 +285,11 @@ func (r *Reader) nextWhitespace() (mapping.Row, error) {
 		if isBlankLine(text) {
 			continue
 		}
+		r.scratch = splitWhitespace(text, r.scratch[:0])
 		row := mapping.Row{
 			Origin: r.origin(r.line),
 			Header: r.header,
-			Fields: splitWhitespace(text, nil),
+			Fields: r.keep(r.scratch),
 		}
 		if r.checkUTF8 {
 			if bad := invalidUTF8(line); bad >= 0 {
@@ -318,6 +322,24 @@ func (r *Reader) readLine() ([]byte, error) {
 	}
 	line = trimLineEnd(line)
 	return line, nil
+}
+
+// slabSize is how many fields keep allocates at once.
+const slabSize = 8192
+
+// keep copies fields into a slice the caller may hold on to. Copies are cut
+// from a shared slab so a million rows cost a hundred allocations instead of
+// a million; the slice's capacity is capped so appending to it cannot spill
+// into the next row's fields.
+func (r *Reader) keep(fields []string) []string {
+	n := len(fields)
+	if n > len(r.slab) {
+		r.slab = make([]string, max(n, slabSize))
+	}
+	kept := r.slab[:n:n]
+	r.slab = r.slab[n:]
+	copy(kept, fields)
+	return kept
 }
 
 func trimLineEnd(line []byte) []byte {

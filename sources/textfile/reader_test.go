@@ -97,6 +97,7 @@ func TestDelimitersAndLayouts(t *testing.T) {
 		opt       Options
 		delimiter string
 		columns   []string
+		headerAt  int // checked when not 0
 		rows      []gotRow
 	}{
 		{
@@ -131,6 +132,12 @@ func TestDelimitersAndLayouts(t *testing.T) {
 				{Line: 1, Fields: []string{"1", "2024-03-01 08:00:05", "1", "0", "1", "0"}},
 				{Line: 2, Fields: []string{"102", "2024-03-01 17:30:59", "1", "1", "1", "0"}},
 			},
+		},
+		{
+			name:      "attlog with a varying number of codes",
+			content:   "        1\t2024-03-01 08:00:05\t1\t0\t1\t0\n        2\t2024-03-01 08:00:06\t1\t0\n        3\t2024-03-01 08:00:07\t1\t0\n",
+			delimiter: "whitespace",
+			rows:      []gotRow{{Line: 1}, {Line: 2}, {Line: 3, Fields: []string{"3", "2024-03-01 08:00:07", "1", "0"}}},
 		},
 		{
 			name:      "attlog without padding, CRLF",
@@ -191,7 +198,7 @@ func TestDelimitersAndLayouts(t *testing.T) {
 		{
 			name:      "blank lines are skipped but counted",
 			content:   "\n\nid,time\n\n1,a\n   \n\r\n2,b\n\n",
-			delimiter: ",", columns: []string{"id", "time"},
+			delimiter: ",", columns: []string{"id", "time"}, headerAt: 3,
 			rows: []gotRow{{Line: 5, Fields: []string{"1", "a"}}, {Line: 8, Fields: []string{"2", "b"}}},
 		},
 		{
@@ -252,6 +259,9 @@ func TestDelimitersAndLayouts(t *testing.T) {
 			}
 			if det.Encoding != "utf-8" {
 				t.Errorf("encoding %q, want utf-8", det.Encoding)
+			}
+			if tt.headerAt != 0 && det.HeaderLine != tt.headerAt {
+				t.Errorf("header line %d, want %d", det.HeaderLine, tt.headerAt)
 			}
 			checkRows(t, rows, tt.rows)
 			for _, r := range rows {
