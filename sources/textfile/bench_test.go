@@ -32,7 +32,7 @@ func writeBenchFile(b *testing.B, attlog bool) (string, int64) {
 		if attlog {
 			fmt.Fprintf(w, "%9d\t%s\t1\t%d\t1\t0\n", 1+i%5000, at, i%2)
 		} else {
-			fmt.Fprintf(w, "%06d,%s,GATE-%02d,%d\n", 1+i%5000, at, i%16, i%2)
+			fmt.Fprintf(w, "%06d,%s,GATE-%06d,%d\n", 1+i%5000, at, i%16, i%2)
 		}
 	}
 	if err := w.Flush(); err != nil {

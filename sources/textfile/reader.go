@@ -193,7 +193,10 @@ func (r *Reader) Close() error { return r.file.Close() }
 
 // Next returns the next record, or io.EOF after the last. A malformed record
 // comes back with Row.Err set; an error return means reading cannot go on
-// (it names the file).
+// (it names the file). Quoting follows RFC 4180 through encoding/csv, so a
+// quote that is never closed takes the rest of the file into one field
+// until a later quote ends it: that comes back as one row with Err naming
+// where the record starts and where parsing failed.
 func (r *Reader) Next() (mapping.Row, error) {
 	row, err := r.next()
 	if err != nil || row.Err != nil || r.header == nil {
