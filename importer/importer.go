@@ -36,6 +36,20 @@ type Options struct {
 	Progress func(rows int64)
 	// Args is the command line as typed, for the run history (secrets redacted by the caller).
 	Args string
+	// Observer, when set, sees every file and every settled row (map-check).
+	Observer Observer
+	// Sample stops each source after this many rows (0 = all).
+	Sample int
+	// NoState leaves the run state alone: no lock, no run record (map-check).
+	NoState bool
+}
+
+// Observer watches a run. File is called when a file opens, Row after a row's
+// outcome is final, with the row as read and its mapped punch (nil when it was
+// rejected before mapping finished). Calls come from one goroutine.
+type Observer interface {
+	File(sources.Detection, *mapping.Binding, error)
+	Row(row *mapping.Row, punch *mapping.Punch, line *report.Line)
 }
 
 // Result is what a run did.
@@ -62,9 +76,11 @@ func (r *Result) ExitCode() int {
 
 // item is one input row on its way through the pipeline.
 type item struct {
-	line  report.Line
-	punch mapping.Punch
-	ok    bool // a punch to write; otherwise line.Outcome is final
+	line   report.Line
+	punch  mapping.Punch
+	ok     bool         // a punch to write; otherwise line.Outcome is final
+	mapped bool         // punch holds the mapping's result, even if rejected later
+	row    *mapping.Row // kept only when an Observer wants it
 }
 
 // rowsTo maps every row of one source onto emit, batching as it goes.
@@ -73,6 +89,9 @@ type rowMapper struct {
 	mapper    *mapping.Mapper
 	dir       *Directory
 	importOff bool // import inactive employees too
+	observer  Observer
+	sample    int
+	seen      int
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
@@ -93,6 +112,7 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 		it.line.Key = p.SourceKey
 		return reject(rej.Code, rej.Reason)
 	}
+	it.punch, it.mapped = p, true
 	it.line.Key, it.line.Time, it.line.Direction, it.line.Device = p.SourceKey, p.Time, string(p.Direction), p.DeviceID
 	e := m.dir.Lookup(p.SourceKey)
 	if e == nil {
@@ -102,14 +122,14 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 	if !e.Active() && !m.importOff {
 		return reject(mapping.Inactive, fmt.Sprintf("employee %s is %s", e.ID, e.Status))
 	}
-	p.EmployeeID, p.Source = e.ID, m.src.Name
-	it.punch, it.ok = p, true
+	it.punch.EmployeeID, it.punch.Source = e.ID, m.src.Name
+	it.ok = true
 	return it
 }
 
 // readSource streams one source's rows as items, file by file, in name order.
 // Files that cannot be read become a failed report line and an entry in failures.
-func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, emit func(item) error, detected func(sources.Detection)) (failures []string, err error) {
+func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, emit func(item) error) (failures []string, err error) {
 	files, err := sources.Expand(cfg.Resolve(src.Path))
 	if err != nil {
 		it := item{line: report.Line{Source: src.Name, File: src.Path, Outcome: mapping.Failed, Reason: err.Error()}}
@@ -120,6 +140,9 @@ func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *
 			return failures, err
 		}
 		r, det, err := sources.OpenFile(path, src.Name, fileFormat(src))
+		if err != nil && m.observer != nil {
+			m.observer.File(det, nil, err)
+		}
 		if err != nil {
 			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: err.Error()}}
 			failures = append(failures, err.Error())
@@ -128,10 +151,7 @@ func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *
 			}
 			continue
 		}
-		if detected != nil {
-			detected(det)
-		}
-		ferr := readFile(ctx, r, m, emit)
+		ferr := readFile(ctx, r, det, m, emit)
 		r.Close()
 		if ferr != nil {
 			var emitErr *emitError
@@ -153,13 +173,22 @@ type emitError struct{ err error }
 func (e *emitError) Error() string { return e.err.Error() }
 func (e *emitError) Unwrap() error { return e.err }
 
-func readFile(ctx context.Context, r sources.FileReader, m *rowMapper, emit func(item) error) error {
+func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, m *rowMapper, emit func(item) error) error {
 	var (
 		binding *mapping.Binding
 		bindErr error
 		bound   bool
 	)
+	if m.observer != nil && det.Columns != nil {
+		binding, bindErr = m.mapper.Bind(det.Columns)
+		bound = true
+		m.observer.File(det, binding, bindErr)
+	}
 	for n := 0; ; n++ {
+		if m.sample > 0 && m.seen >= m.sample {
+			return nil
+		}
+		m.seen++
 		if n%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -173,8 +202,15 @@ func readFile(ctx context.Context, r sources.FileReader, m *rowMapper, emit func
 		if !bound {
 			binding, bindErr = m.mapper.Bind(row.Header)
 			bound = true
+			if m.observer != nil {
+				m.observer.File(det, binding, bindErr)
+			}
 		}
-		if err := emit(m.mapRow(binding, bindErr, row)); err != nil {
+		it := m.mapRow(binding, bindErr, row)
+		if m.observer != nil {
+			it.row = &row
+		}
+		if err := emit(it); err != nil {
 			return &emitError{err}
 		}
 	}
@@ -187,7 +223,7 @@ func fileFormat(s *config.Source) sources.FileFormat {
 		HeaderHints: s.Mapping.ColumnNames()}
 }
 
-func newRowMapper(src *config.Source, dir *Directory, inactive string, now func() time.Time) (*rowMapper, error) {
+func newRowMapper(src *config.Source, dir *Directory, inactive string, now func() time.Time, opts Options) (*rowMapper, error) {
 	opt := mapping.Options{Location: src.Location(), FutureTolerance: time.Duration(src.Clock.FutureTolerance), Now: now}
 	if src.Clock.Floor != "" {
 		floor, _ := time.ParseInLocation("2006-01-02", src.Clock.Floor, src.Location())
@@ -197,5 +233,5 @@ func newRowMapper(src *config.Source, dir *Directory, inactive string, now func(
 	if err != nil {
 		return nil, fmt.Errorf("sources.%s.mapping: %w", src.Name, err)
 	}
-	return &rowMapper{src: src, mapper: mp, dir: dir, importOff: inactive == "import"}, nil
+	return &rowMapper{src: src, mapper: mp, dir: dir, importOff: inactive == "import", observer: opts.Observer, sample: opts.Sample}, nil
 }

@@ -113,30 +113,33 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
-	sess, err := OpenSession(ctx, cfg, !opts.DryRun, opts.Log)
-	if err != nil {
-		return res, err
-	}
-	defer sess.Close()
-
 	started := opts.Now()
 	format, err := report.FormatFor(opts.ReportPath, firstNonEmpty(opts.ReportFormat, cfg.Report.Format))
 	if err != nil {
 		return res, err
 	}
-	res.ReportPath = ReportPath(cfg, opts.ReportPath, "import", format, started)
-	command := "import"
-	if opts.DryRun {
-		command = "import --dry-run"
-	}
-	res.RunID = sess.StartRun(ctx, command, opts.Args, res.ReportPath, started)
-	defer func() {
-		exit := 1
-		if err == nil {
-			exit = res.ExitCode()
+	if !opts.NoState {
+		sess, err := OpenSession(ctx, cfg, !opts.DryRun, opts.Log)
+		if err != nil {
+			return res, err
 		}
-		sess.FinishRun(ctx, res.RunID, exit, res.Counts, res.ReportPath, err)
-	}()
+		defer sess.Close()
+		res.ReportPath = ReportPath(cfg, opts.ReportPath, "import", format, started)
+		command := "import"
+		if opts.DryRun {
+			command = "import --dry-run"
+		}
+		res.RunID = sess.StartRun(ctx, command, opts.Args, res.ReportPath, started)
+		defer func() {
+			exit := 1
+			if err == nil {
+				exit = res.ExitCode()
+			}
+			sess.FinishRun(ctx, res.RunID, exit, res.Counts, res.ReportPath, err)
+		}()
+	} else {
+		res.ReportPath = opts.ReportPath
+	}
 
 	hr, err := OpenHR(ctx, cfg, !opts.DryRun)
 	if err != nil {
@@ -147,9 +150,13 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
-	rep, err := report.Create(res.ReportPath, format, srcs[0].Location())
-	if err != nil {
-		return res, err
+	var rep *report.Writer
+	if res.ReportPath != "" {
+		if rep, err = report.Create(res.ReportPath, format, srcs[0].Location()); err != nil {
+			return res, err
+		}
+	} else {
+		rep = report.CountOnly()
 	}
 	var sink PunchWriter = hr
 	if opts.DryRun {
@@ -202,12 +209,12 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 			return nil
 		}
 		for _, src := range srcs {
-			m, err := newRowMapper(src, dir, cfg.HR.Employees.Inactive, opts.Now)
+			m, err := newRowMapper(src, dir, cfg.HR.Employees.Inactive, opts.Now, opts)
 			if err != nil {
 				readErr <- err
 				return
 			}
-			failures, err := readSource(ctx, cfg, src, m, emit, nil)
+			failures, err := readSource(ctx, cfg, src, m, emit)
 			res.Failures = append(res.Failures, failures...)
 			if err != nil {
 				readErr <- err
@@ -233,6 +240,13 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 			return err
 		}
 		for i := range batch {
+			if opts.Observer != nil {
+				var p *mapping.Punch
+				if batch[i].mapped {
+					p = &batch[i].punch
+				}
+				opts.Observer.Row(batch[i].row, p, &batch[i].line)
+			}
 			if err := rep.Write(&batch[i].line); err != nil {
 				cancel()
 				for range batches {

@@ -77,6 +77,8 @@ type Writer struct {
 	Counts Counts
 	Path   string
 	rec    []string
+	// countOnly writers tally outcomes and write nothing.
+	countOnly bool
 }
 
 // Formats a report can take.
@@ -118,7 +120,9 @@ func Create(path, format string, loc *time.Location) (*Writer, error) {
 }
 
 // New writes a report to an open writer (for tests and stdout).
-func New(out io.Writer, format string, loc *time.Location) *Writer { return newWriter(out, format, loc) }
+func New(out io.Writer, format string, loc *time.Location) *Writer {
+	return newWriter(out, format, loc)
+}
 
 func newWriter(out io.Writer, format string, loc *time.Location) *Writer {
 	if loc == nil {
@@ -141,9 +145,15 @@ type jsonLine struct {
 	Time string `json:"time,omitempty"`
 }
 
+// CountOnly returns a Writer that only counts outcomes.
+func CountOnly() *Writer { return &Writer{Counts: Counts{}, countOnly: true} }
+
 // Write records one line.
 func (w *Writer) Write(l *Line) error {
 	w.Counts[l.Outcome]++
+	if w.countOnly {
+		return nil
+	}
 	ts := ""
 	if !l.Time.IsZero() {
 		ts = l.Time.In(w.loc).Format(time.RFC3339)
@@ -175,6 +185,9 @@ func SafeCell(s string) string {
 
 // Close flushes and closes the report.
 func (w *Writer) Close() error {
+	if w.countOnly {
+		return nil
+	}
 	if w.csv != nil {
 		w.csv.Flush()
 		if err := w.csv.Error(); err != nil {
