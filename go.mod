@@ -1,3 +1,14 @@
 module github.com/hrsync/hrsync
 
-go 1.26
+go 1.26.0
+
+require (
+	github.com/jlaffaye/ftp v0.2.4
+	github.com/pkg/sftp v1.13.12
+	golang.org/x/crypto v0.58.0
+)
+
+require (
+	github.com/kr/fs v0.1.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)
