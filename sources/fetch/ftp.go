@@ -53,7 +53,7 @@ func (t *socketTracker) closeAll() {
 }
 
 func dialFTP(ctx context.Context, ep endpoint) (*ftpRemote, error) {
-	display := ep.display()
+	display := ep.server()
 	fail := func(kind, err error) error {
 		return &RemoteError{Op: "connect", Endpoint: display, Kind: kind, Err: err}
 	}

@@ -258,6 +258,18 @@ func expandDate(pattern string, day time.Time) string {
 	})
 }
 
+// server names the host for errors that also name a path: scheme://user@host:port.
+func (e endpoint) server() string {
+	if e.scheme == "local" {
+		return "local"
+	}
+	u := url.URL{Scheme: e.scheme, Host: e.host}
+	if e.user != "" {
+		u.User = url.User(e.user)
+	}
+	return u.String()
+}
+
 // redactURL hides a password written into a URL.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)

@@ -253,6 +253,9 @@ func (p *puller) pullOne(ctx context.Context, f RemoteFile) (Result, error) {
 		return res, nil
 	case err != nil:
 		res.Outcome, res.Reason = Failed, err.Error()
+		if !strings.Contains(res.Reason, f.Path) {
+			res.Reason = f.Path + ": " + res.Reason
+		}
 		return res, nil
 	}
 	res.Outcome, res.LocalPath, res.SHA256, res.Bytes = Pulled, got.path, got.sha256, got.bytes
@@ -344,7 +347,7 @@ func (p *puller) attempt(ctx context.Context, fn func(Remote, *watchdog) error) 
 	err := fn(r, wd)
 	stop()
 	if wd.stop() {
-		err = &RemoteError{Op: "transfer", Endpoint: p.ep.display(), Kind: ErrTimeout,
+		err = &RemoteError{Op: "transfer", Endpoint: p.ep.server(), Kind: ErrTimeout,
 			Err: fmt.Errorf("nothing received for %s", p.ep.loc.IdleTimeout)}
 	}
 	if err != nil && (retryable(err) || ctx.Err() != nil) {
@@ -461,10 +464,10 @@ func (p *puller) download(ctx context.Context, r Remote, wd *watchdog, f RemoteF
 	case errors.Is(copyErr, errTooLong):
 		return d, &changedError{path: f.Path, listed: f.Size, read: w.n}
 	case copyErr != nil:
-		return d, &RemoteError{Op: "read", Endpoint: p.ep.display(), Path: f.Path, Err: copyErr}
+		return d, &RemoteError{Op: "read", Endpoint: p.ep.server(), Path: f.Path, Err: copyErr}
 	case closeErr != nil:
 		// FTP reports an incomplete transfer when the data connection closes.
-		return d, &RemoteError{Op: "read", Endpoint: p.ep.display(), Path: f.Path, Err: closeErr}
+		return d, &RemoteError{Op: "read", Endpoint: p.ep.server(), Path: f.Path, Err: closeErr}
 	case w.n != f.Size:
 		return d, &changedError{path: f.Path, listed: f.Size, read: w.n}
 	}

@@ -25,7 +25,7 @@ type sftpRemote struct {
 
 // dialSFTP connects, verifies the host key and logs in.
 func dialSFTP(ctx context.Context, ep endpoint) (*sftpRemote, error) {
-	display := ep.display()
+	display := ep.server()
 	fail := func(kind, err error) error {
 		return &RemoteError{Op: "connect", Endpoint: display, Kind: kind, Err: err}
 	}
