@@ -82,7 +82,11 @@ func dialFTP(ctx context.Context, ep endpoint) (*ftpRemote, error) {
 	// so this one wraps them itself: the first socket is the control
 	// connection (upgraded by AUTH TLS), every later one carries data.
 	dial := func(network, addr string) (net.Conn, error) {
-		c, err := dialer.DialContext(ctx, network, addr)
+		dctx := ctx // the connect context ends with the login; data connections come later
+		if dialed > 0 {
+			dctx = context.Background()
+		}
+		c, err := dialer.DialContext(dctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
@@ -107,11 +111,7 @@ func dialFTP(ctx context.Context, ep endpoint) (*ftpRemote, error) {
 	conn, err := ftp.Dial(ep.host, opts...)
 	if err != nil {
 		sockets.closeAll()
-		var certErr *tls.CertificateVerificationError
-		if errors.As(err, &certErr) {
-			return nil, fail(nil, fmt.Errorf("the server's TLS certificate is not trusted (set ca_cert_file): %w", err))
-		}
-		return nil, fail(nil, err)
+		return nil, fail(nil, explainTLS(err))
 	}
 	user := ep.user
 	if user == "" {
@@ -123,17 +123,27 @@ func dialFTP(ctx context.Context, ep endpoint) (*ftpRemote, error) {
 		if errors.As(err, &te) && (te.Code == ftp.StatusNotLoggedIn || te.Code == ftp.StatusUserOK) {
 			return nil, fail(ErrAuth, fmt.Errorf("user %q was refused (wrong password?): %s", user, te.Msg))
 		}
-		return nil, fail(nil, err)
+		return nil, fail(nil, explainTLS(err))
 	}
 	return &ftpRemote{endpoint: display, conn: conn, sockets: sockets}, nil
+}
+
+// explainTLS says what to do about an untrusted certificate. The handshake
+// happens lazily, so this shows up at the greeting or at the login.
+func explainTLS(err error) error {
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) || strings.Contains(err.Error(), "failed to verify certificate") {
+		return fmt.Errorf("the server's TLS certificate is not trusted (set ca_cert_file to the CA that signed it): %w", err)
+	}
+	return err
 }
 
 func (f *ftpRemote) fail(op, p string, err error) error {
 	var kind error
 	var te *textproto.Error
-	if errors.As(err, &te) && te.Code == ftp.StatusFileUnavailable || errors.As(err, &te) && te.Code == ftp.StatusFileActionIgnored {
-		// 550 and 450 cover both "no such file" and "permission denied":
-		// only the server's text tells them apart.
+	if errors.As(err, &te) && te.Code >= 400 {
+		// 550, 450 and 501 cover both "no such file" and "permission
+		// denied": only the server's text tells them apart.
 		msg := strings.ToLower(te.Msg)
 		switch {
 		case strings.Contains(msg, "permission") || strings.Contains(msg, "denied") || strings.Contains(msg, "access"):
