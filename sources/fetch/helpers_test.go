@@ -73,7 +73,7 @@ func testOptions() (Options, *logBuffer) {
 }
 
 // writeFiles creates name -> content files in dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
+func writeFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func assertNoPartials(t *testing.T, inbox string) {
 	}
 }
 
-func newEd25519(t *testing.T) ed25519.PrivateKey {
+func newEd25519(t testing.TB) ed25519.PrivateKey {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

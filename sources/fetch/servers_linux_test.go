@@ -34,7 +34,7 @@ type serverUser struct {
 	cred     *syscall.Credential // nil: run as ourselves
 }
 
-func testServerUser(t *testing.T) serverUser {
+func testServerUser(t testing.TB) serverUser {
 	t.Helper()
 	if os.Getuid() != 0 {
 		u, err := user.Current()
@@ -53,7 +53,7 @@ func testServerUser(t *testing.T) serverUser {
 }
 
 // serverDir is a folder the server user can read and write, removed at the end.
-func serverDir(t *testing.T, su serverUser) string {
+func serverDir(t testing.TB, su serverUser) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "hrsync-fetch-")
 	if err != nil {
@@ -67,7 +67,7 @@ func serverDir(t *testing.T, su serverUser) string {
 }
 
 // chownTree hands a folder tree to the server user.
-func chownTree(t *testing.T, su serverUser, root string) {
+func chownTree(t testing.TB, su serverUser, root string) {
 	t.Helper()
 	if su.cred == nil {
 		return
@@ -83,7 +83,7 @@ func chownTree(t *testing.T, su serverUser, root string) {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -105,7 +105,7 @@ type sshdServer struct {
 	su             serverUser
 }
 
-func startSSHD(t *testing.T) *sshdServer {
+func startSSHD(t testing.TB) *sshdServer {
 	t.Helper()
 	const sshd = "/usr/sbin/sshd"
 	if _, err := os.Stat(sshd); err != nil {
@@ -182,7 +182,7 @@ LogLevel VERBOSE
 }
 
 // startAndWait starts a server and waits until its port accepts connections.
-func startAndWait(t *testing.T, cmd *exec.Cmd, addr, name string) {
+func startAndWait(t testing.TB, cmd *exec.Cmd, addr, name string) {
 	t.Helper()
 	logFile := filepath.Join(t.TempDir(), name+".log")
 	out, err := os.Create(logFile)
@@ -251,7 +251,7 @@ server = FTPServer(("127.0.0.1", int(port)), handler)
 server.serve_forever()
 `
 
-func findPyftpdlib(t *testing.T, withTLS bool) string {
+func findPyftpdlib(t testing.TB, withTLS bool) string {
 	t.Helper()
 	check := "import pyftpdlib"
 	if withTLS {
@@ -266,7 +266,7 @@ func findPyftpdlib(t *testing.T, withTLS bool) string {
 	return ""
 }
 
-func startFTP(t *testing.T, withTLS bool) *ftpServer {
+func startFTP(t testing.TB, withTLS bool) *ftpServer {
 	t.Helper()
 	py := findPyftpdlib(t, withTLS)
 	su := testServerUser(t)
@@ -296,7 +296,7 @@ func startFTP(t *testing.T, withTLS bool) *ftpServer {
 
 // writeSelfSigned writes a certificate for 127.0.0.1 with its key (for the
 // server) and the certificate alone (for the client to trust).
-func writeSelfSigned(t *testing.T, serverPEM, caPEM string) {
+func writeSelfSigned(t testing.TB, serverPEM, caPEM string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
