@@ -138,7 +138,7 @@ func (f Field) validate(name string, r fieldRules) []error {
 	}
 	for i, t := range f.Transform {
 		if _, err := compileTransform(t); err != nil {
-			bad(fmt.Sprintf(".transform[%d]", i), "%v", err)
+			errs = append(errs, fmt.Errorf("%s.transform[%d]%s: %w", key, i, atLine(t.Line), err))
 		}
 	}
 	if !r.layouts {
