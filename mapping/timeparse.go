@@ -231,17 +231,23 @@ func ParseExcelSerial(s string, date1904 bool) (time.Time, bool) {
 	}
 	secs := int64(math.Round(f * 86400))
 	if date1904 {
-		return excel1904Base.Add(time.Duration(secs) * time.Second), true
+		return addSeconds(excel1904Base, secs), true
 	}
 	switch {
 	case secs < 86400:
 		return time.Time{}, false
 	case secs < 60*86400:
-		return excel1900Early.Add(time.Duration(secs) * time.Second), true
+		return addSeconds(excel1900Early, secs), true
 	case secs < 61*86400:
 		return time.Time{}, false // 1900-02-29, a Lotus 1-2-3 bug Excel kept
 	}
-	return excel1900Base.Add(time.Duration(secs) * time.Second), true
+	return addSeconds(excel1900Base, secs), true
+}
+
+// addSeconds adds whole days by the calendar: a time.Duration overflows
+// after 292 years and serials reach the year 9999.
+func addSeconds(base time.Time, secs int64) time.Time {
+	return base.AddDate(0, 0, int(secs/86400)).Add(time.Duration(secs%86400) * time.Second)
 }
 
 // parseExcelNumber accepts plain decimals, with an exponent as readers
