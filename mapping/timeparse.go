@@ -84,9 +84,10 @@ func newLayout(text string) layout {
 // and tries it first, since a file nearly always uses one layout
 // throughout; failed attempts cost an allocation each.
 type timeParser struct {
-	kind    timeKind
-	layouts []layout
-	last    atomic.Int32
+	kind     timeKind
+	defaults bool // no layouts configured
+	layouts  []layout
+	last     atomic.Int32
 }
 
 func newTimeParser(kind timeKind, configured []string) *timeParser {
@@ -101,7 +102,7 @@ func newTimeParser(kind timeKind, configured []string) *timeParser {
 			texts = defaultClockLayouts
 		}
 	}
-	p := &timeParser{kind: kind}
+	p := &timeParser{kind: kind, defaults: len(configured) == 0}
 	for _, t := range texts {
 		p.layouts = append(p.layouts, newLayout(t))
 	}
@@ -191,9 +192,17 @@ func (p *timeParser) explain(value string, loc *time.Location) string {
 	for i, l := range p.layouts {
 		quoted[i] = strconv.Quote(l.text)
 	}
-	msg := "it matches none of the layouts " + strings.Join(quoted, ", ")
+	which := "layouts"
+	if p.defaults {
+		which = "default layouts"
+	}
+	msg := "it matches none of the " + which + " " + strings.Join(quoted, ", ")
 	if detail != "" {
-		msg = "it fits a layout but the " + detail + "; layouts tried: " + strings.Join(quoted, ", ")
+		msg = "it fits a layout but the " + strings.Replace(detail, " out of range", " is out of range", 1) +
+			"; " + which + " tried: " + strings.Join(quoted, ", ")
+	}
+	if p.defaults && detail == "" {
+		msg += `; set layout in the mapping for other forms (Go reference layouts such as "02/01/2006 15:04:05", or excel)`
 	}
 	return msg
 }
