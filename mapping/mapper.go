@@ -296,13 +296,15 @@ func (b *Binding) when(row Row) (time.Time, *Reject) {
 		return time.Time{}, b.badTime(row, &b.time, timeVal, m.timeParse)
 	}
 	var t time.Time
+	var dateVal string
 	if b.date == nil {
 		t = tp.t
 		if !tp.zoned {
 			t = resolveWall(t, m.loc)
 		}
 	} else {
-		dateVal, rej := b.value(b.date, row)
+		var rej *Reject
+		dateVal, rej = b.value(b.date, row)
 		if rej != nil {
 			return time.Time{}, rej
 		}
@@ -324,18 +326,23 @@ func (b *Binding) when(row Row) (time.Time, *Reject) {
 		} else {
 			t = resolveWall(time.Date(y, mo, d+extraDay, h, mi, s, 0, time.UTC), m.loc)
 		}
-		timeVal = dateVal + " " + timeVal // for messages below
 	}
 	t = t.UTC().Truncate(time.Second)
+	shown := func() string { // the value(s) as read, for messages; built only on a reject
+		if b.date == nil {
+			return timeVal
+		}
+		return dateVal + " " + timeVal
+	}
 	if !m.floor.IsZero() && t.Before(m.floor) {
 		return time.Time{}, b.reject(row, InvalidTime, &b.time, fmt.Sprintf(
 			"time column %s value %q is %s, before the earliest accepted time %s",
-			b.time.describe(), timeVal, t.Format(time.RFC3339), m.floor.UTC().Format(time.RFC3339)))
+			b.time.describe(), shown(), t.Format(time.RFC3339), m.floor.UTC().Format(time.RFC3339)))
 	}
 	if t.After(b.latest) {
 		return time.Time{}, b.reject(row, FutureTime, &b.time, fmt.Sprintf(
 			"time column %s value %q is %s, later than now plus %s (%s)",
-			b.time.describe(), timeVal, t.Format(time.RFC3339), m.tolerance, b.latest.UTC().Format(time.RFC3339)))
+			b.time.describe(), shown(), t.Format(time.RFC3339), m.tolerance, b.latest.UTC().Format(time.RFC3339)))
 	}
 	return t, nil
 }

@@ -58,7 +58,9 @@ type layout struct {
 	date19 bool // excel: the 1904 date system
 	zoned  bool // the value carries its own offset
 	abbrev bool // zone abbreviation (MST): resolved against the source zone
-	upper  bool // AM/PM: upper-case the value first so "pm" matches
+	upper  bool // AM/PM: Go matches "PM" or "pm" exactly, so pick by the value
+	// parseLower is parse with "pm": lower-case values parse without copying.
+	parseLower string
 }
 
 func newLayout(text string) layout {
@@ -74,7 +76,10 @@ func newLayout(text string) layout {
 	if strings.Contains(text, "pm") && !strings.Contains(text, "PM") {
 		l.parse = strings.Replace(text, "pm", "PM", 1)
 	}
-	l.upper = strings.Contains(l.parse, "PM")
+	if strings.Contains(l.parse, "PM") {
+		l.upper = true
+		l.parseLower = strings.Replace(l.parse, "PM", "pm", 1)
+	}
 	l.abbrev = strings.Contains(text, "MST")
 	l.zoned = l.abbrev || strings.Contains(text, "Z07") || strings.Contains(text, "-07")
 	return l
@@ -151,14 +156,24 @@ func (p *timeParser) tryErr(i int, value string, loc *time.Location) (parsed, er
 		}
 		return parsed{t: t}, nil
 	}
-	if l.upper {
-		value = upperASCII(value)
+	layout := l.parse
+	if l.upper && hasASCIILower(value) {
+		if strings.Contains(value, "am") || strings.Contains(value, "pm") {
+			if r, err := l.goParse(l.parseLower, value, loc); err == nil {
+				return r, nil
+			}
+		}
+		value = strings.ToUpper(value) // "Pm" and friends; month names match in any case
 	}
+	return l.goParse(layout, value, loc)
+}
+
+func (l *layout) goParse(layout, value string, loc *time.Location) (parsed, error) {
 	if l.abbrev {
-		t, err := time.ParseInLocation(l.parse, value, loc)
+		t, err := time.ParseInLocation(layout, value, loc)
 		return parsed{t: t, zoned: true}, err
 	}
-	t, err := time.Parse(l.parse, value)
+	t, err := time.Parse(layout, value)
 	return parsed{t: t, zoned: l.zoned}, err
 }
 
@@ -207,13 +222,13 @@ func (p *timeParser) explain(value string, loc *time.Location) string {
 	return msg
 }
 
-func upperASCII(s string) string {
+func hasASCIILower(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if 'a' <= s[i] && s[i] <= 'z' {
-			return strings.ToUpper(s)
+			return true
 		}
 	}
-	return s
+	return false
 }
 
 // Excel serial numbers: day 1 is 1900-01-01 in the 1900 system, which also

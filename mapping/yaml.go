@@ -189,6 +189,9 @@ func decodeCodes(n *yaml.Node) (map[Direction][]string, error) {
 		if !knownDirection(dir) {
 			return nil, lineErr(k, "unknown direction %q (known: %s)", k.Value, directionList())
 		}
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			return nil, lineErr(v, "no codes given for %s; write an empty code as \"\"", dir)
+		}
 		switch v.Kind {
 		case yaml.ScalarNode:
 			codes[dir] = append(codes[dir], v.Value)
@@ -197,6 +200,9 @@ func decodeCodes(n *yaml.Node) (map[Direction][]string, error) {
 				item = resolveAlias(item)
 				if item.Kind != yaml.ScalarNode {
 					return nil, lineErr(item, "a direction code must be a single value, not %s", kindName(item))
+				}
+				if item.ShortTag() == "!!null" {
+					return nil, lineErr(item, "a direction code is empty; write an empty code as \"\"")
 				}
 				codes[dir] = append(codes[dir], item.Value)
 			}

@@ -113,6 +113,8 @@ func TestDecodeSpecErrors(t *testing.T) {
 		{"blank column", "employee_key: {column: \"  \"}\ntime: 2\n", "line 1: column name is blank"},
 		{"codes not map", "employee_key: 1\ntime: 2\ndirection: {column: 3, codes: [0, 1]}\n", "line 3: codes must be a map"},
 		{"empty lookup", "employee_key:\n  column: 1\n  transform: [{lookup: {}}]\ntime: 2\n", "line 3: lookup table is empty"},
+		{"null codes", "employee_key: 1\ntime: 2\ndirection:\n  column: 3\n  codes:\n    in:\n", "line 6: no codes given for in"},
+		{"null code item", "employee_key: 1\ntime: 2\ndirection: {column: 3, codes: {in: [0, ~]}}\n", "line 3: a direction code is empty"},
 		{"field as list", "employee_key: [1]\ntime: 2\n", "line 1: a mapped field must be a column or a map"},
 	}
 	for _, tt := range tests {
