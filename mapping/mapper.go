@@ -328,21 +328,22 @@ func (b *Binding) when(row Row) (time.Time, *Reject) {
 		}
 	}
 	t = t.UTC().Truncate(time.Second)
-	shown := func() string { // the value(s) as read, for messages; built only on a reject
-		if b.date == nil {
-			return timeVal
+	shown := func() string { // the column(s) and value(s), for messages; built only on a reject
+		s := fmt.Sprintf("time column %s value %s is", b.time.describe(), b.shownValue(&b.time, row, timeVal))
+		if b.date != nil {
+			s = fmt.Sprintf("date column %s value %s and %s", b.date.describe(), b.shownValue(b.date, row, dateVal), strings.TrimSuffix(s, " is")+" make")
 		}
-		return dateVal + " " + timeVal
+		return s
 	}
 	if !m.floor.IsZero() && t.Before(m.floor) {
 		return time.Time{}, b.reject(row, InvalidTime, &b.time, fmt.Sprintf(
-			"time column %s value %q is %s, before the earliest accepted time %s",
-			b.time.describe(), shown(), t.Format(time.RFC3339), m.floor.UTC().Format(time.RFC3339)))
+			"%s %s, before the earliest accepted time %s",
+			shown(), t.Format(time.RFC3339), m.floor.UTC().Format(time.RFC3339)))
 	}
 	if t.After(b.latest) {
 		return time.Time{}, b.reject(row, FutureTime, &b.time, fmt.Sprintf(
-			"time column %s value %q is %s, later than now plus %s (%s)",
-			b.time.describe(), shown(), t.Format(time.RFC3339), m.tolerance, b.latest.UTC().Format(time.RFC3339)))
+			"%s %s, later than now plus %s (%s)",
+			shown(), t.Format(time.RFC3339), m.tolerance, b.latest.UTC().Format(time.RFC3339)))
 	}
 	return t, nil
 }
@@ -354,7 +355,7 @@ func (b *Binding) badTime(row Row, f *boundField, val string, p *timeParser) *Re
 	} else if p.kind == kindClock {
 		what = "time of day"
 	}
-	reason := fmt.Sprintf("%s column %s value %q is not a valid %s: %s", f.name, f.describe(), val, what, p.explain(val, b.m.loc))
+	reason := fmt.Sprintf("%s column %s value %s is not a valid %s: %s", f.name, f.describe(), b.shownValue(f, row, val), what, p.explain(val, b.m.loc))
 	if val == "" {
 		reason = fmt.Sprintf("%s column %s is blank", f.name, f.describe())
 	}
@@ -363,19 +364,32 @@ func (b *Binding) badTime(row Row, f *boundField, val string, p *timeParser) *Re
 
 func (b *Binding) dir(row Row) (Direction, *Reject) {
 	f := b.direction
-	raw, rej := b.value(f, row)
+	val, rej := b.value(f, row)
 	if rej != nil {
 		return "", rej
 	}
-	if d, ok := b.m.codes.lookup(raw); ok {
+	if d, ok := b.m.codes.lookup(val); ok {
 		return d, nil
 	}
 	if b.m.keepUnk {
 		return DirUnknown, nil
 	}
 	return "", b.reject(row, InvalidRow, f, fmt.Sprintf(
-		"direction column %s value %q is not one of the codes (%s); set direction.unknown: keep to import such punches as unknown",
-		f.describe(), raw, b.m.codes.describe()))
+		"direction column %s value %s is not one of the codes (%s); set direction.unknown: keep to import such punches as unknown",
+		f.describe(), b.shownValue(f, row, val), b.m.codes.describe()))
+}
+
+// shownValue quotes a field's cell as the file has it, and the value the
+// transforms made of it when they changed more than white space.
+func (b *Binding) shownValue(f *boundField, row Row, used string) string {
+	raw, rej := b.raw(f, row)
+	if rej != nil || f.isConst {
+		return strconv.Quote(used)
+	}
+	if trimValue(raw) == trimValue(used) {
+		return strconv.Quote(raw)
+	}
+	return fmt.Sprintf("%q (%q after the transforms)", raw, used)
 }
 
 func (f *boundField) describe() string {

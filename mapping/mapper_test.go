@@ -236,7 +236,10 @@ func TestMapRejects(t *testing.T) {
 		{"bad time of day", split, Options{}, nil, Row{Fields: []string{"1", "01/03/2024", "25:00"}},
 			InvalidTime, FieldTime, "#3", []string{`time column #3 value "25:00" is not a valid time of day`, "hour is out of range"}},
 		{"split future", split, Options{}, nil, Row{Fields: []string{"1", "11/03/2024", "08:00"}},
-			FutureTime, FieldTime, "#3", []string{`value "11/03/2024 08:00"`}},
+			FutureTime, FieldTime, "#3", []string{`date column #2 value "11/03/2024" and time column #3 value "08:00" make 2024-03-11T08:00:00Z, later than now`}},
+		{"transformed time", Spec{EmployeeKey: Field{Column: Column{Index: 1}}, Time: Field{Column: Column{Index: 2}, Transform: []Transform{{Kind: TransformStripSuffix, Arg: "h"}}}}, Options{}, nil,
+			Row{Fields: []string{"1", "2024-03-01 08h"}},
+			InvalidTime, FieldTime, "#2", []string{`time column #2 value "2024-03-01 08h" ("2024-03-01 08" after the transforms) is not a valid time`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -359,5 +362,27 @@ func TestLayoutMemoryAcrossMixedRows(t *testing.T) {
 		if want := time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC); !p.Time.Equal(want) {
 			t.Errorf("%q → %v, want %v", v, p.Time, want)
 		}
+	}
+}
+
+// A Binding is shared by the importer's workers; run with -race to check.
+func TestBindingConcurrentUse(t *testing.T) {
+	b := mustBind(t, headerSpec, Options{}, header)
+	values := []string{"2024-03-01 08:00:00", "2024-03-01T08:00:00Z", "2024/03/01 08:00"}
+	done := make(chan struct{})
+	for w := 0; w < 4; w++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 200; i++ {
+				p, rej := b.Map(row(i, "1", values[(i+w)%len(values)], "0", "G"))
+				if rej != nil || p.Time.Hour() != 8 {
+					t.Errorf("row %d: %+v %v", i, p, rej)
+					return
+				}
+			}
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		<-done
 	}
 }
