@@ -14,9 +14,14 @@ const DefaultFutureTolerance = 10 * time.Minute
 
 // Options are the run-time settings a Mapper needs besides the spec.
 type Options struct {
-	Location        *time.Location // source zone; nil = UTC
-	FutureTolerance time.Duration  // punches later than Now()+tolerance → FutureTime (default 10m if 0)
-	Floor           time.Time      // punches before → InvalidTime (zero = no floor)
+	// Location is the source's zone, applied to values that carry no
+	// offset of their own; nil = UTC. Around daylight-saving changes a wall
+	// time that happens twice is the first (earlier) instant, and one that
+	// never happens is read with the offset from before the change (02:30
+	// in a 02:00→03:00 gap becomes 03:30).
+	Location        *time.Location
+	FutureTolerance time.Duration // punches later than Now()+tolerance → FutureTime (default 10m if 0)
+	Floor           time.Time     // punches before → InvalidTime (zero = no floor)
 	Now             func() time.Time
 }
 

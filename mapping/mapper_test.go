@@ -86,6 +86,12 @@ func TestMapPunches(t *testing.T) {
 			want: Punch{SourceKey: "9", Time: time.Date(2024, 3, 1, 20, 30, 0, 0, time.UTC), Direction: DirUnknown},
 		},
 		{
+			name: "AM/PM in mixed case with a month name",
+			spec: Spec{EmployeeKey: Field{Column: Column{Index: 1}}, Time: Field{Column: Column{Index: 2}, Layout: "2-Jan-2006 3:04 PM"}},
+			row:  Row{Fields: []string{"9", "1-mar-2024 8:30 Pm"}},
+			want: Punch{SourceKey: "9", Time: time.Date(2024, 3, 1, 20, 30, 0, 0, time.UTC), Direction: DirUnknown},
+		},
+		{
 			name: "day-first layouts in order, second matches",
 			spec: Spec{EmployeeKey: Field{Column: Column{Index: 1}}, Time: Field{Column: Column{Index: 2}, Layouts: []string{"02/01/2006 15:04:05", "02/01/2006 15:04"}}},
 			row:  Row{Fields: []string{"9", "01/03/2024 08:30"}},
