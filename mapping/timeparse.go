@@ -90,7 +90,8 @@ func newLayout(text string) layout {
 // throughout; failed attempts cost an allocation each.
 type timeParser struct {
 	kind     timeKind
-	defaults bool // no layouts configured
+	defaults bool   // no layouts configured
+	quoted   string // the layouts, quoted, for messages
 	layouts  []layout
 	last     atomic.Int32
 }
@@ -108,9 +109,12 @@ func newTimeParser(kind timeKind, configured []string) *timeParser {
 		}
 	}
 	p := &timeParser{kind: kind, defaults: len(configured) == 0}
-	for _, t := range texts {
+	quoted := make([]string, len(texts))
+	for i, t := range texts {
 		p.layouts = append(p.layouts, newLayout(t))
+		quoted[i] = strconv.Quote(t)
 	}
+	p.quoted = strings.Join(quoted, ", ")
 	return p
 }
 
@@ -203,18 +207,14 @@ func (p *timeParser) explain(value string, loc *time.Location) string {
 			break
 		}
 	}
-	quoted := make([]string, len(p.layouts))
-	for i, l := range p.layouts {
-		quoted[i] = strconv.Quote(l.text)
-	}
 	which := "layouts"
 	if p.defaults {
 		which = "default layouts"
 	}
-	msg := "it matches none of the " + which + " " + strings.Join(quoted, ", ")
+	msg := "it matches none of the " + which + " " + p.quoted
 	if detail != "" {
 		msg = "it fits a layout but the " + strings.Replace(detail, " out of range", " is out of range", 1) +
-			"; " + which + " tried: " + strings.Join(quoted, ", ")
+			"; " + which + " tried: " + p.quoted
 	}
 	if p.defaults && detail == "" {
 		msg += `; set layout in the mapping for other forms (Go reference layouts such as "02/01/2006 15:04:05", or excel)`
