@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/hrsync/hrsync/mapping"
@@ -18,9 +19,13 @@ type Directory struct {
 // NewDirectory indexes employees by the match fields. keyTransform is applied
 // to the directory's own keys (e.g. strip_leading_zeros), so "00123" in the
 // HR system meets "123" from a spreadsheet that lost its zeros.
-func NewDirectory(employees []mapping.Employee, match []string, keyTransform []mapping.Transform) *Directory {
+func NewDirectory(employees []mapping.Employee, match []string, keyTransform []mapping.Transform) (*Directory, error) {
 	d := &Directory{All: employees, matchDesc: strings.Join(match, ", ")}
-	d.normalize = func(s string) string { return mapping.ApplyTransforms(keyTransform, strings.TrimSpace(s)) }
+	tr, err := mapping.CompileTransforms(keyTransform)
+	if err != nil {
+		return nil, fmt.Errorf("hr.employees.key_transform: %w", err)
+	}
+	d.normalize = func(s string) string { return tr.Apply(strings.TrimSpace(s)) }
 	for _, field := range match {
 		idx := make(map[string]*mapping.Employee, len(employees))
 		for i := range employees {
@@ -33,7 +38,7 @@ func NewDirectory(employees []mapping.Employee, match []string, keyTransform []m
 		}
 		d.byField = append(d.byField, idx)
 	}
-	return d
+	return d, nil
 }
 
 // Lookup returns the employee with this key, or nil.

@@ -68,8 +68,7 @@ func LoadDirectory(ctx context.Context, cfg *config.Config, hr employeeLister) (
 	if err != nil {
 		return nil, fmt.Errorf("employee directory: %w", err)
 	}
-	d := NewDirectory(emps, cfg.HR.Employees.Match, cfg.HR.Employees.KeyTransform)
-	return d, nil
+	return NewDirectory(emps, cfg.HR.Employees.Match, cfg.HR.Employees.KeyTransform)
 }
 
 // ReadEmployeesFile reads a CSV employee list with a header row. columns maps
