@@ -25,6 +25,9 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 
 // Options tune Deliver. Zero values take the defaults.
 type Options struct {
+	// Target names the events to deliver (required): the outbox holds
+	// events for every target, and a sender speaks to one.
+	Target      string
 	Now         func() time.Time // default time.Now
 	Schedule    []time.Duration  // default DefaultSchedule
 	Concurrency int              // sends in flight at once; default 1
@@ -67,10 +70,10 @@ type result struct {
 	err      error
 }
 
-// Deliver sends the events due now (only those among ids, when given) and
-// records each outcome. Up to Concurrency sends run at once; all database
-// work stays on the calling goroutine, so one SQLite connection is enough
-// and writes never contend. When ctx ends, sends in flight are left
+// Deliver sends opts.Target's events that are due now (only those among
+// ids, when given) and records each outcome. Up to Concurrency sends run at
+// once; all database work stays on the calling goroutine, so writes never
+// contend. When ctx ends, sends in flight are left
 // unrecorded (they count as Interrupted) and go again on the next run with
 // the same key. Deliver assumes one process delivers at a time (the run
 // lock); two at once could each send the same event.
@@ -86,7 +89,10 @@ func Deliver(ctx context.Context, db Querier, sender Sender, opts Options, ids .
 	workers := max(opts.Concurrency, 1)
 
 	var sum Summary
-	due, err := dueIDs(ctx, db, now(), ids)
+	if opts.Target == "" {
+		return sum, errors.New("outbox: deliver: no target named")
+	}
+	due, err := dueIDs(ctx, db, opts.Target, now(), ids)
 	if err != nil {
 		return sum, err
 	}

@@ -267,9 +267,9 @@ func Due(ctx context.Context, db Querier, now time.Time, ids ...int64) ([]Event,
 
 // dueIDs is Due without the payloads, so Deliver holds one batch in memory
 // per request in flight, not the whole queue.
-func dueIDs(ctx context.Context, db Querier, now time.Time, ids []int64) ([]int64, error) {
-	filter, args := idFilter([]any{fmtTime(now)}, ids)
-	rows, err := db.QueryContext(ctx, `SELECT id FROM outbox_events `+dueWhere+filter+` ORDER BY id`, args...)
+func dueIDs(ctx context.Context, db Querier, target string, now time.Time, ids []int64) ([]int64, error) {
+	filter, args := idFilter([]any{fmtTime(now), target}, ids)
+	rows, err := db.QueryContext(ctx, `SELECT id FROM outbox_events `+dueWhere+` AND target = ?`+filter+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: due: %w", err)
 	}

@@ -43,7 +43,7 @@ func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 // newClock starts in 2030, after the wall-clock creation time Enqueue gives
 // events that carry none, so those are due.
 func newClock() *clock                 { return &clock{time.Date(2030, 3, 1, 8, 0, 0, 0, time.UTC)} }
-func (c *clock) opts(conc int) Options { return Options{Now: c.Now, Concurrency: conc} }
+func (c *clock) opts(conc int) Options { return Options{Target: "hr", Now: c.Now, Concurrency: conc} }
 func event(target, payload string) Event {
 	return Event{Target: target, Kind: "punches", Payload: []byte(payload)}
 }
@@ -423,6 +423,27 @@ func TestDeliverConcurrency(t *testing.T) {
 		t.Fatalf("%d sends at once, cap 4", p)
 	}
 	t.Logf("peak concurrent sends: %d", tgt.peak.Load())
+}
+
+func TestDeliverSendsOnlyItsTarget(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	clk := newClock()
+	ids, _ := EnqueueAll(ctx, db, []Event{event("hr", "a"), event("scim", "b"), event("hr", "c")})
+	if _, err := Deliver(ctx, db, newTarget(always(200)), Options{Now: clk.Now}); err == nil || !strings.Contains(err.Error(), "no target") {
+		t.Fatalf("deliver without a target: %v", err)
+	}
+	sum, err := Deliver(ctx, db, newTarget(always(200)), clk.opts(2))
+	if err != nil || sum != (Summary{Due: 2, Succeeded: 2}) {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	// Naming another target's event does not send it either.
+	if sum, _ := Deliver(ctx, db, newTarget(always(200)), clk.opts(1), ids[1]); sum.Due != 0 {
+		t.Fatalf("scim event sent to hr: %+v", sum)
+	}
+	if e := mustGet(t, db, ids[1]); e.Status != Pending {
+		t.Fatalf("scim event %+v", e)
+	}
 }
 
 func TestErrorsNameTheEvent(t *testing.T) {

@@ -191,7 +191,7 @@ func TestDeliveryThroughOutboxWithEachAuth(t *testing.T) {
 			if len(ids) != 3 {
 				t.Fatalf("%d parts, want 3", len(ids))
 			}
-			sum, err := outbox.Deliver(context.Background(), db, s, outbox.Options{Concurrency: 2}, ids...)
+			sum, err := outbox.Deliver(context.Background(), db, s, outbox.Options{Target: s.Target(), Concurrency: 2}, ids...)
 			if err != nil || sum.Succeeded != 3 {
 				t.Fatalf("%+v %v", sum, err)
 			}
@@ -221,7 +221,7 @@ func TestWrongCredentialsFailForGood(t *testing.T) {
 	s, _ := New(cfg)
 	db := openState(t)
 	ids := enqueue(t, db, s, punches(3))
-	sum, err := outbox.Deliver(context.Background(), db, s, outbox.Options{}, ids...)
+	sum, err := outbox.Deliver(context.Background(), db, s, outbox.Options{Target: s.Target()}, ids...)
 	if err != nil || sum.GaveUp != 1 {
 		t.Fatalf("%+v %v", sum, err)
 	}
@@ -259,7 +259,7 @@ func TestServerBehaviours(t *testing.T) {
 			}
 			db := openState(t)
 			ids := enqueue(t, db, s, punches(5))
-			if _, err := outbox.Deliver(context.Background(), db, s, outbox.Options{}, ids...); err != nil {
+			if _, err := outbox.Deliver(context.Background(), db, s, outbox.Options{Target: s.Target()}, ids...); err != nil {
 				t.Fatal(err)
 			}
 			e, _ := outbox.Get(context.Background(), db, ids[0])
@@ -294,12 +294,12 @@ func TestCrashBeforeMarkResendsSameKeyOnceStored(t *testing.T) {
 	db := openState(t)
 	ids := enqueue(t, db, s, punches(10))
 
-	sum, err := outbox.Deliver(context.Background(), db, &crashAfterSend{sink: s}, outbox.Options{}, ids...)
+	sum, err := outbox.Deliver(context.Background(), db, &crashAfterSend{sink: s}, outbox.Options{Target: s.Target()}, ids...)
 	if err != nil || sum.Interrupted != 1 {
 		t.Fatalf("run 1: %+v %v", sum, err)
 	}
 	// Next run: the same event, the same key.
-	sum, err = outbox.Deliver(context.Background(), db, s, outbox.Options{})
+	sum, err = outbox.Deliver(context.Background(), db, s, outbox.Options{Target: s.Target()})
 	if err != nil || sum.Succeeded != 1 {
 		t.Fatalf("run 2: %+v %v", sum, err)
 	}
@@ -324,7 +324,7 @@ func TestLatencyWithConcurrency(t *testing.T) {
 	s, _ := New(cfg)
 	db := openState(t)
 	ids := enqueue(t, db, s, punches(200))
-	sum, err := outbox.Deliver(context.Background(), db, s, outbox.Options{Concurrency: 4}, ids...)
+	sum, err := outbox.Deliver(context.Background(), db, s, outbox.Options{Target: s.Target(), Concurrency: 4}, ids...)
 	if err != nil || sum.Succeeded != 20 {
 		t.Fatalf("%+v %v", sum, err)
 	}

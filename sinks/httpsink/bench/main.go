@@ -128,7 +128,7 @@ func run() error {
 		ids = append(ids, got...)
 	}
 	enqueued := time.Since(start)
-	sum, err := outbox.Deliver(ctx, db, sink, outbox.Options{Concurrency: *conc}, ids...)
+	sum, err := outbox.Deliver(ctx, db, sink, outbox.Options{Target: sink.Target(), Concurrency: *conc}, ids...)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func pipelined(ctx context.Context, db *sql.DB, sink *httpsink.Sink, total, batc
 				break gather
 			}
 		}
-		sum, err := outbox.Deliver(ctx, db, sink, outbox.Options{Concurrency: conc}, ids...)
+		sum, err := outbox.Deliver(ctx, db, sink, outbox.Options{Target: sink.Target(), Concurrency: conc}, ids...)
 		if err != nil {
 			return succeeded, err
 		}
