@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Statuses of an event.
@@ -343,11 +344,16 @@ func update(ctx context.Context, db Querier, id int64, what, set string, args ..
 	return nil
 }
 
+// clip cuts s to MaxResponse bytes on a character boundary.
 func clip(s string) string {
 	if len(s) <= MaxResponse {
 		return s
 	}
-	return s[:MaxResponse] + "…"
+	cut := MaxResponse
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // MarkSucceeded records a try the target accepted.

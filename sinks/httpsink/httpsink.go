@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/internal/httpx"
@@ -413,7 +414,11 @@ func (s *Sink) Send(ctx context.Context, e outbox.Event) (int, string, error) {
 	}
 	text := string(resp.Body)
 	if len(text) > MaxResponse {
-		text = text[:MaxResponse]
+		cut := MaxResponse
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
 	}
 	if !resp.OK() && text == "" {
 		text = strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status)
