@@ -1,3 +1,20 @@
 module github.com/hrsync/hrsync
 
 go 1.26
+
+require (
+	github.com/richardlehane/mscfb v1.0.7
+	github.com/shakinm/xlsReader v0.9.12
+	github.com/xuri/excelize/v2 v2.11.0
+)
+
+require (
+	github.com/metakeule/fmtdate v1.1.2 // indirect
+	github.com/richardlehane/msoleps v1.0.6 // indirect
+	github.com/tiendc/go-deepcopy v1.7.2 // indirect
+	github.com/xuri/efp v0.0.1 // indirect
+	github.com/xuri/nfp v0.0.2-0.20250530014748-2ddeb826f9a9 // indirect
+	golang.org/x/crypto v0.53.0 // indirect
+	golang.org/x/net v0.56.0 // indirect
+	golang.org/x/text v0.38.0 // indirect
+)
