@@ -53,7 +53,7 @@ func openXLS(file string) (*xlsBook, error) {
 	}
 	doc, err := mscfb.New(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("not a readable OLE2 compound file: %w", err)
+		return nil, fmt.Errorf("the file is damaged or truncated (OLE2 container: %w)", err)
 	}
 	var stream []byte
 	for entry, err := doc.Next(); err == nil; entry, err = doc.Next() {

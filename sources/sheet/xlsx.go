@@ -38,6 +38,9 @@ type sheetEntry struct {
 
 func openXLSX(file string) (*xlsxBook, error) {
 	f, err := excelize.OpenFile(file, excelize.Options{RawCellValue: true})
+	if errors.Is(err, zip.ErrFormat) {
+		return nil, fmt.Errorf("the file is damaged or truncated: %w", err)
+	}
 	if err != nil {
 		return nil, err
 	}
