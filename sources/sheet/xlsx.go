@@ -213,14 +213,14 @@ func (b *xlsxBook) close() error { return b.zr.Close() }
 
 // xlsxRows streams one worksheet's <sheetData> row by row.
 type xlsxRows struct {
-	book   *xlsxBook
-	sst    []string
-	rc     io.ReadCloser
-	dec    *xml.Decoder
-	sheet  string
-	row    int // last row number seen
-	cells  []cell
-	done   bool
+	book  *xlsxBook
+	sst   []string
+	rc    io.ReadCloser
+	dec   *xml.Decoder
+	sheet string
+	row   int // last row number seen
+	cells []cell
+	done  bool
 }
 
 // xlsxCell collects one <c> element while it is being read.
