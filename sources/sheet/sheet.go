@@ -72,7 +72,7 @@ type Reader struct {
 func Open(path, source string, opt Options) (r *Reader, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r, err = nil, fmt.Errorf("%s: the spreadsheet library failed on this file (corrupt?): %v", path, p)
+			r, err = nil, fmt.Errorf("%s: reading failed (corrupt file?): %v", path, p)
 		}
 	}()
 	format, err := sniff(path)
@@ -269,10 +269,18 @@ func (r *Reader) findHeader(opt Options) error {
 			return errors.New("found no header row (a row of two or more text cells followed by data); set header_row or name the columns")
 		}
 	}
-	r.header = headerNames(r.pending[at].cells)
+	// Data wider than the header (under a merged header cell, or a column
+	// nobody named) gets named columns too, as far as the rows read so far go.
+	header := r.pending[at].cells
 	r.det.HeaderRow = r.pending[at].num
-	r.det.Columns = r.header
 	r.pending = r.pending[at+1:]
+	for _, row := range r.pending {
+		for len(header) < len(row.cells) {
+			header = append(header, cell{})
+		}
+	}
+	r.header = headerNames(header)
+	r.det.Columns = r.header
 	return nil
 }
 
@@ -298,33 +306,36 @@ func findByHints(rows []rawRow, hints []string) int {
 	return -1
 }
 
-// guessHeader picks the first row of two or more cells, all text, followed
-// by a row that has no more cells than it. That skips a title row (one
-// cell, or fewer cells than the header under it) and a "Printed on" line
-// holding a date.
+// guessHeader picks the first row of two or more cells, all text, that is
+// followed by data. Such a row is passed over when the row under it is
+// wider and is itself all text: then it is a title ("Report", "Dec 2025")
+// over the real header. A narrower header over wider data is kept: that is
+// a merged header cell.
 func guessHeader(rows []rawRow) int {
 	for i := 0; i+1 < len(rows); i++ {
-		n, text := 0, true
-		for _, c := range rows[i].cells {
-			if c.kind != cellEmpty {
-				n++
-				text = text && c.kind == cellText
-			}
-		}
+		n, text := textCells(rows[i])
 		if n < 2 || !text {
 			continue
 		}
-		next := 0
-		for _, c := range rows[i+1].cells {
-			if c.kind != cellEmpty {
-				next++
-			}
+		next, nextText := textCells(rows[i+1])
+		if next > n && nextText {
+			continue
 		}
-		if next <= n {
-			return i
-		}
+		return i
 	}
 	return -1
+}
+
+// textCells counts a row's non-empty cells and says whether all are text.
+func textCells(row rawRow) (n int, allText bool) {
+	allText = true
+	for _, c := range row.cells {
+		if c.kind != cellEmpty {
+			n++
+			allText = allText && c.kind == cellText
+		}
+	}
+	return n, allText
 }
 
 // headerNames trims the header cells. A cell left empty (the tail of a
@@ -357,7 +368,7 @@ func (r *Reader) Next() (row mapping.Row, err error) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%s: sheet %s: the spreadsheet library failed (corrupt file?): %v", r.det.File, r.det.Sheet, p)
+			err = fmt.Errorf("%s: sheet %s: reading failed (corrupt file?): %v", r.det.File, r.det.Sheet, p)
 			r.err = err
 		}
 	}()

@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"errors"
+	"fmt"
 
 	"io"
 	"os"
@@ -279,6 +280,36 @@ func TestGeneratedXLSX(t *testing.T) {
 	}
 }
 
+// TestHeaderDetection: title rows of one or two cells over the header, and
+// a merged header cell over two columns of data.
+func TestHeaderDetection(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		rows      [][]any
+		headerRow int
+		columns   []string
+	}{
+		{"two-cell title", [][]any{{"Report", "December 2025"}, nil, {"Emp", "Date", "Time"}, {"E1", "x", "y"}}, 3, []string{"Emp", "Date", "Time"}},
+		{"merged header cell", [][]any{{"Punches"}, {"Emp", "Punch"}, {"E1", 46000.25, 46000.75}}, 2, []string{"Emp", "Punch", "Column C"}},
+		{"gap in header", [][]any{{"Emp", nil, "Time"}, {"E1", 1, 2}}, 1, []string{"Emp", "Column B", "Time"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeWorkbook(t, "h.xlsx", func(f *excelize.File) {
+				for i, row := range tc.rows {
+					if err := f.SetSheetRow("Sheet1", cellRef(1, i+1), &row); err != nil {
+						t.Fatal(err)
+					}
+				}
+				f.MergeCell("Sheet1", "B2", "C2")
+			})
+			det, _ := readAll(t, path, Options{})
+			if det.HeaderRow != tc.headerRow || !reflect.DeepEqual(det.Columns, tc.columns) {
+				t.Errorf("header row %d %q, want %d %q", det.HeaderRow, det.Columns, tc.headerRow, tc.columns)
+			}
+		})
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
 
 func TestFormatDateStyle(t *testing.T) {
@@ -388,4 +419,50 @@ func TestNextAfterEOF(t *testing.T) {
 		t.Errorf("third Next: %v, want io.EOF", err)
 	}
 
+}
+
+// TestCorruptedFixtures damages the fixtures byte by byte: every variant
+// must give rows or an error naming the file, never a panic or a hang.
+func TestCorruptedFixtures(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"workbook.xlsx", "workbook.xls"} {
+		orig, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 200; i++ {
+			data := append([]byte(nil), orig...)
+			if i < 150 {
+				pos := (i*7919 + 13) % len(data)
+				data[pos] ^= 0x5A
+				data[(pos*31+5)%len(data)] ^= 0xFF
+			} else {
+				data = data[:len(data)*(i-150)/50] // cut short
+			}
+			path := filepath.Join(dir, fmt.Sprintf("%d-%s", i, name))
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, err := Open(path, "test", Options{})
+			if err != nil {
+				if !strings.Contains(err.Error(), path) {
+					t.Errorf("error does not name the file: %v", err)
+				}
+				continue
+			}
+			for {
+				_, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					if !strings.Contains(err.Error(), path) {
+						t.Errorf("error does not name the file: %v", err)
+					}
+					break
+				}
+			}
+			r.Close()
+		}
+	}
 }
