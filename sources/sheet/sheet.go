@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hrsync/hrsync/mapping"
 )
@@ -124,16 +125,26 @@ func sniff(path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	head := make([]byte, 8)
+	head := make([]byte, 512)
 	n, err := io.ReadFull(f, head)
 	head = head[:n]
 	switch {
 	case bytes.HasPrefix(head, zipMagic):
 		return "xlsx", nil
-	case bytes.Equal(head, oleMagic):
+	case bytes.HasPrefix(head, oleMagic):
 		return "xls", nil
 	case n == 0 && err != nil:
 		return "", errors.New("the file is empty")
+	}
+	// Many "Excel exports" are something else under an .xls name.
+	lower := bytes.ToLower(head)
+	switch {
+	case bytes.Contains(lower, []byte("<html")), bytes.Contains(lower, []byte("<table")):
+		return "", errors.New("not an Excel workbook but an HTML page (an export saved as .xls?)")
+	case bytes.Contains(lower, []byte("urn:schemas-microsoft-com:office:spreadsheet")):
+		return "", errors.New("an Excel 2003 XML spreadsheet, which is not supported: save it as .xlsx")
+	case utf8.Valid(head) && !bytes.ContainsRune(head, 0):
+		return "", errors.New("not an Excel workbook but a text file: read it as a text (CSV) source")
 	}
 	return "", errors.New("not an Excel workbook: neither .xlsx (zip) nor .xls (OLE2) content")
 }
@@ -239,8 +250,11 @@ func (r *Reader) findHeader(opt Options) error {
 		if err != nil {
 			return err
 		}
+		if opt.HeaderRow > 0 && row.num < opt.HeaderRow {
+			continue // above the given header: not needed
+		}
 		r.pending = append(r.pending, row)
-		if opt.HeaderRow > 0 && row.num >= opt.HeaderRow {
+		if opt.HeaderRow > 0 {
 			break
 		}
 	}
