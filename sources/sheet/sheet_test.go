@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -466,5 +467,37 @@ func TestCorruptedFixtures(t *testing.T) {
 			}
 			r.Close()
 		}
+	}
+}
+
+// TestXLSGlobals checks the records read from the workbook globals on
+// hand-made streams: FILEPASS (an encrypted .xls, which LibreOffice's
+// command line cannot write) and an old BIFF version.
+func TestXLSGlobals(t *testing.T) {
+	rec := func(id uint16, body ...byte) []byte {
+		return append([]byte{byte(id), byte(id >> 8), byte(len(body)), byte(len(body) >> 8)}, body...)
+	}
+	bof := func(vers uint16) []byte { return rec(recBOF, byte(vers), byte(vers>>8), 5, 0, 0, 0, 0, 0) }
+	join := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	for _, tc := range []struct {
+		name   string
+		stream []byte
+		want   string
+	}{
+		{"encrypted", join(bof(0x0600), rec(recFilePass, 1, 0, 1, 0), rec(recEOF)), "password-protected"},
+		{"BIFF5", join(bof(0x0500), rec(recEOF)), "Excel 5.0/95"},
+		{"cut short", join(bof(0x0600), rec(recDateMode, 1, 0))[:10], "truncated"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &xlsBook{stream: tc.stream}
+			err := b.readGlobals()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("readGlobals: %v, want %q", err, tc.want)
+			}
+		})
+	}
+	b := &xlsBook{stream: join(bof(0x0600), rec(recDateMode, 1, 0), rec(recEOF))}
+	if err := b.readGlobals(); err != nil || !b.date1904 {
+		t.Errorf("DATEMODE: err %v, date1904 %v", err, b.date1904)
 	}
 }

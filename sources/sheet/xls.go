@@ -119,7 +119,11 @@ func (b *xlsBook) readGlobals() error {
 	if len(b.stream) < 8 || binary.LittleEndian.Uint16(b.stream) != recBOF {
 		return errors.New("the workbook stream does not start with a BOF record")
 	}
-	if v := binary.LittleEndian.Uint16(b.stream[4:]); v != 0x0600 {
+	switch v := binary.LittleEndian.Uint16(b.stream[4:]); v {
+	case 0x0600:
+	case 0x0500:
+		return errors.New("an Excel 5.0/95 workbook (BIFF5) is not supported: save it as Excel 97-2003 (.xls) or .xlsx")
+	default:
 		return fmt.Errorf("BIFF version %#04x is not supported: save it as Excel 97-2003 (.xls) or .xlsx", v)
 	}
 	return b.records(0, func(_ int, id uint16, body []byte) error {
