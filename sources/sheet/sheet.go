@@ -71,8 +71,12 @@ type Reader struct {
 // Open opens a workbook, picks the sheet and finds the header row. The
 // format is taken from the content, so an .xls named .xlsx is read as .xls.
 func Open(path, source string, opt Options) (r *Reader, err error) {
+	var book workbook
 	defer func() {
 		if p := recover(); p != nil {
+			if book != nil {
+				book.close()
+			}
 			r, err = nil, fmt.Errorf("%s: reading failed (corrupt file?): %v", path, p)
 		}
 	}()
@@ -80,7 +84,6 @@ func Open(path, source string, opt Options) (r *Reader, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var book workbook
 	switch format {
 	case "xlsx":
 		b, err := openXLSX(path)
