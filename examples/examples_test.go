@@ -55,7 +55,7 @@ func runImport(t *testing.T, dir string) importer.Result {
 
 func TestQuickstartExample(t *testing.T) {
 	res := runImport(t, copyExample(t, "quickstart"))
-	want := map[mapping.Code]int64{mapping.Imported: 368, mapping.Duplicate: 1, mapping.Unmapped: 3,
+	want := map[mapping.Code]int64{mapping.Imported: 390, mapping.Duplicate: 1, mapping.Unmapped: 3,
 		mapping.Inactive: 10, mapping.InvalidTime: 2, mapping.InvalidRow: 2}
 	for code, n := range want {
 		if res.Counts[code] != n {

@@ -24,9 +24,12 @@ func OpenHR(ctx context.Context, cfg *config.Config, writing bool) (*sqlsink.Sin
 			url = "sqlite://" + cfg.Resolve(p)
 		}
 	}
-	create := strings.HasPrefix(url, "sqlite://")
-	if cfg.HR.CreateTables != nil {
-		create = *cfg.HR.CreateTables
+	// A dry run never creates anything; otherwise the sink's default (create
+	// for sqlite://, not for server databases) unless the config says.
+	create := cfg.HR.CreateTables
+	if !writing {
+		no := false
+		create = &no
 	}
 	sc := sqlsink.Config{
 		URL:         url,
@@ -35,7 +38,7 @@ func OpenHR(ctx context.Context, cfg *config.Config, writing bool) (*sqlsink.Sin
 			Table: cfg.HR.Employees.Table, Query: cfg.HR.Employees.Query, Columns: cfg.HR.Employees.Columns,
 		},
 		Punches:   sqlsink.PunchesTable{Table: cfg.HR.Punches.Table, Columns: cfg.HR.Punches.Columns},
-		Create:    create && writing,
+		Create:    create,
 		BatchSize: cfg.HR.BatchSize,
 	}
 	if cfg.HR.Employees.File != "" {

@@ -40,8 +40,9 @@ func WriteEmployeesCSV(w io.Writer, n int) error {
 }
 
 type punch struct {
-	sec int32 // seconds since the start of the day
-	emp int32
+	sec  int32 // seconds since the start of the day
+	emp  int32
+	slot int8 // even: in, odd: out
 }
 
 // WritePunchesCSV writes `AC-No,Time,State,Device` rows sorted by time.
@@ -60,9 +61,11 @@ func WritePunchesCSV(w io.Writer, s Spec) (int, error) {
 		day = day[:0]
 		for k := 0; k < want; k++ {
 			emp := k % s.Employees
-			slot := k / s.Employees // 0: arrive, 1: leave, 2: break out, 3: break in ...
-			base := []int{7 * 3600, 17 * 3600, 12 * 3600, 13 * 3600}[slot%4] + 3600*(slot/4)
-			day = append(day, punch{sec: int32(base + rng.IntN(3600)), emp: int32(emp)})
+			// Each of an employee's punches that day falls in its own hour from
+			// 06:00 on, so no two of them can share a second.
+			slot := k / s.Employees
+			base := (6 + slot%18) * 3600
+			day = append(day, punch{sec: int32(base + rng.IntN(3600)), emp: int32(emp), slot: int8(slot)})
 		}
 		sort.Slice(day, func(i, j int) bool {
 			if day[i].sec != day[j].sec {
@@ -74,7 +77,7 @@ func WritePunchesCSV(w io.Writer, s Spec) (int, error) {
 		for _, p := range day {
 			t := date.Add(time.Duration(p.sec) * time.Second)
 			state := "C/In"
-			if p.sec >= 12*3600 && p.sec < 13*3600 || p.sec >= 17*3600 {
+			if p.slot%2 == 1 {
 				state = "C/Out"
 			}
 			fmt.Fprintf(bw, "%s,%s,%s,GATE-%d\n", AttendanceNo(int(p.emp)), t.Format("2006-01-02 15:04:05"), state, 1+int(p.emp)%4)
