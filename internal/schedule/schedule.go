@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Job is one daily hrsync run.
@@ -100,8 +101,8 @@ func WindowsArgs(j Job) ([]string, error) {
 		}
 	}
 	for _, a := range j.Args {
-		if strings.ContainsAny(a, "%\"\r\n") {
-			return nil, fmt.Errorf("job %q: argument %q: %% (Task Scheduler expands %%NAME%%), quotes and line breaks cannot be passed through schtasks", name, a)
+		if strings.ContainsAny(a, "%\"\r\n") || !utf8.ValidString(a) {
+			return nil, fmt.Errorf("job %q: argument %q: %% (Task Scheduler expands %%NAME%%), quotes, line breaks and invalid UTF-8 cannot be passed through schtasks", name, a)
 		}
 	}
 
@@ -212,7 +213,7 @@ func checkWindowsPath(what, p string) error {
 		return fmt.Errorf("%s path %q is not absolute: Task Scheduler starts hrsync in C:\\Windows\\System32; give a full path (C:\\... or \\\\server\\share\\...)", what, p)
 	case strings.ContainsAny(p, "%"):
 		return fmt.Errorf("%s path %q holds %%: Task Scheduler and cmd.exe would read %%NAME%% as an environment variable; use a folder without %%", what, p)
-	case strings.ContainsAny(p, "\"*?<>|\r\n\t"):
+	case strings.ContainsAny(p, "\"*?<>|\r\n\t") || !utf8.ValidString(p):
 		return fmt.Errorf("%s path %q holds a character Windows paths cannot hold", what, p)
 	}
 	return nil
@@ -269,13 +270,15 @@ func quoteWindowsArg(s string) string {
 // them outside quotes. cmd.exe toggles its quote state at every `"`, including
 // the escaped `\"` inside /TR, so a path like "C:\R&D Tools" sits outside
 // cmd's quotes even though schtasks receives it inside one argument.
+// Parentheses only matter inside an if/for block, so "Program Files (x86)"
+// is left as it reads.
 func escapeForCmd(line string) string {
 	var b strings.Builder
 	inQuotes := false
 	for _, r := range line {
 		if r == '"' {
 			inQuotes = !inQuotes
-		} else if !inQuotes && strings.ContainsRune("&|<>^()", r) {
+		} else if !inQuotes && strings.ContainsRune("&|<>^", r) {
 			b.WriteByte('^')
 		}
 		b.WriteRune(r)

@@ -59,6 +59,11 @@ func TestWindows(t *testing.T) {
 			want: `schtasks /Create /TN "hrsync\punches" /TR "C:\hrsync\hrsync.exe import --config \"D:\R^&D Tools\hrsync.yaml\" --log-file C:\hrsync\logs\hrsync.log" /SC DAILY /ST 06:30 /RU SYSTEM /RL HIGHEST /F`,
 		},
 		{
+			name: "Program Files (x86)",
+			edit: func(j *Job) { j.Executable = `C:\Program Files (x86)\hrsync\hrsync.exe` },
+			want: `schtasks /Create /TN "hrsync\punches" /TR "\"C:\Program Files (x86)\hrsync\hrsync.exe\" import --config C:\hrsync\hrsync.yaml --log-file C:\hrsync\logs\hrsync.log" /SC DAILY /ST 06:30 /RU SYSTEM /RL HIGHEST /F`,
+		},
+		{
 			name: "ampersand inside cmd.exe's quotes stays",
 			edit: func(j *Job) { j.ConfigPath = `D:\R&D\hrsync.yaml` },
 			want: `schtasks /Create /TN "hrsync\punches" /TR "C:\hrsync\hrsync.exe import --config D:\R&D\hrsync.yaml --log-file C:\hrsync\logs\hrsync.log" /SC DAILY /ST 06:30 /RU SYSTEM /RL HIGHEST /F`,
@@ -375,4 +380,53 @@ func TestCronLineRunsInShell(t *testing.T) {
 	if string(logged) != "to-stdout\nto-stderr\n" {
 		t.Errorf("log file holds %q, want stdout and stderr", logged)
 	}
+}
+
+// unescapeCmd undoes what cmd.exe does to a line before starting a program:
+// outside quotes, a caret makes the next character literal and goes away.
+func unescapeCmd(line string) string {
+	var b strings.Builder
+	inQuotes := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		if c == '"' {
+			inQuotes = !inQuotes
+		} else if c == '^' && !inQuotes && i+1 < len(line) {
+			i++
+			c = line[i]
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// FuzzWindowsRoundTrip checks, for any config path hrsync accepts, that the
+// cmd.exe line reaches schtasks as the intended arguments, and that /TR
+// splits back into exactly the executable and its arguments.
+func FuzzWindowsRoundTrip(f *testing.F) {
+	for _, seed := range []string{
+		`C:\hrsync\hrsync.yaml`, `D:\HR Sync\hrsync.yaml`, `\\server\share\x y\h.yaml`,
+		`D:\R&D Tools\a^b|c<d>.yaml`, `C:\trailing space \`, `C:\a\\\\ b\`, `C:\Program Files (x86)\h.yaml`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, config string) {
+		j := windowsJob()
+		j.ConfigPath = config
+		args, err := WindowsArgs(j)
+		if err != nil {
+			return
+		}
+		line, err := Windows(j)
+		if err != nil {
+			t.Fatalf("WindowsArgs accepted %q but Windows did not: %v", config, err)
+		}
+		if got := splitWindowsCommandLine(unescapeCmd(line)); strings.Join(got, "\x00") != strings.Join(args, "\x00") {
+			t.Fatalf("line %s\nsplits into %q\nwant %q", line, got, args)
+		}
+		want := []string{j.Executable, "import", "--config", config, "--log-file", j.LogFile}
+		if got := splitWindowsCommandLine(args[5]); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+			t.Fatalf("/TR %s\nsplits into %q\nwant %q", args[5], got, want)
+		}
+	})
 }
