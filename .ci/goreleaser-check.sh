@@ -103,7 +103,7 @@ if ! goreleaser=$(find_goreleaser); then
   fallback_build
   exit 0
 fi
-"$goreleaser" --version | head -n 1
+"$goreleaser" --version | grep -i '^gitversion' || true
 
 step "goreleaser check"
 "$goreleaser" check
