@@ -7,7 +7,7 @@
 # tool never fails CI; a bad config or a broken build does.
 #
 #   GORELEASER_VERSION          version to install (default below)
-#   GORELEASER_INSTALL_TIMEOUT  seconds allowed for `go install` (default 1200)
+#   GORELEASER_INSTALL_TIMEOUT  seconds allowed for `go install` (default 600)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
@@ -15,7 +15,7 @@ step() { printf '\n== %s\n' "$*"; }
 # v2.17 and later need go >= 1.26.4 / 1.27 or a module the proxy here refuses
 # (go.digitalxero.dev/go-msix, 403); v2.16.0 builds with go 1.26.
 version=${GORELEASER_VERSION:-v2.16.0}
-install_timeout=${GORELEASER_INSTALL_TIMEOUT:-1200}
+install_timeout=${GORELEASER_INSTALL_TIMEOUT:-600}
 # Keep this matrix in step with builds: in .goreleaser.yaml.
 targets=(windows/amd64 windows/arm64 linux/amd64 linux/arm64 darwin/amd64 darwin/arm64)
 
@@ -61,11 +61,12 @@ fallback_build() {
 }
 
 # check_archives looks inside every archive: the binary, README.md, every file
-# git tracks under examples/, and nothing from a hrsync-data/ folder.
+# git tracks in an example's folder (but dotfiles and Go code, like
+# examples/examples_test.go), and nothing from a hrsync-data/ folder.
 check_archives() {
   step "look inside the archives"
   local want_examples
-  want_examples=$(git ls-files examples | sort)
+  want_examples=$(git ls-files 'examples/*/*' | grep -v -e '/\.[^/]*$' -e '\.go$' | sort)
   local count=0 failed=0
   for archive in dist/*.tar.gz dist/*.zip; do
     [ -e "$archive" ] || continue
@@ -108,17 +109,19 @@ fi
 step "goreleaser check"
 "$goreleaser" check
 
-# A run of the quickstart leaves examples/quickstart/hrsync-data/; plant one
-# (only where none exists, so nothing of a developer's is touched) to prove
-# the archives leave it out.
-canary=""
-if [ -d examples/quickstart ] && [ ! -e examples/quickstart/hrsync-data ]; then
-  canary=examples/quickstart/hrsync-data
-  mkdir -p "$canary/reports"
-  echo "source,file" > "$canary/reports/canary.csv"
-  echo "canary" > "$canary/canary.txt"
-  trap 'rm -rf "$canary"' EXIT
-fi
+# A run of an example leaves hrsync-data/ in its folder; plant one where none
+# exists (so nothing of a developer's is touched) to prove the archives leave
+# it out.
+canaries=()
+cleanup() { for c in "${canaries[@]}"; do rm -rf "$c"; done; }
+trap cleanup EXIT
+for dir in examples/*/; do
+  [ -e "${dir}hrsync-data" ] && continue
+  canaries+=("${dir}hrsync-data")
+  mkdir -p "${dir}hrsync-data/reports"
+  echo "source,file" > "${dir}hrsync-data/reports/canary.csv"
+  echo "canary" > "${dir}hrsync-data/canary.txt"
+done
 
 step "goreleaser release --snapshot --clean --skip=publish"
 start=$SECONDS
