@@ -62,9 +62,10 @@ const maxNameLength = 64
 //
 //	schtasks /Create /TN "hrsync\NAME" /TR "..." /SC DAILY /ST 06:30 /RU SYSTEM /RL HIGHEST /F
 //
-// Task Scheduler's "Last Run Result" then shows hrsync's exit code: 0x0 all
-// rows placed, 0x1 the run failed, 0x2 usage or configuration error, 0x3 some
-// rows were rejected.
+// The task needs no console window: hrsync writes to --log-file, and as
+// SYSTEM it runs whether anyone is logged on or not. Task Scheduler's "Last
+// Run Result" then shows hrsync's exit code: 0x0 all rows placed, 0x1 the run
+// failed, 0x2 usage or configuration error, 0x3 some rows were rejected.
 func Windows(j Job) (string, error) {
 	args, err := WindowsArgs(j)
 	if err != nil {
