@@ -30,8 +30,12 @@ func HTTPConfig(cfg *config.Config, log *slog.Logger) httpx.Config {
 
 // OpenRemoteTarget builds the http or scim target the config names.
 func OpenRemoteTarget(cfg *config.Config, log *slog.Logger) (Target, error) {
+	return NewHTTPTarget(cfg, HTTPConfig(cfg, log))
+}
+
+// NewHTTPTarget builds the http or scim target with a given client config.
+func NewHTTPTarget(cfg *config.Config, hc httpx.Config) (Target, error) {
 	t := &cfg.PushUsers.Target
-	hc := HTTPConfig(cfg, log)
 	switch t.Kind {
 	case config.TargetHTTP:
 		e := t.Endpoints
