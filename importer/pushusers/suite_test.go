@@ -1,11 +1,14 @@
 package pushusers
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -102,11 +105,22 @@ func checksum(t *testing.T, h *harness) string {
 func runOnce(t *testing.T, cfg *config.Config, h *harness, mod func(*Options)) (Result, error, string) {
 	t.Helper()
 	rep := filepath.Join(t.TempDir(), "report.csv")
-	o := Options{Config: cfg, Target: h.target, ReportPath: rep}
+	var logs bytes.Buffer
+	o := Options{Config: cfg, Target: h.target, ReportPath: rep,
+		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if mod != nil {
 		mod(&o)
 	}
 	res, err := Run(context.Background(), o)
+	if strings.Contains(logs.String(), secretPW) {
+		t.Fatalf("the log contains the password:\n%s", logs.String())
+	}
+	if res.Plan != nil {
+		js, _ := json.Marshal(res.Plan.Decisions)
+		if strings.Contains(string(js), secretPW) || strings.Contains(fmt.Sprintf("%+v %#v", res.Plan.Decisions, res.Plan.Decisions), secretPW) {
+			t.Fatal("a decision prints the password")
+		}
+	}
 	data, _ := os.ReadFile(o.ReportPath)
 	if strings.Contains(string(data), secretPW) {
 		t.Fatalf("the report contains the password:\n%s", data)

@@ -127,8 +127,8 @@ func run(target string, n int, changed float64, latency time.Duration, concurren
 		return err
 	}
 	wall := time.Since(start)
-	fmt.Printf("push-users -target %s: %d employees, %d changed, latency %s, concurrency %d: wall %.2fs; counts %v\n",
-		target, n, int(float64(n)*changed), latency, concurrency, wall.Seconds(), res.Counts)
+	fmt.Printf("push-users -target %s: %d employees, %d changed%s: wall %.2fs; counts %v\n",
+		target, n, int(float64(n)*changed), httpNote(target, latency, concurrency), wall.Seconds(), res.Counts)
 	return nil
 }
 
@@ -181,4 +181,11 @@ func newServer(n int, latency time.Duration) *server {
 		}
 	}))
 	return s
+}
+
+func httpNote(target string, latency time.Duration, concurrency int) string {
+	if target != "http" {
+		return ""
+	}
+	return fmt.Sprintf(", latency %s, concurrency %d", latency, concurrency)
 }
