@@ -23,12 +23,13 @@ import (
 
 // Config is the whole file.
 type Config struct {
-	Timezone string             `yaml:"timezone"`
-	DataDir  string             `yaml:"data_dir"`
-	LockWait Duration           `yaml:"lock_wait"`
-	HR       HR                 `yaml:"hr"`
-	Sources  map[string]*Source `yaml:"sources"`
-	Report   ReportConfig       `yaml:"report"`
+	Timezone  string             `yaml:"timezone"`
+	DataDir   string             `yaml:"data_dir"`
+	LockWait  Duration           `yaml:"lock_wait"`
+	HR        HR                 `yaml:"hr"`
+	Sources   map[string]*Source `yaml:"sources"`
+	Report    ReportConfig       `yaml:"report"`
+	PushUsers *PushUsers         `yaml:"push_users"`
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
@@ -363,7 +364,7 @@ func (c *Config) validate() error {
 	if v := c.HR.Employees.Inactive; v != "reject" && v != "import" {
 		return c.errAt("hr.employees.inactive", fmt.Sprintf("%q: want reject or import", v))
 	}
-	if len(c.Sources) == 0 {
+	if len(c.Sources) == 0 && c.PushUsers == nil {
 		return c.errAt("sources", "at least one source is required")
 	}
 	for _, name := range c.SourceNames() {
@@ -371,7 +372,7 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
-	return nil
+	return c.validatePushUsers()
 }
 
 func (c *Config) validateSource(s *Source) error {
