@@ -150,6 +150,9 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
+	if do, ok := opts.Observer.(DirectoryObserver); ok {
+		do.Directory(dir)
+	}
 	var rep *report.Writer
 	if res.ReportPath != "" {
 		if rep, err = report.Create(res.ReportPath, format, srcs[0].Location()); err != nil {
