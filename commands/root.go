@@ -147,6 +147,7 @@ func NewRoot(app *App) *cobra.Command {
 	pf.BoolVarP(&app.Verbose, "verbose", "v", false, "print more detail")
 	pf.StringVar(&app.LogFile, "log-file", "", "append plain timestamped log lines to this file")
 	root.AddCommand(newVersionCmd(app), newConfigCmd(app), newImportCmd(app))
+	root.AddCommand(newMapCheckCmd(app))
 	return root
 }
 

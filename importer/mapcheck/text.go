@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// WriteJSON prints the document as one indented JSON document.
-func WriteJSON(w io.Writer, d *Document) error {
+// WriteJSON prints a Document (or a SuggestResult) as one indented JSON document.
+func WriteJSON(w io.Writer, d any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
