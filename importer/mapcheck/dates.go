@@ -154,7 +154,9 @@ func (d *dateEvidence) report(layouts []string) DateReport {
 		r.DataSays = second
 	default:
 		r.DataSays = "either"
-		r.Ambiguous = d.differ
+		// Year-first dates are year-month-day (ISO) in every export seen;
+		// year-day-month is not worth a warning.
+		r.Ambiguous = d.differ && d.yearLast > 0
 	}
 	readings := map[string]bool{}
 	if len(layouts) == 0 {
@@ -191,6 +193,9 @@ func (d *dateEvidence) verdict(r DateReport, first, second string) string {
 		return fmt.Sprintf("the data holds both orders: %d values can only be %s%s and %d only %s%s; the export mixes layouts",
 			d.firstAbove12, first, ex(d.firstEx), d.secondAbove12, second, ex(d.secondEx))
 	case "either":
+		if !r.Ambiguous && d.yearLast == 0 {
+			return fmt.Sprintf("year-first dates, read as year-month-day; the mapping reads %s", r.MappingReading)
+		}
 		if !d.differ {
 			return fmt.Sprintf("no value above 12 in either position, but every value has day equal to month: the order cannot matter yet; the mapping reads %s", r.MappingReading)
 		}

@@ -130,7 +130,8 @@ func (r *reportFile) finish(d *Document) error {
 	if r.err != nil {
 		return fmt.Errorf("--report: %w", r.err)
 	}
-	tmp := r.path + ".partial"
+	ext := filepath.Ext(r.path) // excelize picks the format by extension
+	tmp := strings.TrimSuffix(r.path, ext) + ".partial" + ext
 	var err error
 	switch r.format {
 	case formatXLSX:
