@@ -76,9 +76,32 @@ func runMapCheck(cmd *cobra.Command, app *App, o mapCheckOptions) error {
 	if o.Suggest {
 		return runSuggest(cmd, app, o)
 	}
-	cfg, err := app.loadConfig()
+	// A source still without a mapping does not stop the others being checked.
+	cfg, draft, err := mapcheck.LoadDraft(app.configPath())
 	if err != nil {
-		return err
+		return usageError(err)
+	}
+	if len(draft) > 0 {
+		isDraft := map[string]bool{}
+		for _, n := range draft {
+			isDraft[n] = true
+			app.say("source %s has no mapping yet; propose one with: hrsync map-check --suggest --source %s", n, n)
+		}
+		for _, n := range o.Sources {
+			if isDraft[n] {
+				return usageError(fmt.Errorf("source %s has no mapping to check; run hrsync map-check --suggest --source %s", n, n))
+			}
+		}
+		if len(o.Sources) == 0 {
+			for _, n := range cfg.SourceNames() {
+				if !isDraft[n] {
+					o.Sources = append(o.Sources, n)
+				}
+			}
+			if len(o.Sources) == 0 {
+				return usageError(fmt.Errorf("no source has a mapping yet; run hrsync map-check --suggest"))
+			}
+		}
 	}
 	doc, err := mapcheck.Run(cmd.Context(), mapcheck.RunOptions{Config: cfg, Sources: o.Sources, Sample: o.Sample,
 		MaxUnmappedPercent: maxUnmapped, ReportPath: o.Report, Log: app.Log})
