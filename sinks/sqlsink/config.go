@@ -1,0 +1,209 @@
+package sqlsink
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hrsync/hrsync/internal/sqldb"
+)
+
+// Config says where the HR database is and how its tables are named.
+type Config struct {
+	// URL of the HR database (sqlite://, mysql://, postgres://, sqlserver://,
+	// oracle://). Credentials, when set, replace the user and password in it.
+	URL         string
+	Credentials sqldb.Credentials
+
+	Employees EmployeesTable
+	Punches   PunchesTable
+
+	// Create makes missing tables (and their indexes). nil means: yes for
+	// sqlite://, no for server databases, where tables belong to the DBA.
+	Create *bool
+
+	// BatchSize is the most rows one INSERT carries; 0 picks a size that
+	// suits the database. It is lowered to fit the database's limit on
+	// bind parameters.
+	BatchSize int
+}
+
+// EmployeesTable is where the employee directory is read from: a table
+// whose columns are named by Columns, or a query.
+type EmployeesTable struct {
+	// Table defaults to "employees".
+	Table string
+	// Columns maps an employee field (id, attendance_no, employee_no, ...;
+	// see EmployeeFields) to the column holding it; unlisted fields use
+	// a column of the field's own name when the table has one. Columns
+	// that match no field are kept in Employee.Extra.
+	Columns map[string]string
+	// Query, when set, replaces Table: a SELECT whose columns are named
+	// (aliased) after the fields, e.g. `SELECT emp_code AS id, ...`.
+	Query string
+}
+
+// PunchesTable is where punches are written.
+type PunchesTable struct {
+	// Table defaults to "attendance_punches".
+	Table string
+	// Columns maps a punch field (see PunchFields) to its column; unlisted
+	// fields use the field's name. Map an optional field (direction,
+	// source, source_key, imported_at) to "" when the table has no
+	// column for it.
+	Columns map[string]string
+}
+
+// EmployeeFields are the employee fields, in the order of the table hrsync
+// creates.
+var EmployeeFields = []string{
+	"id", "attendance_no", "employee_no", "placement_no", "name", "status", "sbu", "state",
+	"branch", "factory", "department", "sub_department", "designation", "employee_type",
+	"email", "onboarding_date", "resignation_date",
+}
+
+// PunchFields are the punch fields, in the order of the table hrsync creates.
+var PunchFields = []string{"employee_id", "punch_time", "direction", "device_id", "source", "source_key", "imported_at"}
+
+// keyFields is the unique key of a punch, time first: input arrives sorted
+// by time, so this order appends to the index instead of scattering
+// writes across it.
+var keyFields = []string{"punch_time", "employee_id", "device_id"}
+
+const (
+	defaultEmployeesTable = "employees"
+	defaultPunchesTable   = "attendance_punches"
+)
+
+// punchColumns is the resolved punch table: quoted names for SQL, raw
+// names for messages, in PunchFields order with omitted fields dropped.
+type punchColumns struct {
+	table    string   // quoted
+	rawTable string   // as configured
+	fields   []string // fields that have a column
+	quoted   []string // quoted column per field
+	raw      []string // column name per field, as configured
+}
+
+func (p punchColumns) col(field string) string {
+	return p.quoted[slices.Index(p.fields, field)]
+}
+
+func (p punchColumns) has(field string) bool { return slices.Contains(p.fields, field) }
+
+func resolvePunches(d sqldb.Dialect, t PunchesTable) (punchColumns, error) {
+	var p punchColumns
+	p.rawTable = t.Table
+	if p.rawTable == "" {
+		p.rawTable = defaultPunchesTable
+	}
+	var err error
+	if p.table, err = d.Quote("punches.table", p.rawTable); err != nil {
+		return p, err
+	}
+	if err := checkFieldNames("punches.columns", t.Columns, PunchFields); err != nil {
+		return p, err
+	}
+	for _, f := range PunchFields {
+		name, set := t.Columns[f]
+		if !set {
+			name = f
+		}
+		if name == "" {
+			if slices.Contains(keyFields, f) {
+				return p, fmt.Errorf("punches.columns.%s: cannot be empty, it is part of the punch's unique key", f)
+			}
+			continue
+		}
+		q, err := d.Quote("punches.columns."+f, name)
+		if err != nil {
+			return p, err
+		}
+		p.fields = append(p.fields, f)
+		p.quoted = append(p.quoted, q)
+		p.raw = append(p.raw, name)
+	}
+	return p, nil
+}
+
+func checkFieldNames(key string, columns map[string]string, fields []string) error {
+	var unknown []string
+	for f := range columns {
+		if !slices.Contains(fields, f) {
+			unknown = append(unknown, f)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("%s: unknown field %s (fields are %s)", key, strings.Join(unknown, ", "), strings.Join(fields, ", "))
+	}
+	return nil
+}
+
+// employeeColumns is the resolved employee table.
+type employeeColumns struct {
+	table    string // quoted; empty when Query is used
+	rawTable string
+	query    string
+	// byColumn maps a lower-cased column name to its field.
+	byColumn map[string]string
+	// column maps a field to its column name, as configured.
+	column map[string]string
+}
+
+func resolveEmployees(d sqldb.Dialect, t EmployeesTable) (employeeColumns, error) {
+	e := employeeColumns{byColumn: map[string]string{}, column: map[string]string{}}
+	if err := checkFieldNames("employees.columns", t.Columns, EmployeeFields); err != nil {
+		return e, err
+	}
+	if t.Query != "" {
+		if t.Table != "" {
+			return e, fmt.Errorf("employees: set either table or query, not both")
+		}
+		if len(t.Columns) > 0 {
+			return e, fmt.Errorf("employees: columns cannot be used with query; alias the query's columns after the fields instead (SELECT code AS id, ...)")
+		}
+		e.query = t.Query
+		for _, f := range EmployeeFields {
+			e.byColumn[f] = f
+			e.column[f] = f
+		}
+		return e, nil
+	}
+	e.rawTable = t.Table
+	if e.rawTable == "" {
+		e.rawTable = defaultEmployeesTable
+	}
+	var err error
+	if e.table, err = d.Quote("employees.table", e.rawTable); err != nil {
+		return e, err
+	}
+	// Configured names first; a field left out uses its own name as the
+	// column, unless a configured field already claims that column.
+	for _, f := range EmployeeFields {
+		name, set := t.Columns[f]
+		if !set {
+			continue
+		}
+		if _, err := d.Quote("employees.columns."+f, name); err != nil {
+			return e, err
+		}
+		if other, dup := e.byColumn[strings.ToLower(name)]; dup {
+			return e, fmt.Errorf("employees.columns: %s and %s both name column %q", other, f, name)
+		}
+		e.byColumn[strings.ToLower(name)] = f
+		e.column[f] = name
+	}
+	for _, f := range EmployeeFields {
+		if _, set := t.Columns[f]; set {
+			continue
+		}
+		if _, claimed := e.byColumn[f]; claimed {
+			continue
+		}
+		e.byColumn[f] = f
+		e.column[f] = f
+	}
+	return e, nil
+}

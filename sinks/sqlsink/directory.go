@@ -1,0 +1,199 @@
+package sqlsink
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// Employees reads the whole employee directory, from the table or the
+// query the configuration names. Columns that match no field land in
+// Employee.Extra under their own (lower-cased) name.
+func (s *Sink) Employees(ctx context.Context) ([]mapping.Employee, error) {
+	q, where := s.emp.query, "employees query"
+	if q == "" {
+		q, where = "SELECT * FROM "+s.emp.table, "table "+s.emp.rawTable
+	}
+	rows, err := s.db.QueryxContext(ctx, q)
+	if err != nil {
+		if s.emp.query != "" {
+			return nil, fmt.Errorf("employees query in %s: %w", s.db.URL, err)
+		}
+		return nil, fmt.Errorf("read employees: %w", s.db.Explain(err, s.emp.rawTable))
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]string, len(cols))
+	hasID := false
+	for i, c := range cols {
+		fields[i] = s.emp.byColumn[strings.ToLower(c)]
+		hasID = hasID || fields[i] == "id"
+	}
+	if !hasID {
+		if s.emp.query != "" {
+			return nil, fmt.Errorf("employees query in %s returns no id column (columns: %s): alias the employee id AS id", s.db.URL, strings.Join(cols, ", "))
+		}
+		return nil, fmt.Errorf("table %s in %s has no column %q for the employee id (columns: %s): set employees.columns.id", s.emp.rawTable, s.db.URL, s.emp.column["id"], strings.Join(cols, ", "))
+	}
+	var out []mapping.Employee
+	values := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range values {
+		ptrs[i] = &values[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("%s in %s, row %d: %w", where, s.db.URL, len(out)+1, err)
+		}
+		var e mapping.Employee
+		for i, v := range values {
+			setField(&e, fields[i], strings.ToLower(cols[i]), text(v))
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s in %s: %w", where, s.db.URL, err)
+	}
+	return out, nil
+}
+
+// employeeField points at the struct field for a field name.
+func employeeField(e *mapping.Employee, field string) *string {
+	switch field {
+	case "id":
+		return &e.ID
+	case "attendance_no":
+		return &e.AttendanceNo
+	case "employee_no":
+		return &e.EmployeeNo
+	case "placement_no":
+		return &e.PlacementNo
+	case "name":
+		return &e.Name
+	case "status":
+		return &e.Status
+	case "sbu":
+		return &e.SBU
+	case "state":
+		return &e.State
+	case "branch":
+		return &e.Branch
+	case "factory":
+		return &e.Factory
+	case "department":
+		return &e.Department
+	case "sub_department":
+		return &e.SubDepartment
+	case "designation":
+		return &e.Designation
+	case "employee_type":
+		return &e.EmployeeType
+	case "email":
+		return &e.Email
+	case "onboarding_date":
+		return &e.OnboardingDate
+	case "resignation_date":
+		return &e.ResignationDate
+	}
+	return nil
+}
+
+func setField(e *mapping.Employee, field, column, value string) {
+	if p := employeeField(e, field); p != nil {
+		*p = value
+		return
+	}
+	if e.Extra == nil {
+		e.Extra = map[string]string{}
+	}
+	e.Extra[column] = value
+}
+
+// UpsertEmployees writes the employees into the directory table, replacing
+// any with the same id, in one transaction. It fills the columns the table
+// has (fields by their configured column, Extra by column name); it is
+// meant for seeding examples and tests, not for bulk loads.
+func (s *Sink) UpsertEmployees(ctx context.Context, employees []mapping.Employee) error {
+	if s.emp.query != "" {
+		return fmt.Errorf("employees come from a query: there is no table to write them to")
+	}
+	rows, err := s.db.QueryxContext(ctx, "SELECT * FROM "+s.emp.table+" WHERE 1 = 0")
+	if err != nil {
+		return fmt.Errorf("write employees: %w", s.db.Explain(err, s.emp.rawTable))
+	}
+	cols, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	d := s.db.Dialect
+	var quoted []string
+	var fields []string // field name, or "extra:" + column
+	for _, c := range cols {
+		q, err := d.Quote("employees table column", c)
+		if err != nil {
+			continue // a column we could not name safely: leave it to its default
+		}
+		f := s.emp.byColumn[strings.ToLower(c)]
+		if f == "" {
+			f = "extra:" + strings.ToLower(c)
+		}
+		quoted = append(quoted, q)
+		fields = append(fields, f)
+	}
+	idCol, err := d.Quote("employees.columns.id", s.emp.column["id"])
+	if err != nil {
+		return err
+	}
+	marks := make([]string, len(quoted))
+	for i := range marks {
+		marks[i] = d.Placeholder(i + 1)
+	}
+	del := fmt.Sprintf("DELETE FROM %s WHERE %s = %s", s.emp.table, idCol, d.Placeholder(1))
+	ins := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", s.emp.table, strings.Join(quoted, ", "), strings.Join(marks, ", "))
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for i := range employees {
+			e := &employees[i]
+			if e.ID == "" {
+				return fmt.Errorf("employee %d (%s): no id", i+1, e.Name)
+			}
+			if _, err := tx.ExecContext(ctx, del, e.ID); err != nil {
+				return err
+			}
+			args := make([]any, len(fields))
+			for j, f := range fields {
+				var v string
+				if p := employeeField(e, f); p != nil {
+					v = *p
+				} else {
+					v = e.Extra[strings.TrimPrefix(f, "extra:")]
+				}
+				args[j] = nullIfEmpty(v)
+			}
+			if _, err := tx.ExecContext(ctx, ins, args...); err != nil {
+				return fmt.Errorf("employee %s: %w", e.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write employees: %w", s.db.Explain(err, s.emp.rawTable))
+	}
+	return nil
+}
+
+// nullIfEmpty stores absent values as NULL, so that typed columns (dates)
+// accept them.
+func nullIfEmpty(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}
