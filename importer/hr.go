@@ -28,6 +28,7 @@ func OpenHR(ctx context.Context, cfg *config.Config, writing bool) (*sqlsink.Sin
 	if cfg.HR.CreateTables != nil {
 		create = *cfg.HR.CreateTables
 	}
+	create = create && writing
 	sc := sqlsink.Config{
 		URL:         url,
 		Credentials: sqldb.Credentials{User: cfg.HR.User, Password: string(cfg.HR.Password)},
@@ -35,7 +36,7 @@ func OpenHR(ctx context.Context, cfg *config.Config, writing bool) (*sqlsink.Sin
 			Table: cfg.HR.Employees.Table, Query: cfg.HR.Employees.Query, Columns: cfg.HR.Employees.Columns,
 		},
 		Punches:   sqlsink.PunchesTable{Table: cfg.HR.Punches.Table, Columns: cfg.HR.Punches.Columns},
-		Create:    create && writing,
+		Create:    &create,
 		BatchSize: cfg.HR.BatchSize,
 	}
 	if cfg.HR.Employees.File != "" {
