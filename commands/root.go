@@ -148,6 +148,7 @@ func NewRoot(app *App) *cobra.Command {
 	pf.StringVar(&app.LogFile, "log-file", "", "append plain timestamped log lines to this file")
 	root.AddCommand(newVersionCmd(app), newConfigCmd(app), newImportCmd(app))
 	root.AddCommand(newPushUsersCmd(app))
+	root.AddCommand(newMapCheckCmd(app))
 	return root
 }
 

@@ -46,10 +46,19 @@ type Options struct {
 
 // Observer watches a run. File is called when a file opens, Row after a row's
 // outcome is final, with the row as read and its mapped punch (nil when it was
-// rejected before mapping finished). Calls come from one goroutine.
+// rejected before mapping finished). File is called on the reading goroutine
+// and Row on the writing one, so an Observer that shares state between the
+// two must lock; a file's File call comes before any of its rows' Row calls.
 type Observer interface {
 	File(sources.Detection, *mapping.Binding, error)
 	Row(row *mapping.Row, punch *mapping.Punch, line *report.Line)
+}
+
+// DirectoryObserver is an Observer that also wants the employee directory
+// the run matches against (map-check: near matches, coverage). Directory is
+// called once, before the first row.
+type DirectoryObserver interface {
+	Directory(*Directory)
 }
 
 // Result is what a run did.
@@ -109,7 +118,7 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 	}
 	p, rej := b.Map(row)
 	if rej != nil {
-		it.line.Key = p.SourceKey
+		it.line.Key, it.line.Field = p.SourceKey, rej.Field
 		return reject(rej.Code, rej.Reason)
 	}
 	it.punch, it.mapped = p, true

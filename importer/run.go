@@ -14,6 +14,7 @@ import (
 	"github.com/hrsync/hrsync/importer/runlock"
 	"github.com/hrsync/hrsync/importer/state"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks/sqlsink"
 )
 
 // batchRows is how many rows travel together from the reader to the writer.
@@ -141,14 +142,23 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 		res.ReportPath = opts.ReportPath
 	}
 
-	hr, err := OpenHR(ctx, cfg, !opts.DryRun)
+	// A dry run with the directory in a file needs nothing from the HR
+	// database, so it does not open it (map-check before the HR side exists).
+	var hr *sqlsink.Sink
+	var lister employeeLister
+	if !opts.DryRun || cfg.HR.Employees.File == "" {
+		if hr, err = OpenHR(ctx, cfg, !opts.DryRun); err != nil {
+			return res, err
+		}
+		defer hr.Close()
+		lister = hr
+	}
+	dir, err := LoadDirectory(ctx, cfg, lister)
 	if err != nil {
 		return res, err
 	}
-	defer hr.Close()
-	dir, err := LoadDirectory(ctx, cfg, hr)
-	if err != nil {
-		return res, err
+	if do, ok := opts.Observer.(DirectoryObserver); ok {
+		do.Directory(dir)
 	}
 	var rep *report.Writer
 	if res.ReportPath != "" {

@@ -30,8 +30,11 @@ type Line struct {
 	Direction  string       `json:"direction,omitempty"`
 	Device     string       `json:"device,omitempty"`
 	Outcome    mapping.Code `json:"outcome"`
-	Reason     string       `json:"reason,omitempty"`
-	Raw        []string     `json:"raw,omitempty"`
+	// Field is the mapped field at fault (employee_key, time, date,
+	// direction, device) when mapping rejected the row.
+	Field  string   `json:"field,omitempty"`
+	Reason string   `json:"reason,omitempty"`
+	Raw    []string `json:"raw,omitempty"`
 }
 
 // Counts tallies outcomes.

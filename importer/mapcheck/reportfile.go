@@ -1,0 +1,379 @@
+package mapcheck
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// failureRecord is one row that would not be placed, as the report lists it.
+type failureRecord struct {
+	Source  string   `json:"source"`
+	File    string   `json:"file,omitempty"`
+	Sheet   string   `json:"sheet,omitempty"`
+	Line    int      `json:"line"`
+	Outcome string   `json:"outcome"`
+	Field   string   `json:"field,omitempty"`
+	Key     string   `json:"key,omitempty"`
+	Time    string   `json:"time,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+	Raw     []string `json:"raw,omitempty"`
+}
+
+// reportFile writes --report. Failures are spooled to a temporary file as
+// they come (memory stays flat), then the report is written in order at
+// the end: summary, unmapped keys, failures.
+type reportFile struct {
+	path, format string
+	spool        *os.File
+	spoolBuf     *bufio.Writer
+	enc          *json.Encoder
+	failures     int64
+	err          error
+}
+
+// Report formats, by extension.
+const (
+	formatXLSX  = "xlsx"
+	formatCSV   = "csv"
+	formatJSONL = "jsonl"
+)
+
+// maxSheetRows is Excel's row limit, less the header row.
+const maxSheetRows = 1_048_575
+
+func createReport(path string) (*reportFile, error) {
+	var format string
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx":
+		format = formatXLSX
+	case ".csv":
+		format = formatCSV
+	case ".jsonl", ".ndjson":
+		format = formatJSONL
+	default:
+		return nil, fmt.Errorf("--report %s: the name must end in .xlsx, .csv or .jsonl", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("--report: %w", err)
+	}
+	spool, err := os.CreateTemp(filepath.Dir(path), ".map-check-*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("--report: %w", err)
+	}
+	r := &reportFile{path: path, format: format, spool: spool, spoolBuf: bufio.NewWriterSize(spool, 256<<10)}
+	r.enc = json.NewEncoder(r.spoolBuf)
+	return r, nil
+}
+
+func (r *reportFile) failure(l *report.Line, row *mapping.Row) {
+	if r.err != nil {
+		return
+	}
+	rec := failureRecord{Source: l.Source, File: l.File, Sheet: l.Sheet, Line: l.Line, Outcome: string(l.Outcome),
+		Field: l.Field, Key: l.Key, Reason: l.Reason, Raw: l.Raw}
+	if !l.Time.IsZero() {
+		rec.Time = l.Time.Format(time.RFC3339)
+	}
+	if rec.Raw == nil && row != nil {
+		rec.Raw = row.Fields
+	}
+	r.failures++
+	r.err = r.enc.Encode(rec)
+}
+
+// abort removes the spool (always) and leaves no half-written report.
+func (r *reportFile) abort() {
+	if r.spool != nil {
+		r.spool.Close()
+		os.Remove(r.spool.Name())
+		r.spool = nil
+	}
+}
+
+// eachFailure replays the spooled failures.
+func (r *reportFile) eachFailure(fn func(*failureRecord) error) error {
+	if err := r.spoolBuf.Flush(); err != nil {
+		return err
+	}
+	if _, err := r.spool.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bufio.NewReaderSize(r.spool, 256<<10))
+	for {
+		var rec failureRecord
+		if err := dec.Decode(&rec); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if err := fn(&rec); err != nil {
+			return err
+		}
+	}
+}
+
+func (r *reportFile) finish(d *Document) error {
+	if r.err != nil {
+		return fmt.Errorf("--report: %w", r.err)
+	}
+	ext := filepath.Ext(r.path) // excelize picks the format by extension
+	tmp := strings.TrimSuffix(r.path, ext) + ".partial" + ext
+	var err error
+	switch r.format {
+	case formatXLSX:
+		err = r.writeXLSX(tmp, d)
+	default:
+		err = r.writeText(tmp, d)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("--report %s: %w", r.path, err)
+	}
+	if err := os.Rename(tmp, r.path); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	return nil
+}
+
+// summaryRows is the summary as (item, value) pairs, shared by all formats.
+func summaryRows(d *Document) [][2]string {
+	rows := [][2]string{
+		{"verdict", d.Verdict},
+		{"exit code", strconv.Itoa(d.ExitCode)},
+		{"config", d.Config},
+		{"rows read", strconv.FormatInt(d.Total, 10)},
+		{"rows that would be rejected", strconv.FormatInt(d.Rejected, 10)},
+		{"unmapped rows", strconv.FormatInt(d.Unmapped, 10)},
+		{"unmapped share %", strconv.FormatFloat(d.UnmappedPercent, 'f', 2, 64)},
+	}
+	if d.Sample > 0 {
+		rows = append(rows, [2]string{"sample (rows per source)", strconv.Itoa(d.Sample)})
+	}
+	codes := make([]string, 0, len(d.Counts))
+	for k := range d.Counts {
+		codes = append(codes, k)
+	}
+	sort.Strings(codes)
+	for _, k := range codes {
+		rows = append(rows, [2]string{"outcome " + k, strconv.FormatInt(d.Counts[k], 10)})
+	}
+	for _, s := range d.Sources {
+		p := "source " + s.Name + ": "
+		for _, f := range s.Files {
+			rows = append(rows, [2]string{p + "file", fmt.Sprintf("%s (%s %s %s %s)", f.File, f.Format, f.Encoding, f.Delimiter, f.Sheet)})
+			if f.BindError != "" {
+				rows = append(rows, [2]string{p + "mapping cannot bind", f.BindError})
+			}
+		}
+		for _, f := range s.Fields {
+			rows = append(rows, [2]string{p + f.Field, fmt.Sprintf("column %s: %d parsed, %d failed, %d not reached",
+				strings.Join(f.Columns, " | "), f.Parsed, f.Failed, f.NotReached)})
+		}
+		for _, dr := range s.Dates {
+			rows = append(rows, [2]string{p + "day/month order", dr.Verdict})
+		}
+		if dr := s.Directions; dr != nil {
+			for _, c := range dr.Codes {
+				rows = append(rows, [2]string{p + "direction code " + strconv.Quote(c.Code), fmt.Sprintf("%d rows → %s", c.Count, c.Direction)})
+			}
+		}
+		for _, f := range s.Unmapped.Fixes {
+			rows = append(rows, [2]string{p + fmt.Sprintf("fix placing %d keys (%d rows)", f.Keys, f.Rows), f.YAML})
+		}
+		rows = append(rows,
+			[2]string{p + "duplicates inside the input", strconv.FormatInt(s.Duplicates.Count, 10)},
+			[2]string{p + "times in the future", strconv.FormatInt(s.Future.Count, 10)},
+			[2]string{p + "times before the floor date", strconv.FormatInt(s.BeforeFrom.Count, 10)})
+	}
+	if c := d.Coverage; c != nil {
+		rows = append(rows, [2]string{"active employees without punches", fmt.Sprintf("%d of %d", c.ActiveWithout, c.Active)})
+	}
+	return rows
+}
+
+var (
+	unmappedHeader = []string{"source", "key", "rows", "first seen", "last seen", "file", "first line", "near match employee", "matched field", "directory value", "fix"}
+	failureHeader  = []string{"source", "file", "sheet", "line", "outcome", "field", "key", "time", "reason", "raw"}
+)
+
+func unmappedRow(s *SourceReport, k *UnmappedKey) []string {
+	row := []string{s.Name, k.Key, strconv.FormatInt(k.Count, 10), k.First.Format(time.RFC3339), k.Last.Format(time.RFC3339), k.File, strconv.Itoa(k.FirstLine)}
+	if k.Near != nil {
+		return append(row, k.Near.EmployeeID, k.Near.Field, k.Near.Value, k.Near.Fix)
+	}
+	return append(row, "", "", "", "")
+}
+
+func failureRow(f *failureRecord) []string {
+	return []string{f.Source, f.File, f.Sheet, strconv.Itoa(f.Line), f.Outcome, f.Field, f.Key, f.Time, f.Reason, strings.Join(f.Raw, " | ")}
+}
+
+func (r *reportFile) writeXLSX(path string, d *Document) error {
+	x := excelize.NewFile()
+	defer x.Close()
+	if err := x.SetSheetName("Sheet1", "Summary"); err != nil {
+		return err
+	}
+	for _, name := range []string{"Unmapped keys", "Failures"} {
+		if _, err := x.NewSheet(name); err != nil {
+			return err
+		}
+	}
+	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	write := func(sheet string, header []string, rows func(emit func([]string) error) error) error {
+		sw, err := x.NewStreamWriter(sheet)
+		if err != nil {
+			return err
+		}
+		n := 1
+		emit := func(cells []string) error {
+			vals := make([]any, len(cells))
+			for i, c := range cells {
+				vals[i] = report.SafeCell(c)
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, n)
+			var opts []excelize.RowOpts
+			if n == 1 {
+				opts = append(opts, excelize.RowOpts{StyleID: bold})
+			}
+			n++
+			return sw.SetRow(cell, vals, opts...)
+		}
+		if err := emit(header); err != nil {
+			return err
+		}
+		if err := rows(emit); err != nil {
+			return err
+		}
+		return sw.Flush()
+	}
+	err := write("Summary", []string{"item", "value"}, func(emit func([]string) error) error {
+		for _, row := range summaryRows(d) {
+			if err := emit([]string{row[0], row[1]}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = write("Unmapped keys", unmappedHeader, func(emit func([]string) error) error {
+		for _, s := range d.Sources {
+			for i := range s.Unmapped.Keys {
+				if err := emit(unmappedRow(s, &s.Unmapped.Keys[i])); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	written := 0
+	err = write("Failures", failureHeader, func(emit func([]string) error) error {
+		return r.eachFailure(func(f *failureRecord) error {
+			if written == maxSheetRows-1 {
+				written++
+				return emit([]string{fmt.Sprintf("... %d more rows: Excel holds %d rows a sheet; use --report PATH.csv for all", r.failures-int64(written)+1, maxSheetRows)})
+			}
+			if written >= maxSheetRows {
+				return nil
+			}
+			written++
+			return emit(failureRow(f))
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return x.SaveAs(path)
+}
+
+// writeText writes .csv (one table, a section column first, each section
+// with its own header row; UTF-8 with a BOM so Excel reads it) or .jsonl
+// (one object per line with a "type": summary, unmapped_key, failure).
+func (r *reportFile) writeText(path string, d *Document) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	buf := bufio.NewWriterSize(f, 256<<10)
+	if r.format == formatJSONL {
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(struct {
+			Type string `json:"type"`
+			*Document
+		}{"summary", d}); err != nil {
+			return err
+		}
+		for _, s := range d.Sources {
+			for i := range s.Unmapped.Keys {
+				if err := enc.Encode(struct {
+					Type   string `json:"type"`
+					Source string `json:"source"`
+					*UnmappedKey
+				}{"unmapped_key", s.Name, &s.Unmapped.Keys[i]}); err != nil {
+					return err
+				}
+			}
+		}
+		err = r.eachFailure(func(fr *failureRecord) error {
+			return enc.Encode(struct {
+				Type string `json:"type"`
+				*failureRecord
+			}{"failure", fr})
+		})
+	} else {
+		buf.WriteString("\uFEFF")
+		w := csv.NewWriter(buf)
+		safe := func(section string, cells []string) error {
+			rec := make([]string, 0, len(cells)+1)
+			rec = append(rec, section)
+			for _, c := range cells {
+				rec = append(rec, report.SafeCell(c))
+			}
+			return w.Write(rec)
+		}
+		safe("section", []string{"item", "value"})
+		for _, row := range summaryRows(d) {
+			safe("summary", []string{row[0], row[1]})
+		}
+		safe("section", unmappedHeader)
+		for _, s := range d.Sources {
+			for i := range s.Unmapped.Keys {
+				safe("unmapped_key", unmappedRow(s, &s.Unmapped.Keys[i]))
+			}
+		}
+		safe("section", failureHeader)
+		err = r.eachFailure(func(fr *failureRecord) error { return safe("failure", failureRow(fr)) })
+		w.Flush()
+		if err == nil {
+			err = w.Error()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := buf.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,111 @@
+package mapcheck
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// draftConfig writes a config whose source has a path and no mapping.
+func draftConfig(t *testing.T, file string) string {
+	t.Helper()
+	return writeConfig(t, "  new:\n    path: \""+fixture(t, file)+"\"\n")
+}
+
+func TestSuggest(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"gbk.csv", []string{`encoding: gbk`, `employee_key: { column: "工号", transform: [strip_leading_zeros] }`,
+			`time: { column: "打卡时间", layout: "2006-1-2 15:04:05" }`, `direction: { column: "状态", codes: { in: ["上班签到"], out: ["下班签退"] } }`,
+			`device: { column: "机器号" }`}},
+		{"utf16.txt", []string{`employee_key: { column: "Mã NV" }`, `time: { column: "Thời gian", layout: "1/2/2006 3:04:05 PM" }`,
+			`direction: { column: "Trạng thái", codes: { in: ["Vào"], out: ["Ra"] } }`}},
+		{"french.csv", []string{`employee_key: { column: "Matricule" }`, `time: { column: "Date/Heure", layout: "excel" }`,
+			`direction: { column: "Sens", codes: { in: ["Entrée"], out: ["Sortie"] } }`}},
+		{"gate.csv", []string{`employee_key: { column: "Emp No", transform: [{strip_suffix: "@company"}] }`, `time: { column: "Date/Time", layout: "2/1/2006 15:04:05" }`,
+			`direction: { column: "Status", codes: { in: ["I"], out: ["O"] } }`, `device: { column: "Device" }`}},
+		{"ambiguous.csv", []string{`AMBIGUOUS day/month`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			cfgPath := draftConfig(t, tc.file)
+			res, err := Suggest(context.Background(), SuggestOptions{ConfigPath: cfgPath, ConfigGiven: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(res.YAML, w) {
+					t.Fatalf("suggestion lacks %s:\n%s", w, res.YAML)
+				}
+			}
+		})
+	}
+}
+
+// TestSuggestionRunsClean pastes each suggestion into the config and runs
+// map-check with it: every row of these exports has an employee, so every
+// row must be placed.
+func TestSuggestionRunsClean(t *testing.T) {
+	for _, file := range []string{"gbk.csv", "french.csv"} {
+		t.Run(file, func(t *testing.T) {
+			res, err := Suggest(context.Background(), SuggestOptions{Files: []string{fixture(t, file)}, ConfigPath: draftConfig(t, file), ConfigGiven: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sug := res.Suggestions[len(res.Suggestions)-1]
+			cfgPath := writeConfig(t, sug.YAML)
+			cfg, err := config.Load(cfgPath)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, sug.YAML)
+			}
+			doc := check(t, sug.YAML, RunOptions{})
+			if doc.ExitCode != 0 || cfg == nil {
+				t.Fatalf("exit %d: %s\n%s", doc.ExitCode, doc.Verdict, sug.YAML)
+			}
+		})
+	}
+}
+
+func TestSuggestWithoutConfig(t *testing.T) {
+	res, err := Suggest(context.Background(), SuggestOptions{ConfigPath: filepath.Join(t.TempDir(), "none.yaml"), Files: []string{fixture(t, "utf16.txt")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.YAML, `employee_key: { column: "Mã NV" }   # header is a known name`) {
+		t.Fatalf("yaml:\n%s", res.YAML)
+	}
+}
+
+func TestLoadDraftKeepsTheFile(t *testing.T) {
+	path := draftConfig(t, "gate.csv")
+	before, _ := os.ReadFile(path)
+	cfg, draft, err := LoadDraft(path)
+	if err != nil || len(draft) != 1 || draft[0] != "new" || cfg.Sources["new"] == nil {
+		t.Fatalf("draft = %v, err = %v", draft, err)
+	}
+	after, _ := os.ReadFile(path)
+	if string(before) != string(after) {
+		t.Fatal("LoadDraft changed the file")
+	}
+}
+
+func TestSynonyms(t *testing.T) {
+	tests := map[string]string{
+		"Emp No": mapping.FieldEmployeeKey, "工号": mapping.FieldEmployeeKey, "考勤号码": mapping.FieldEmployeeKey, "Mã NV": mapping.FieldEmployeeKey,
+		"Matricule": mapping.FieldEmployeeKey, "AC-No.": mapping.FieldEmployeeKey, "打卡时间": mapping.FieldTime, "Thời gian": mapping.FieldTime,
+		"Date/Time": mapping.FieldTime, "Status": mapping.FieldDirection, "  STATUS ": mapping.FieldDirection, "机器号": mapping.FieldDevice,
+	}
+	for header, want := range tests {
+		roles := synonymRole(header)
+		if len(roles) == 0 || roles[0] != want {
+			t.Errorf("%q: roles %v, want %s", header, roles, want)
+		}
+	}
+}
