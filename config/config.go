@@ -70,13 +70,62 @@ type PunchesTable struct {
 
 // Source is one named place punches come from.
 type Source struct {
-	Path     string       `yaml:"path"`
+	// A file source: a file or a glob, read in name order.
+	Path string `yaml:"path"`
+	// A database source: a URL (mysql://, sqlserver://, oracle://,
+	// postgres://, sqlite://) and either a table (hrsync writes the SELECT
+	// from the mapped columns) or a query of its own.
+	URL          string     `yaml:"url"`
+	User         string     `yaml:"user"`
+	Password     Secret     `yaml:"password"`
+	PasswordFile string     `yaml:"password_file"`
+	Table        string     `yaml:"table"`
+	Query        string     `yaml:"query"`
+	Watermark    *Watermark `yaml:"watermark"`
+	// Pull brings remote files into Inbox before import reads them.
+	Pull  *Pull  `yaml:"pull"`
+	Inbox string `yaml:"inbox"`
+
 	Timezone string       `yaml:"timezone"`
 	Format   Format       `yaml:"format"`
 	Mapping  mapping.Spec `yaml:"mapping"`
 	Clock    Clock        `yaml:"clock"`
 
 	Name string `yaml:"-"`
+}
+
+// IsDatabase reports whether the source reads a database.
+func (s *Source) IsDatabase() bool { return s.URL != "" }
+
+// Watermark makes a database source incremental: only rows whose column is
+// past the last committed value are read, minus an overlap for late punches.
+type Watermark struct {
+	Column  string   `yaml:"column"`
+	Kind    string   `yaml:"kind"` // time (default) or id
+	Overlap Duration `yaml:"overlap"`
+}
+
+// Pull is where remote export files come from (issue: pull).
+type Pull struct {
+	URL                      string   `yaml:"url"` // local folder, \\server\share, sftp://, ftp://, ftps://
+	Pattern                  string   `yaml:"pattern"`
+	User                     string   `yaml:"user"`
+	Password                 Secret   `yaml:"password"`
+	PasswordFile             string   `yaml:"password_file"`
+	PrivateKeyFile           string   `yaml:"private_key_file"`
+	Passphrase               Secret   `yaml:"passphrase"`
+	PassphraseFile           string   `yaml:"passphrase_file"`
+	KnownHosts               string   `yaml:"known_hosts"`
+	HostKeyFingerprint       string   `yaml:"host_key_fingerprint"`
+	InsecureSkipHostKeyCheck bool     `yaml:"insecure_skip_host_key_check"`
+	CACertFile               string   `yaml:"ca_cert_file"`
+	InsecureSkipTLSVerify    bool     `yaml:"insecure_skip_tls_verify"`
+	AfterPull                string   `yaml:"after_pull"` // keep (default), delete, move
+	ArchiveDir               string   `yaml:"archive_dir"`
+	StableFor                Duration `yaml:"stable_for"`
+	ConnectTimeout           Duration `yaml:"connect_timeout"`
+	IdleTimeout              Duration `yaml:"idle_timeout"`
+	Retries                  int      `yaml:"retries"`
 }
 
 // Format says how to read a file source.
@@ -297,7 +346,36 @@ func (c *Config) expandSecrets() error {
 	if c.HR.User, err = c.expandEnv("hr.user", c.HR.User); err != nil {
 		return err
 	}
-	return c.secretFrom("hr.password", &c.HR.Password, c.HR.PasswordFile)
+	if err := c.secretFrom("hr.password", &c.HR.Password, c.HR.PasswordFile); err != nil {
+		return err
+	}
+	for _, name := range c.SourceNames() {
+		s, key := c.Sources[name], "sources."+name
+		if s.URL, err = c.expandEnv(key+".url", s.URL); err != nil {
+			return err
+		}
+		if s.User, err = c.expandEnv(key+".user", s.User); err != nil {
+			return err
+		}
+		if err := c.secretFrom(key+".password", &s.Password, s.PasswordFile); err != nil {
+			return err
+		}
+		if p := s.Pull; p != nil {
+			if p.URL, err = c.expandEnv(key+".pull.url", p.URL); err != nil {
+				return err
+			}
+			if p.User, err = c.expandEnv(key+".pull.user", p.User); err != nil {
+				return err
+			}
+			if err := c.secretFrom(key+".pull.password", &p.Password, p.PasswordFile); err != nil {
+				return err
+			}
+			if err := c.secretFrom(key+".pull.passphrase", &p.Passphrase, p.PassphraseFile); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Resolve makes a path from the config absolute, relative to the config's folder.
@@ -377,8 +455,15 @@ func (c *Config) validate() error {
 
 func (c *Config) validateSource(s *Source) error {
 	key := "sources." + s.Name
-	if s.Path == "" {
-		return c.errAt(key+".path", "is required (a file or a glob such as exports/*.csv)")
+	switch {
+	case s.Path == "" && s.URL == "":
+		return c.errAt(key+".path", "is required (a file or a glob such as exports/*.csv), or url: for a database source")
+	case s.Path != "" && s.URL != "":
+		return c.errAt(key+".url", "set either path (files) or url (a database), not both")
+	case s.URL != "" && (s.Table == "") == (s.Query == ""):
+		return c.errAt(key+".table", "a database source needs either table or query")
+	case s.URL == "" && (s.Table != "" || s.Query != "" || s.Watermark != nil):
+		return c.errAt(key+".url", "table, query and watermark need url: (a database source)")
 	}
 	if _, err := time.LoadLocation(s.Timezone); err != nil {
 		return c.errAt(key+".timezone", fmt.Sprintf("unknown time zone %q", s.Timezone))

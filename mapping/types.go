@@ -23,6 +23,9 @@ type Row struct {
 	Header []string
 	Fields []string
 	Err    error
+	// Cursor is the source's position after this row (a database
+	// watermark). The importer saves it once the row's batch is committed.
+	Cursor string
 }
 
 // Direction of a punch.
