@@ -118,7 +118,7 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 	}
 	p, rej := b.Map(row)
 	if rej != nil {
-		it.line.Key, it.line.Field = p.SourceKey, rej.Field
+		it.line.Key, it.line.Time, it.line.Field = p.SourceKey, p.Time, rej.Field
 		return reject(rej.Code, rej.Reason)
 	}
 	it.punch, it.mapped = p, true
