@@ -73,6 +73,14 @@ func (st statements) insertIgnore(n int) string {
 	return b.String()
 }
 
+// insertOrIgnore inserts n rows, skipping keys already stored (SQLite).
+func (st statements) insertOrIgnore(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT OR IGNORE INTO %s (%s) VALUES ", st.p.table, st.columnList())
+	st.valueRows(&b, n, "(", ")")
+	return b.String()
+}
+
 // selectKeys finds which of n keys (bound as punch_time, employee_id,
 // device_id per row) already exist (MySQL).
 func (st statements) selectKeys(n int) string {
