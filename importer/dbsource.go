@@ -89,4 +89,3 @@ func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m
 	}
 	return nil, err
 }
-
