@@ -242,22 +242,63 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 		readErr <- nil
 	}()
 
+	// The report has a goroutine of its own, so writing lines never holds
+	// up the database.
+	written := make(chan []item, 2)
+	reportErr := make(chan error, 1)
+	go func() {
+		reportErr <- reportBatches(written, rep, opts)
+	}()
 	w := &batchWriter{sink: sink, seen: map[mapping.Key]int{}}
-	var done int64
-	for batch := range batches {
-		if err := w.write(ctx, batch); err != nil {
-			cancel()
-			for range batches {
-			}
-			return err
-		}
-		if sink != nil && marks != nil {
-			if err := saveCursors(ctx, marks, batch, opts.afterCommit); err != nil {
-				cancel()
-				for range batches {
-				}
+	writeErr := func() error {
+		defer close(written)
+		for batch := range batches {
+			if err := w.write(ctx, batch); err != nil {
 				return err
 			}
+			if sink != nil && marks != nil {
+				if err := saveCursors(ctx, marks, batch, opts.afterCommit); err != nil {
+					return err
+				}
+			}
+			select {
+			case written <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}()
+	if writeErr != nil {
+		cancel()
+		for range batches {
+		}
+	}
+	if err := <-reportErr; err != nil {
+		cancel()
+		for range batches {
+		}
+		<-readErr
+		return err
+	}
+	if writeErr != nil {
+		<-readErr
+		return writeErr
+	}
+	return <-readErr
+}
+
+// reportBatches writes the report lines of written batches, in order, and
+// tells the observer and the progress bar. After an error it keeps draining
+// so the writer never blocks.
+func reportBatches(written <-chan []item, rep *report.Writer, opts Options) error {
+	var (
+		done int64
+		err  error
+	)
+	for batch := range written {
+		if err != nil {
+			continue
 		}
 		for i := range batch {
 			if opts.Observer != nil {
@@ -267,11 +308,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 				}
 				opts.Observer.Row(batch[i].row, p, &batch[i].line)
 			}
-			if err := rep.Write(&batch[i].line); err != nil {
-				cancel()
-				for range batches {
-				}
-				return fmt.Errorf("report: %w", err)
+			if werr := rep.Write(&batch[i].line); werr != nil {
+				err = fmt.Errorf("report: %w", werr)
+				break
 			}
 		}
 		done += int64(len(batch))
@@ -279,7 +318,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 			opts.Progress(done)
 		}
 	}
-	return <-readErr
+	return err
 }
 
 // saveCursors stores, per source, the last watermark of a batch whose
