@@ -251,7 +251,13 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		p := planEmployee(e, punches[e.ID], stored[e.ID], po)
+		epo := po
+		if !e.Active() && cfg.HR.Employees.Inactive != "import" {
+			// Import rejects this employee's punches, so the source having
+			// none in the HR table's sense proves nothing: never prune them.
+			epo.prune = false
+		}
+		p := planEmployee(e, punches[e.ID], stored[e.ID], epo)
 		delete(punches, e.ID)
 		delete(stored, e.ID)
 		if o.DryRun {
