@@ -42,6 +42,10 @@ type Options struct {
 	Sample int
 	// NoState leaves the run state alone: no lock, no run record (map-check).
 	NoState bool
+
+	// afterCommit, in tests, runs after a batch is committed in the sink
+	// and before its watermark is saved (an error stands for a crash).
+	afterCommit func() error
 }
 
 // Observer watches a run. File is called when a file opens, Row after a row's
@@ -90,6 +94,7 @@ type item struct {
 	ok     bool         // a punch to write; otherwise line.Outcome is final
 	mapped bool         // punch holds the mapping's result, even if rejected later
 	row    *mapping.Row // kept only when an Observer wants it
+	cursor string       // the source's watermark once this row is settled
 }
 
 // rowsTo maps every row of one source onto emit, batching as it goes.
@@ -104,7 +109,7 @@ type rowMapper struct {
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
-	it := item{line: report.Line{Source: row.Origin.Source, File: row.Origin.File, Sheet: row.Origin.Sheet, Line: row.Origin.Line}}
+	it := item{line: report.Line{Source: row.Origin.Source, File: row.Origin.File, Sheet: row.Origin.Sheet, Line: row.Origin.Line}, cursor: row.Cursor}
 	reject := func(code mapping.Code, reason string) item {
 		it.line.Outcome, it.line.Reason = code, reason
 		it.line.Raw = append([]string(nil), row.Fields...)
@@ -118,7 +123,7 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 	}
 	p, rej := b.Map(row)
 	if rej != nil {
-		it.line.Key, it.line.Field = p.SourceKey, rej.Field
+		it.line.Key, it.line.Time, it.line.Field = p.SourceKey, p.Time, rej.Field
 		return reject(rej.Code, rej.Reason)
 	}
 	it.punch, it.mapped = p, true
@@ -138,7 +143,10 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 
 // readSource streams one source's rows as items, file by file, in name order.
 // Files that cannot be read become a failed report line and an entry in failures.
-func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, emit func(item) error) (failures []string, err error) {
+func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, emit func(item) error) (failures []string, err error) {
+	if src.IsDatabase() {
+		return readDatabase(ctx, cfg, src, m, marks, emit)
+	}
 	files, err := sources.Expand(cfg.Resolve(src.Path))
 	if err != nil {
 		it := item{line: report.Line{Source: src.Name, File: src.Path, Outcome: mapping.Failed, Reason: err.Error()}}

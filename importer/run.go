@@ -119,12 +119,14 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
+	var marks watermarks
 	if !opts.NoState {
 		sess, err := OpenSession(ctx, cfg, !opts.DryRun, opts.Log)
 		if err != nil {
 			return res, err
 		}
 		defer sess.Close()
+		marks = sess.State
 		res.ReportPath = ReportPath(cfg, opts.ReportPath, "import", format, started)
 		command := "import"
 		if opts.DryRun {
@@ -172,7 +174,7 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if opts.DryRun {
 		sink = nil
 	}
-	pipeErr := runPipeline(ctx, cfg, srcs, dir, sink, rep, opts, &res)
+	pipeErr := runPipeline(ctx, cfg, srcs, dir, sink, marks, rep, opts, &res)
 	closeErr := rep.Close()
 	res.Counts = rep.Counts
 	if pipeErr != nil {
@@ -198,7 +200,7 @@ func selectSources(cfg *config.Config, names []string) ([]*config.Source, error)
 
 // runPipeline reads and maps on one goroutine and writes on another, so the
 // two cores each have a stage.
-func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, sink PunchWriter, rep *report.Writer, opts Options, res *Result) error {
+func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, sink PunchWriter, marks watermarks, rep *report.Writer, opts Options, res *Result) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []item, 2)
@@ -224,7 +226,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 				readErr <- err
 				return
 			}
-			failures, err := readSource(ctx, cfg, src, m, emit)
+			failures, err := readSource(ctx, cfg, src, m, marks, emit)
 			res.Failures = append(res.Failures, failures...)
 			if err != nil {
 				readErr <- err
@@ -249,6 +251,14 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 			}
 			return err
 		}
+		if sink != nil && marks != nil {
+			if err := saveCursors(ctx, marks, batch, opts.afterCommit); err != nil {
+				cancel()
+				for range batches {
+				}
+				return err
+			}
+		}
 		for i := range batch {
 			if opts.Observer != nil {
 				var p *mapping.Punch
@@ -270,6 +280,33 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 		}
 	}
 	return <-readErr
+}
+
+// saveCursors stores, per source, the last watermark of a batch whose
+// punches the sink has committed. A crash before this leaves the old
+// watermark: the next run reads the batch again and the sink's idempotent
+// writes report its rows as duplicates.
+func saveCursors(ctx context.Context, marks watermarks, batch []item, afterCommit func() error) error {
+	last := map[string]string{}
+	for i := range batch {
+		if c := batch[i].cursor; c != "" {
+			last[batch[i].line.Source] = c
+		}
+	}
+	if len(last) == 0 {
+		return nil
+	}
+	if afterCommit != nil {
+		if err := afterCommit(); err != nil {
+			return err
+		}
+	}
+	for src, c := range last {
+		if err := marks.SetWatermark(ctx, src, c); err != nil {
+			return fmt.Errorf("saving the watermark of source %s: %w", src, err)
+		}
+	}
+	return nil
 }
 
 // batchWriter settles the outcome of every mapped punch in a batch.
