@@ -44,7 +44,7 @@ func ReadMapped(ctx context.Context, cfg *config.Config, src *config.Source, dir
 		return fn(&m)
 	}
 	if len(opts.Files) == 0 {
-		return readSource(ctx, cfg, src, rm, emit)
+		return readSource(ctx, cfg, src, rm, nil, emit)
 	}
 	return readFiles(ctx, src, opts.Files, rm, emit)
 }
