@@ -152,6 +152,11 @@ func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *
 		it := item{line: report.Line{Source: src.Name, File: src.Path, Outcome: mapping.Failed, Reason: err.Error()}}
 		return []string{err.Error()}, emit(it)
 	}
+	return readFiles(ctx, src, files, m, emit)
+}
+
+// readFiles streams the rows of the given files of one source, in the order given.
+func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMapper, emit func(item) error) (failures []string, err error) {
 	for _, path := range files {
 		if err := ctx.Err(); err != nil {
 			return failures, err
