@@ -35,11 +35,14 @@ func (p *StoredPunch) Key() mapping.Key {
 // field (direction, source, source_key, imported_at are optional).
 func (s *Sink) HasPunchColumn(field string) bool { return s.st.p.has(field) }
 
-// readChunk is how many employee ids one SELECT names.
-const readChunk = 500
+// readChunk is how many employee ids one SELECT names at most. The punch
+// table's only index leads with the time, so each SELECT scans the window
+// once: few, large statements beat many small ones. The dialect's parameter
+// limit (SQL Server: 2,100) caps it further.
+const readChunk = 5000
 
 // ReadPunches hands fn every stored punch of the employees with a time in
-// [from, to), from every source. It reads through the (employee, time)
+// [from, to), from every source. It reads the time range of the unique key
 // index, a few hundred employees per statement.
 func (s *Sink) ReadPunches(ctx context.Context, employeeIDs []string, from, to time.Time, fn func(StoredPunch) error) error {
 	d, p := s.db.Dialect, s.st.p
@@ -49,8 +52,9 @@ func (s *Sink) ReadPunches(ctx context.Context, employeeIDs []string, from, to t
 			cols = append(cols, p.col(f))
 		}
 	}
-	for start := 0; start < len(employeeIDs); start += readChunk {
-		ids := employeeIDs[start:min(start+readChunk, len(employeeIDs))]
+	chunk := min(readChunk, d.MaxParams()-2)
+	for start := 0; start < len(employeeIDs); start += chunk {
+		ids := employeeIDs[start:min(start+chunk, len(employeeIDs))]
 		var b strings.Builder
 		fmt.Fprintf(&b, "SELECT %s FROM %s WHERE %s IN (", strings.Join(cols, ", "), p.table, p.col("employee_id"))
 		args := make([]any, 0, len(ids)+2)
