@@ -43,7 +43,8 @@ const readChunk = 5000
 
 // ReadPunches hands fn every stored punch of the employees with a time in
 // [from, to), from every source. It reads the time range of the unique key
-// index, a few hundred employees per statement.
+// (no index leads with the employee: it would slow every import), up to
+// readChunk employees per statement.
 func (s *Sink) ReadPunches(ctx context.Context, employeeIDs []string, from, to time.Time, fn func(StoredPunch) error) error {
 	d, p := s.db.Dialect, s.st.p
 	var cols []string
