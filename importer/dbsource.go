@@ -57,7 +57,7 @@ func directionField(m mapping.Spec) *mapping.Field {
 
 // readDatabase streams a database source's rows as items, each carrying
 // the cursor the run saves once the item's batch is committed.
-func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, emit func(item) error) (failures []string, err error) {
+func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, w sqlsrc.Window, emit func(item) error) (failures []string, err error) {
 	fail := func(err error) ([]string, error) {
 		it := item{line: report.Line{Source: src.Name, File: firstNonEmpty(src.Table, "query"), Outcome: mapping.Failed, Reason: err.Error()}}
 		return []string{err.Error()}, emit(it)
@@ -71,7 +71,6 @@ func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m
 		return fail(err)
 	}
 	defer s.Close()
-	var w sqlsrc.Window
 	if src.Watermark != nil && marks != nil {
 		if w.After, err = marks.Watermark(ctx, src.Name); err != nil {
 			return fail(fmt.Errorf("reading the watermark of source %s: %w", src.Name, err))

@@ -15,6 +15,7 @@ import (
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
+	"github.com/hrsync/hrsync/sources/sqlsrc"
 )
 
 // PunchWriter is what a run needs of the HR system's punch store: write a
@@ -145,7 +146,7 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 // Files that cannot be read become a failed report line and an entry in failures.
 func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, emit func(item) error) (failures []string, err error) {
 	if src.IsDatabase() {
-		return readDatabase(ctx, cfg, src, m, marks, emit)
+		return readDatabase(ctx, cfg, src, m, marks, sqlsrc.Window{}, emit)
 	}
 	files, err := sources.Expand(cfg.Resolve(src.Path))
 	if err != nil {

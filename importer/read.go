@@ -7,6 +7,7 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sources/sqlsrc"
 )
 
 // Mapped is one input row after mapping and the directory lookup, as
@@ -23,10 +24,13 @@ type ReadOptions struct {
 	// Files replaces the files the source's path names (resync also reads
 	// the inbox and the archive). Empty: the configured path.
 	Files []string
-	Now   func() time.Time
+	// Window narrows a database source: the time range and the source-side
+	// employee keys go into the SQL as bound parameters.
+	Window sqlsrc.Window
+	Now    func() time.Time
 }
 
-// ReadMapped reads one file source and maps every row exactly as import
+// ReadMapped reads one source and maps every row exactly as import
 // does, handing each to fn in file order. Files that cannot be read are
 // handed over as failed lines and listed in failures. fn may keep m only
 // for the length of the call.
@@ -42,6 +46,9 @@ func ReadMapped(ctx context.Context, cfg *config.Config, src *config.Source, dir
 	emit := func(it item) error {
 		m = Mapped{Line: it.line, Punch: it.punch, OK: it.ok}
 		return fn(&m)
+	}
+	if src.IsDatabase() {
+		return readDatabase(ctx, cfg, src, rm, nil, opts.Window, emit)
 	}
 	if len(opts.Files) == 0 {
 		return readSource(ctx, cfg, src, rm, nil, emit)

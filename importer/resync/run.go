@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
@@ -13,6 +14,7 @@ import (
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks/sqlsink"
+	"github.com/hrsync/hrsync/sources/sqlsrc"
 )
 
 // Options for one resync.
@@ -220,7 +222,8 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		return nil
 	}
 	if src.IsDatabase() {
-		err = readDatabase(ctx, cfg, src, from, to, selected, keep)
+		w := sqlsrc.Window{From: from, To: to, Keys: pushdownKeys(cfg, src, selected)}
+		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Window: w, Now: o.Now}, keep)
 	} else {
 		var files []string
 		if files, err = sourceFiles(cfg, src); err != nil {
@@ -301,9 +304,28 @@ func rejectInScope(l *report.Line, selected map[string]*mapping.Employee, dir *i
 	return !l.Time.IsZero() && inWindow(l.Time)
 }
 
-// readDatabase re-reads a database source for the window and employees.
-func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, from, to time.Time, selected []*mapping.Employee, fn func(*importer.Mapped) error) error {
-	return fmt.Errorf("source %s is a database source; resync of database sources needs the database source reader (sources/sqlsrc), which is not in this build yet", src.Name)
+// pushdownKeys lists the values the source's key column may hold for the
+// selected employees, for the SQL to filter on: every match field of each.
+// When the mapping transforms the key (beyond trimming) the stored values
+// cannot be known from the directory, so it returns nil and the rows are
+// filtered after mapping instead; the time window is pushed down either way.
+func pushdownKeys(cfg *config.Config, src *config.Source, selected []*mapping.Employee) []string {
+	for _, t := range src.Mapping.EmployeeKey.Transform {
+		if t.Kind != mapping.TransformTrim {
+			return nil
+		}
+	}
+	seen := map[string]bool{}
+	var keys []string
+	for _, e := range selected {
+		for _, field := range cfg.HR.Employees.Match {
+			if v := strings.TrimSpace(e.Field(field)); v != "" && !seen[v] {
+				seen[v] = true
+				keys = append(keys, v)
+			}
+		}
+	}
+	return keys
 }
 
 // List returns the employees the filter selects, checked against the
