@@ -1,15 +1,10 @@
 package resync
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -19,10 +14,7 @@ import (
 // reportWriter writes the resync report: the import report's columns plus
 // the stored punch before an update or removal.
 type reportWriter struct {
-	f    *os.File
-	buf  *bufio.Writer
-	csv  *csv.Writer
-	json *json.Encoder
+	file *report.File
 	loc  *time.Location
 	rec  []string
 }
@@ -31,29 +23,15 @@ var reportHeader = []string{"source", "file", "sheet", "line", "key", "employee_
 	"outcome", "reason", "before_direction", "before_device", "before_source", "raw"}
 
 func createReport(path, format string, loc *time.Location) (*reportWriter, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	f, err := os.Create(path)
+	f, err := report.CreateFile(path, format, reportHeader)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
-	w := newReportWriter(f, format, loc)
-	w.f = f
-	return w, nil
+	return &reportWriter{file: f, loc: loc}, nil
 }
 
 func newReportWriter(out io.Writer, format string, loc *time.Location) *reportWriter {
-	w := &reportWriter{buf: bufio.NewWriterSize(out, 256<<10), loc: loc}
-	if format == report.JSONL {
-		w.json = json.NewEncoder(w.buf)
-		w.json.SetEscapeHTML(false)
-		return w
-	}
-	w.buf.WriteString("\uFEFF") // so Excel reads UTF-8
-	w.csv = csv.NewWriter(w.buf)
-	_ = w.csv.Write(reportHeader)
-	return w
+	return &reportWriter{file: report.NewFile(out, format, reportHeader), loc: loc}
 }
 
 type jsonRow struct {
@@ -76,38 +54,20 @@ func (w *reportWriter) write(r *Row) error {
 	if r.Before != nil {
 		bDir, bDev, bSrc = string(r.Before.Direction), r.Before.DeviceID, r.Before.Source
 	}
-	if w.json != nil {
-		return w.json.Encode(jsonRow{Line: r.Line, Time: ts, BeforeDirection: bDir, BeforeDevice: bDev, BeforeSource: bSrc})
+	if w.file.JSON() {
+		return w.file.Object(jsonRow{Line: r.Line, Time: ts, BeforeDirection: bDir, BeforeDevice: bDev, BeforeSource: bSrc})
 	}
 	w.rec = append(w.rec[:0], r.Source, r.File, r.Sheet, strconv.Itoa(r.Line.Line), r.Key, r.EmployeeID, ts,
 		r.Direction, r.Device, string(r.Outcome), r.Reason, bDir, bDev, bSrc)
 	w.rec = append(w.rec, r.Raw...)
-	for i := range w.rec {
-		w.rec[i] = report.SafeCell(w.rec[i])
-	}
-	return w.csv.Write(w.rec)
+	return w.file.Record(w.rec)
 }
 
 func (w *reportWriter) close() error {
 	if w == nil {
 		return nil
 	}
-	if w.csv != nil {
-		w.csv.Flush()
-		if err := w.csv.Error(); err != nil {
-			return err
-		}
-	}
-	if err := w.buf.Flush(); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	if w.f != nil {
-		if err := w.f.Sync(); err != nil {
-			return err
-		}
-		return w.f.Close()
-	}
-	return nil
+	return w.file.Close()
 }
 
 // The run history keeps every change a resync made, beside the runs table
