@@ -91,7 +91,7 @@ func serverBackend(url string, preselect bool) openFunc {
 		}
 		t.Cleanup(func() { s.Close() })
 		if preselect {
-			s.writer = &preselectWriter{s: s}
+			s.plan.returning = nil // as on MySQL and MariaDB before 10.5
 		}
 		return s, nil
 	}

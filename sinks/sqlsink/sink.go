@@ -6,6 +6,7 @@ package sqlsink
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -25,11 +26,13 @@ type Sink struct {
 	emp       employeeColumns
 	create    bool
 	batchSize int
-	writer    punchWriter
+	plan      writePlan
 	// now stamps imported_at; tests replace it.
 	now func() time.Time
-	// fullBatch is the insert statement for a full batch, prepared once.
-	fullBatch *sqlx.Stmt
+	// prepared holds the statements for a full batch, by kind, prepared
+	// on first use.
+	prepared map[string]*sqlx.Stmt
+	buf      []any
 }
 
 // retryAttempts is how many times a transaction that failed for a
@@ -74,7 +77,8 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{db: db, st: statements{d: db.Dialect, p: p}, emp: emp, now: time.Now}
+	st := statements{d: db.Dialect, p: p, employeeIndex: cfg.Punches.EmployeeIndex == nil || *cfg.Punches.EmployeeIndex}
+	s := &Sink{db: db, st: st, emp: emp, now: time.Now}
 	s.create = db.Dialect.Name() == sqldb.SQLite
 	if cfg.Create != nil {
 		s.create = *cfg.Create
@@ -87,7 +91,7 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 		s.batchSize = defaultBatchSize(db.Dialect.Name())
 	}
 	s.batchSize = min(s.batchSize, db.Dialect.MaxParams()/len(p.fields))
-	if s.writer, err = s.chooseWriter(ctx); err != nil {
+	if s.plan, err = s.choosePlan(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.ensurePunchTable(ctx); err != nil {
@@ -103,8 +107,8 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 
 // Close closes the database.
 func (s *Sink) Close() error {
-	if s.fullBatch != nil {
-		s.fullBatch.Close()
+	for _, st := range s.prepared {
+		st.Close()
 	}
 	return s.db.Close()
 }
@@ -171,40 +175,59 @@ func (s *Sink) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return tx.Commit()
 }
 
-// punchWriter writes one statement's worth of punches inside a
-// transaction and marks which of them it inserted.
-type punchWriter interface {
-	write(ctx context.Context, tx *sqlx.Tx, rows []mapping.Punch, importedAt time.Time, inserted []bool) error
+// writePlan is how one database writes punches and learns which were new.
+type writePlan struct {
+	// returning inserts, skipping stored keys, and yields the keys it
+	// inserted; nil where the database cannot (MySQL, Oracle).
+	returning func(n int) string
+	// insert inserts, skipping stored keys, without saying which: used
+	// when a probe found the batch's time range empty (every row is new,
+	// checked by count) and after a pre-select. nil: no such path.
+	insert func(n int) string
+	// preselect reads the stored keys among the rows, where there is no
+	// returning.
+	preselect func(rows []mapping.Punch) (string, []any)
+	// probe finds whether any punch is stored between two times.
+	probe string
 }
 
 var mariaDBVersion = regexp.MustCompile(`^(\d+)\.(\d+).*MariaDB`)
 
-// chooseWriter picks how to learn which rows were new: from the insert
+// choosePlan picks how to learn which rows were new: from the insert
 // itself where the database can say (RETURNING, OUTPUT), else by reading
-// the keys that exist first.
-func (s *Sink) chooseWriter(ctx context.Context) (punchWriter, error) {
+// the keys that exist first. Where it is cheap, a probe of the batch's
+// time range first spots the common case of punches newer than anything
+// stored, which needs neither.
+func (s *Sink) choosePlan(ctx context.Context) (writePlan, error) {
+	st := s.st
 	switch s.db.Dialect.Name() {
 	case sqldb.MySQL:
 		var version string
 		if err := s.db.GetContext(ctx, &version, "SELECT VERSION()"); err != nil {
-			return nil, fmt.Errorf("%s: read server version: %w", s.db.URL, err)
+			return writePlan{}, fmt.Errorf("%s: read server version: %w", s.db.URL, err)
 		}
+		plan := writePlan{insert: st.insertIgnore, probe: st.probeBetween(), preselect: s.preselectKeys}
 		if m := mariaDBVersion.FindStringSubmatch(version); m != nil {
 			major, _ := strconv.Atoi(m[1])
 			minor, _ := strconv.Atoi(m[2])
 			if major > 10 || major == 10 && minor >= 5 { // INSERT ... RETURNING since 10.5
-				return &returningWriter{s: s, sql: s.st.insertReturning}, nil
+				plan.returning = st.insertReturning
 			}
 		}
-		return &preselectWriter{s: s}, nil
+		return plan, nil
 	case sqldb.SQLServer:
-		return &returningWriter{s: s, sql: s.st.mergeOutput}, nil
+		return writePlan{returning: st.mergeOutput}, nil
 	case sqldb.Oracle:
-		return &preselectWriter{s: s}, nil
+		return writePlan{insert: st.mergeOracle, probe: st.probeBetween(), preselect: s.preselectBetween}, nil
 	default:
-		return &returningWriter{s: s, sql: s.st.insertReturning}, nil
+		return writePlan{returning: st.insertReturning, insert: st.insertSkipping, probe: st.probeBetween()}, nil
 	}
 }
+
+// errNotFresh: an insert after an empty probe skipped rows (a writer
+// raced us, or the batch repeats a key). The transaction is run again
+// without the fast path.
+var errNotFresh = errors.New("rows appeared in the time range after the probe")
 
 // WritePunches stores the punches in one transaction and reports, for each,
 // whether it was inserted (false: its key was already stored). The caller
@@ -215,6 +238,7 @@ func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool,
 	if len(batch) == 0 {
 		return inserted, nil
 	}
+	first, last := batch[0].Time, batch[0].Time
 	for i := range batch {
 		if batch[i].EmployeeID == "" {
 			return nil, fmt.Errorf("punch %d of the batch (%s line %d): no employee id", i+1, batch[i].Origin.File, batch[i].Origin.Line)
@@ -222,17 +246,31 @@ func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool,
 		if batch[i].Time.IsZero() {
 			return nil, fmt.Errorf("punch %d of the batch (%s line %d): no time", i+1, batch[i].Origin.File, batch[i].Origin.Line)
 		}
+		first, last = minTime(first, batch[i].Time), maxTime(last, batch[i].Time)
 	}
 	importedAt := s.now().UTC().Truncate(time.Second)
 	if err := s.prepareFullBatch(ctx, len(batch)); err != nil {
 		return nil, fmt.Errorf("write %d punches: %w", len(batch), s.explainPunches(err))
 	}
+	useProbe := s.plan.probe != "" && s.plan.insert != nil
 	err := sqldb.Retry(ctx, retryAttempts, func(ctx context.Context) error {
 		clear(inserted)
 		return s.inTx(ctx, func(tx *sqlx.Tx) error {
+			fresh := false
+			if useProbe {
+				var err error
+				if fresh, err = s.rangeEmpty(ctx, tx, first, last); err != nil {
+					return err
+				}
+			}
 			for start := 0; start < len(batch); start += s.batchSize {
 				end := min(start+s.batchSize, len(batch))
-				if err := s.writer.write(ctx, tx, batch[start:end], importedAt, inserted[start:end]); err != nil {
+				err := s.writeChunk(ctx, tx, batch[start:end], importedAt, inserted[start:end], fresh)
+				if errors.Is(err, errNotFresh) {
+					useProbe = false
+					return sqldb.Conflict("%v", err)
+				}
+				if err != nil {
 					return err
 				}
 			}
@@ -243,6 +281,107 @@ func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool,
 		return nil, fmt.Errorf("write %d punches: %w", len(batch), s.explainPunches(err))
 	}
 	return inserted, nil
+}
+
+// rangeEmpty reports whether no punch is stored between first and last:
+// then every punch of the batch is new. The time-first unique index
+// answers it with one seek.
+func (s *Sink) rangeEmpty(ctx context.Context, tx *sqlx.Tx, first, last time.Time) (bool, error) {
+	d := s.db.Dialect
+	rows, err := tx.QueryContext(ctx, s.plan.probe, d.BindTime(first), d.BindTime(last))
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	found := rows.Next()
+	return !found, rows.Err()
+}
+
+// writeChunk writes one statement's worth of punches and marks which it
+// inserted.
+func (s *Sink) writeChunk(ctx context.Context, tx *sqlx.Tx, rows []mapping.Punch, importedAt time.Time, inserted []bool, fresh bool) error {
+	s.buf = s.args(s.buf[:0], rows, importedAt)
+	switch {
+	case fresh:
+		for i := range inserted {
+			inserted[i] = true
+		}
+		return s.insertCounted(ctx, tx, rows, inserted, errNotFresh)
+	case s.plan.returning != nil:
+		stmt, err := s.stmt(ctx, tx, len(rows), "returning", s.plan.returning)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		res, err := stmt.QueryContext(ctx, s.buf...)
+		if err != nil {
+			return err
+		}
+		return markKeys(res, rows, inserted, true, false)
+	default:
+		q, args := s.plan.preselect(rows)
+		res, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		for i := range inserted {
+			inserted[i] = true
+		}
+		if err := markKeys(res, rows, inserted, false, true); err != nil {
+			return err
+		}
+		return s.insertCounted(ctx, tx, rows, inserted,
+			sqldb.Conflict("another writer changed %s while punches were written", s.st.p.rawTable))
+	}
+}
+
+// insertCounted runs the insert that skips stored keys and checks that it
+// inserted exactly the rows marked as new, returning mismatch if not.
+func (s *Sink) insertCounted(ctx context.Context, tx *sqlx.Tx, rows []mapping.Punch, inserted []bool, mismatch error) error {
+	want := 0
+	for _, ok := range inserted {
+		if ok {
+			want++
+		}
+	}
+	stmt, err := s.stmt(ctx, tx, len(rows), "insert", s.plan.insert)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	r, err := stmt.ExecContext(ctx, s.buf...)
+	if err != nil {
+		return err
+	}
+	got, err := r.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if int(got) != want {
+		return fmt.Errorf("expected to insert %d of %d punches, inserted %d: %w", want, len(rows), got, mismatch)
+	}
+	return nil
+}
+
+// preselectKeys reads which of the rows' keys are stored (MySQL).
+func (s *Sink) preselectKeys(rows []mapping.Punch) (string, []any) {
+	d := s.db.Dialect
+	keys := make([]any, 0, 3*len(rows))
+	for _, p := range rows {
+		keys = append(keys, d.BindTime(p.Time), p.EmployeeID, p.DeviceID)
+	}
+	return s.st.selectKeys(len(rows)), keys
+}
+
+// preselectBetween reads the stored keys in the rows' time range
+// (Oracle, where ” is NULL and a tuple IN list cannot match it).
+func (s *Sink) preselectBetween(rows []mapping.Punch) (string, []any) {
+	d := s.db.Dialect
+	first, last := rows[0].Time, rows[0].Time
+	for _, p := range rows {
+		first, last = minTime(first, p.Time), maxTime(last, p.Time)
+	}
+	return s.st.selectKeysBetween(), []any{d.BindTime(first), d.BindTime(last)}
 }
 
 // args appends the bind values of rows, in column order.
@@ -277,56 +416,33 @@ func (s *Sink) args(dst []any, rows []mapping.Punch, importedAt time.Time) []any
 	return dst
 }
 
-// returningWriter learns the inserted rows from the statement's own
-// result (RETURNING, OUTPUT).
-type returningWriter struct {
-	s   *Sink
-	sql func(n int) string
-	buf []any
-}
-
-func (w *returningWriter) write(ctx context.Context, tx *sqlx.Tx, rows []mapping.Punch, importedAt time.Time, inserted []bool) error {
-	w.buf = w.s.args(w.buf[:0], rows, importedAt)
-	stmt, err := w.s.stmt(ctx, tx, len(rows), w.sql)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	res, err := stmt.QueryContext(ctx, w.buf...)
-	if err != nil {
-		return err
-	}
-	return markKeys(res, rows, inserted, true, false)
-}
-
-// prepareFullBatch prepares the statement for a full batch once, and
+// prepareFullBatch prepares the statements for a full batch once, and
 // outside any transaction: SQLite has a single connection, which a
-// transaction holds. Parsing a 3,500-parameter INSERT costs as much as
-// running it.
+// transaction holds. Parsing a 3,500-parameter INSERT costs about as much
+// as running it.
 func (s *Sink) prepareFullBatch(ctx context.Context, rows int) error {
-	if s.fullBatch != nil || rows < s.batchSize {
+	if s.prepared != nil || rows < s.batchSize {
 		return nil
 	}
-	build := s.st.insertReturning
-	switch w := s.writer.(type) {
-	case *returningWriter:
-		build = w.sql
-	case *preselectWriter:
-		build = w.insertSQL()
+	s.prepared = map[string]*sqlx.Stmt{}
+	for kind, build := range map[string]func(int) string{"returning": s.plan.returning, "insert": s.plan.insert} {
+		if build == nil {
+			continue
+		}
+		st, err := s.db.PreparexContext(ctx, build(s.batchSize))
+		if err != nil {
+			return err
+		}
+		s.prepared[kind] = st
 	}
-	st, err := s.db.PreparexContext(ctx, build(s.batchSize))
-	if err != nil {
-		return err
-	}
-	s.fullBatch = st
 	return nil
 }
 
-// stmt gives the statement for n rows on tx: the prepared one for a full
-// batch, else one prepared for this use.
-func (s *Sink) stmt(ctx context.Context, tx *sqlx.Tx, n int, build func(int) string) (*sqlx.Stmt, error) {
-	if n == s.batchSize && s.fullBatch != nil {
-		return tx.StmtxContext(ctx, s.fullBatch), nil
+// stmt gives the statement of a kind for n rows on tx: the prepared one
+// for a full batch, else one prepared for this use.
+func (s *Sink) stmt(ctx context.Context, tx *sqlx.Tx, n int, kind string, build func(int) string) (*sqlx.Stmt, error) {
+	if st := s.prepared[kind]; st != nil && n == s.batchSize {
+		return tx.StmtxContext(ctx, st), nil
 	}
 	return tx.PreparexContext(ctx, build(n))
 }
@@ -408,78 +524,6 @@ func text(v any) string {
 		return strconv.FormatBool(x)
 	}
 	return fmt.Sprint(v)
-}
-
-// preselectWriter reads which keys exist, then inserts skipping them, for
-// databases whose insert cannot say which rows it added (MySQL, Oracle).
-// It checks the inserted count against what the read predicted: a
-// concurrent writer in between makes the transaction run again.
-type preselectWriter struct {
-	s   *Sink
-	buf []any
-}
-
-func (w *preselectWriter) write(ctx context.Context, tx *sqlx.Tx, rows []mapping.Punch, importedAt time.Time, inserted []bool) error {
-	s := w.s
-	d := s.db.Dialect
-	for i := range inserted {
-		inserted[i] = true
-	}
-	var (
-		res rowScanner
-		err error
-	)
-	insert := w.insertSQL()
-	if d.Name() == sqldb.Oracle {
-		first, last := rows[0].Time, rows[0].Time
-		for _, p := range rows {
-			first, last = minTime(first, p.Time), maxTime(last, p.Time)
-		}
-		res, err = tx.QueryContext(ctx, s.st.selectKeysBetween(), d.BindTime(first), d.BindTime(last))
-	} else {
-		keys := make([]any, 0, 3*len(rows))
-		for _, p := range rows {
-			keys = append(keys, d.BindTime(p.Time), p.EmployeeID, p.DeviceID)
-		}
-		res, err = tx.QueryContext(ctx, s.st.selectKeys(len(rows)), keys...)
-	}
-	if err != nil {
-		return err
-	}
-	if err := markKeys(res, rows, inserted, false, true); err != nil {
-		return err
-	}
-	want := 0
-	for _, ok := range inserted {
-		if ok {
-			want++
-		}
-	}
-	w.buf = s.args(w.buf[:0], rows, importedAt)
-	stmt, err := s.stmt(ctx, tx, len(rows), insert)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	r, err := stmt.ExecContext(ctx, w.buf...)
-	if err != nil {
-		return err
-	}
-	got, err := r.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if int(got) != want {
-		return sqldb.Conflict("expected to insert %d of %d punches but inserted %d: another writer changed %s meanwhile", want, len(rows), got, s.st.p.rawTable)
-	}
-	return nil
-}
-
-func (w *preselectWriter) insertSQL() func(int) string {
-	if w.s.db.Dialect.Name() == sqldb.Oracle {
-		return w.s.st.mergeOracle
-	}
-	return w.s.st.insertIgnore
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -14,6 +14,8 @@ import (
 type statements struct {
 	d sqldb.Dialect
 	p punchColumns
+	// employeeIndex: createPunches adds the (employee_id, punch_time) index.
+	employeeIndex bool
 }
 
 // valueRows writes n rows of len(fields) placeholders: (?,?),(?,?)
@@ -63,6 +65,28 @@ func (st statements) insertReturning(n int) string {
 	b.WriteString(" RETURNING ")
 	b.WriteString(st.keyColumns(""))
 	return b.String()
+}
+
+// insertSkipping inserts n rows, skipping those whose key exists, without
+// saying which (SQLite, PostgreSQL).
+func (st statements) insertSkipping(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", st.p.table, st.columnList())
+	st.valueRows(&b, n, "(", ")")
+	b.WriteString(" ON CONFLICT DO NOTHING")
+	return b.String()
+}
+
+// probeBetween finds a stored punch with a time in [$1, $2], if any.
+func (st statements) probeBetween() string {
+	where := fmt.Sprintf("%s BETWEEN %s AND %s", st.p.col("punch_time"), st.d.Placeholder(1), st.d.Placeholder(2))
+	switch st.d.Name() {
+	case sqldb.SQLServer:
+		return fmt.Sprintf("SELECT TOP 1 1 FROM %s WHERE %s", st.p.table, where)
+	case sqldb.Oracle:
+		return fmt.Sprintf("SELECT 1 FROM %s WHERE %s AND ROWNUM = 1", st.p.table, where)
+	}
+	return fmt.Sprintf("SELECT 1 FROM %s WHERE %s LIMIT 1", st.p.table, where)
 }
 
 // insertIgnore inserts n rows, skipping those whose key exists (MySQL).
@@ -205,11 +229,14 @@ func (st statements) createPunches() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []string{
+	stmts := []string{
 		fmt.Sprintf("CREATE TABLE %s (%s)", st.p.table, strings.Join(cols, ", ")),
 		fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s (%s)", keyIndex, on, st.keyColumns("")),
-		fmt.Sprintf("CREATE INDEX %s ON %s (%s, %s)", empIndex, on, st.p.col("employee_id"), st.p.col("punch_time")),
-	}, nil
+	}
+	if st.employeeIndex {
+		stmts = append(stmts, fmt.Sprintf("CREATE INDEX %s ON %s (%s, %s)", empIndex, on, st.p.col("employee_id"), st.p.col("punch_time")))
+	}
+	return stmts, nil
 }
 
 // indexNames names the indexes after the table. SQLite wants the schema on
