@@ -153,6 +153,12 @@ func SQLiteDSN(rawURL string) (string, error) {
 	for _, p := range SQLitePragmas {
 		q.Add("_pragma", p)
 	}
+	if !q.Has("_txlock") {
+		// Take the write lock at BEGIN: a deferred transaction that
+		// upgrades later can fail with SQLITE_BUSY at once, busy_timeout
+		// or not.
+		q.Set("_txlock", "immediate")
+	}
 	return "file:" + path + "?" + q.Encode(), nil
 }
 
