@@ -206,7 +206,7 @@ func (s *Sink) choosePlan(ctx context.Context) (writePlan, error) {
 		if err := s.db.GetContext(ctx, &version, "SELECT VERSION()"); err != nil {
 			return writePlan{}, fmt.Errorf("%s: read server version: %w", s.db.URL, err)
 		}
-		plan := writePlan{insert: st.insertIgnore, probe: st.probeBetween(), preselect: s.preselectKeys}
+		plan := writePlan{insert: st.insertIgnore, probe: st.probeBetween(), preselect: s.preselectBetween}
 		if m := mariaDBVersion.FindStringSubmatch(version); m != nil {
 			major, _ := strconv.Atoi(m[1])
 			minor, _ := strconv.Atoi(m[2])
@@ -361,16 +361,6 @@ func (s *Sink) insertCounted(ctx context.Context, tx *sqlx.Tx, rows []mapping.Pu
 		return fmt.Errorf("expected to insert %d of %d punches, inserted %d: %w", want, len(rows), got, mismatch)
 	}
 	return nil
-}
-
-// preselectKeys reads which of the rows' keys are stored (MySQL).
-func (s *Sink) preselectKeys(rows []mapping.Punch) (string, []any) {
-	d := s.db.Dialect
-	keys := make([]any, 0, 3*len(rows))
-	for _, p := range rows {
-		keys = append(keys, d.BindTime(p.Time), p.EmployeeID, p.DeviceID)
-	}
-	return s.st.selectKeys(len(rows)), keys
 }
 
 // preselectBetween reads the stored keys in the rows' time range

@@ -97,27 +97,8 @@ func (st statements) insertIgnore(n int) string {
 	return b.String()
 }
 
-// selectKeys finds which of n keys (bound as punch_time, employee_id,
-// device_id per row) already exist (MySQL).
-func (st statements) selectKeys(n int) string {
-	var b strings.Builder
-	keys := st.keyColumns("")
-	fmt.Fprintf(&b, "SELECT %s FROM %s WHERE (%s) IN (", keys, st.p.table, keys)
-	k := 1
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, "(%s,%s,%s)", st.d.Placeholder(k), st.d.Placeholder(k+1), st.d.Placeholder(k+2))
-		k += 3
-	}
-	b.WriteString(")")
-	return b.String()
-}
-
-// selectKeysBetween lists the keys with a time in [first, last] (Oracle,
-// where a tuple IN list cannot match the NULL that an empty device id
-// becomes). The time-first unique index serves it as one range scan.
+// selectKeysBetween lists the keys with a time in [first, last] (MySQL,
+// Oracle).
 func (st statements) selectKeysBetween() string {
 	return fmt.Sprintf("SELECT %s FROM %s WHERE %s BETWEEN %s AND %s",
 		st.keyColumns(""), st.p.table, st.p.col("punch_time"), st.d.Placeholder(1), st.d.Placeholder(2))
