@@ -52,6 +52,19 @@ func defaultBatchSize(dialect string) int {
 	}
 }
 
+// batchSize is rows per statement: the configured number or the
+// dialect's default, lowered to fit the database's bind parameter limit.
+func batchSize(d sqldb.Dialect, configured, columns int) (int, error) {
+	if configured < 0 {
+		return 0, fmt.Errorf("batch_size: %d is negative", configured)
+	}
+	n := configured
+	if n == 0 {
+		n = defaultBatchSize(d.Name())
+	}
+	return min(n, d.MaxParams()/columns), nil
+}
+
 // Open connects to the HR database, checks the punch table and its
 // columns, and creates the tables when they are missing and cfg.Create
 // allows (the default for SQLite).
@@ -83,14 +96,9 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 	if cfg.Create != nil {
 		s.create = *cfg.Create
 	}
-	if cfg.BatchSize < 0 {
-		return nil, fmt.Errorf("batch_size: %d is negative", cfg.BatchSize)
+	if s.batchSize, err = batchSize(db.Dialect, cfg.BatchSize, len(p.fields)); err != nil {
+		return nil, err
 	}
-	s.batchSize = cfg.BatchSize
-	if s.batchSize == 0 {
-		s.batchSize = defaultBatchSize(db.Dialect.Name())
-	}
-	s.batchSize = min(s.batchSize, db.Dialect.MaxParams()/len(p.fields))
 	if s.plan, err = s.choosePlan(ctx); err != nil {
 		return nil, err
 	}
