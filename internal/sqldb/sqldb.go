@@ -98,6 +98,9 @@ func Open(ctx context.Context, rawURL string, cred Credentials) (*DB, error) {
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		sqlDB.Close()
+		if Classify(err) == AccessDenied {
+			return nil, fmt.Errorf("connect to %s: access denied (check the user and password): %w", redacted, scrub(err, secretsOf(rawURL, cred)...))
+		}
 		return nil, fmt.Errorf("connect to %s: %w", redacted, scrub(err, secretsOf(rawURL, cred)...))
 	}
 	return db, nil

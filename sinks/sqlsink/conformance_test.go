@@ -33,7 +33,8 @@ func backends(t *testing.T) []backend {
 	pgURL := envOr("HRSYNC_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test?sslmode=disable")
 	mssqlURL, oraURL := os.Getenv("HRSYNC_TEST_MSSQL_DSN"), os.Getenv("HRSYNC_TEST_ORACLE_DSN")
 	return []backend{
-		{"sqlite", "", "", sqliteBackend(filepath.Join(t.TempDir(), "hr.db"))},
+		{"sqlite", "", "", sqliteBackend(filepath.Join(t.TempDir(), "hr.db"), false)},
+		{"sqlite-returning", "", "", sqliteBackend(filepath.Join(t.TempDir(), "hr2.db"), true)},
 		{"mariadb", mysqlURL, "HRSYNC_TEST_MYSQL_URL", serverBackend(mysqlURL, false)},
 		{"mysql-preselect", mysqlURL, "HRSYNC_TEST_MYSQL_URL", serverBackend(mysqlURL, true)},
 		{"postgres", pgURL, "HRSYNC_TEST_POSTGRES_URL", serverBackend(pgURL, false)},
@@ -51,14 +52,19 @@ func envOr(name, def string) string {
 
 // sqliteBackend opens one database file for the whole suite, so that a
 // test can open it twice; tests use their own tables in it.
-func sqliteBackend(path string) openFunc {
+// With returningOnly it takes the path used after a miscount.
+func sqliteBackend(path string, returningOnly bool) openFunc {
 	return func(t *testing.T, cfg Config) (*Sink, error) {
 		cfg.URL = "sqlite://" + path
 		s, err := Open(context.Background(), cfg)
-		if err == nil {
-			t.Cleanup(func() { s.Close() })
+		if err != nil {
+			return nil, err
 		}
-		return s, err
+		t.Cleanup(func() { s.Close() })
+		if returningOnly {
+			s.plan.insert = nil
+		}
+		return s, nil
 	}
 }
 
@@ -408,4 +414,60 @@ func runConformance(t *testing.T, open openFunc) {
 func sameEmployee(a, b mapping.Employee) bool {
 	a.Extra, b.Extra = nil, nil
 	return reflect.DeepEqual(a, b)
+}
+
+// A key repeated within one batch breaks the caller's promise; the count
+// check notices, and the transaction runs again by RETURNING, which marks
+// the second copy a duplicate instead of miscounting.
+func TestRepeatedKeyFallsBackToReturning(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{URL: "sqlite://" + filepath.Join(t.TempDir(), "hr.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := punches(0, 3)
+	batch := append(p, p[1])
+	got, err := s.WritePunches(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, true, true, false}; !slices.Equal(got, want) {
+		t.Fatalf("inserted = %v, want %v", got, want)
+	}
+}
+
+// Unsorted input spreads each chunk's time range over many stored rows;
+// the writer then switches to RETURNING and stays exact.
+func TestCrowdedRangeStaysExact(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{URL: "sqlite://" + filepath.Join(t.TempDir(), "hr.db"), BatchSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	all := punches(0, 200)
+	var odd, mixed []mapping.Punch
+	for i, p := range all {
+		if i%2 == 1 {
+			odd = append(odd, p)
+		}
+	}
+	if _, err := s.WritePunches(ctx, odd); err != nil {
+		t.Fatal(err)
+	}
+	// First and last of the day in every chunk: each range spans it all.
+	for i := 0; i < 100; i++ {
+		mixed = append(mixed, all[i], all[199-i])
+	}
+	got, err := s.WritePunches(ctx, mixed[:100])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range mixed[:100] {
+		isNew := (p.Time.Sub(t0)/time.Minute)%2 == 0
+		if got[i] != isNew {
+			t.Fatalf("punch at %s: inserted = %v, want %v", p.Time, got[i], isNew)
+		}
+	}
 }

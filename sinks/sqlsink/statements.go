@@ -77,18 +77,6 @@ func (st statements) insertSkipping(n int) string {
 	return b.String()
 }
 
-// probeBetween finds a stored punch with a time in [$1, $2], if any.
-func (st statements) probeBetween() string {
-	where := fmt.Sprintf("%s BETWEEN %s AND %s", st.p.col("punch_time"), st.d.Placeholder(1), st.d.Placeholder(2))
-	switch st.d.Name() {
-	case sqldb.SQLServer:
-		return fmt.Sprintf("SELECT TOP 1 1 FROM %s WHERE %s", st.p.table, where)
-	case sqldb.Oracle:
-		return fmt.Sprintf("SELECT 1 FROM %s WHERE %s AND ROWNUM = 1", st.p.table, where)
-	}
-	return fmt.Sprintf("SELECT 1 FROM %s WHERE %s LIMIT 1", st.p.table, where)
-}
-
 // insertIgnore inserts n rows, skipping those whose key exists (MySQL).
 func (st statements) insertIgnore(n int) string {
 	var b strings.Builder
@@ -97,8 +85,11 @@ func (st statements) insertIgnore(n int) string {
 	return b.String()
 }
 
-// selectKeysBetween lists the keys with a time in [first, last] (MySQL,
-// Oracle).
+// selectKeysBetween lists the keys with a time in [first, last]: with
+// input sorted by time, one short range scan of the time-first unique
+// index. (A tuple IN list of the keys is exact too, but MariaDB scans the
+// table for it, and in Oracle it cannot match the NULL that an empty
+// device id becomes.)
 func (st statements) selectKeysBetween() string {
 	return fmt.Sprintf("SELECT %s FROM %s WHERE %s BETWEEN %s AND %s",
 		st.keyColumns(""), st.p.table, st.p.col("punch_time"), st.d.Placeholder(1), st.d.Placeholder(2))
