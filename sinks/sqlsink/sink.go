@@ -357,6 +357,9 @@ func (s *Sink) insertCounted(ctx context.Context, tx *sqlx.Tx, rows []mapping.Pu
 			want++
 		}
 	}
+	if want == 0 {
+		return nil // every key is stored: a re-import; nothing to write
+	}
 	stmt, err := s.stmt(ctx, tx, len(rows), "insert", s.plan.insert)
 	if err != nil {
 		return err
