@@ -72,14 +72,14 @@ func TestOpenRejectsUnknownScheme(t *testing.T) {
 }
 
 func TestSQLiteDSN(t *testing.T) {
-	const pragmas = "_pragma=busy_timeout%2810000%29&_pragma=journal_mode%28WAL%29&_pragma=synchronous%28NORMAL%29&_pragma=cache_size%28-65536%29&_txlock=immediate"
+	const pragmas = "_pragma=busy_timeout%2810000%29&_pragma=journal_mode%28WAL%29&_pragma=synchronous%28NORMAL%29&_pragma=cache_size%28-8192%29&_txlock=immediate"
 	tests := []struct{ in, want string }{
 		{"sqlite://hr.db", "file:hr.db?" + pragmas},
 		{"sqlite:///var/lib/hr.db", "file:/var/lib/hr.db?" + pragmas},
 		{"sqlite://C:/hr/hr.db", "file:C:/hr/hr.db?" + pragmas},
 		{"sqlite:///C:/hr/hr.db", "file:C:/hr/hr.db?" + pragmas},
 		{"sqlite://:memory:", "file::memory:?" + pragmas},
-		{"sqlite://hr.db?_pragma=cache_size(-1000)", "file:hr.db?_pragma=cache_size%28-1000%29&" + strings.Replace(pragmas, "&_pragma=cache_size%28-65536%29", "", 1)},
+		{"sqlite://hr.db?_pragma=cache_size(-1000)", "file:hr.db?_pragma=cache_size%28-1000%29&" + strings.Replace(pragmas, "&_pragma=cache_size%28-8192%29", "", 1)},
 	}
 	for _, tt := range tests {
 		got, err := SQLiteDSN(tt.in)
@@ -99,7 +99,7 @@ func TestOpenSQLiteSetsPragmas(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for pragma, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "10000", "synchronous": "1", "cache_size": "-65536"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "10000", "synchronous": "1", "cache_size": "-8192"} {
 		var got string
 		if err := db.GetContext(ctx, &got, "PRAGMA "+pragma); err != nil {
 			t.Fatal(err)
