@@ -29,6 +29,8 @@ type Session struct {
 	State  *state.Store
 	lock   *runlock.Lock
 	Log    *slog.Logger
+	// Delivered is what the exclusive session sent from the outbox as it opened.
+	Delivered outbox.Summary
 }
 
 // OpenSession opens the state store and, when exclusive, takes the run lock.
@@ -59,7 +61,7 @@ func OpenSession(ctx context.Context, cfg *config.Config, exclusive bool, log *s
 	s.State = st
 	if exclusive {
 		// Whatever earlier runs could not deliver goes first.
-		if _, err := s.DeliverDue(ctx); err != nil {
+		if s.Delivered, err = s.DeliverDue(ctx); err != nil {
 			log.Warn("delivering queued batches", "err", err)
 		}
 	}
