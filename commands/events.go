@@ -275,7 +275,7 @@ Exit code 0 when everything sent got through, 4 when some events still failed.`,
 			return withCode(code, nil)
 		},
 	}
-	cmd.Flags().StringVar(&output, "output", "", "json: print the summary as JSON on stdout")
+	addOutputFlag(cmd, &output)
 	return cmd
 }
 
