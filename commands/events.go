@@ -14,6 +14,7 @@ import (
 
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/outbox"
+	"github.com/hrsync/hrsync/importer/report"
 )
 
 // eventView is an outbox event as the events commands show it.
@@ -217,7 +218,7 @@ With ids, those events are sent now, failed ones included, with a fresh retry sc
 Exit code 0 when everything sent got through, 4 when some events still failed.`,
 		Example: `  hrsync retry
   hrsync retry 812 813`,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
@@ -233,6 +234,7 @@ Exit code 0 when everything sent got through, 4 when some events still failed.`,
 				return usageError(fmt.Errorf("%s: hr.url is not an HTTP API, so there is no outbox to retry", cfg.Path))
 			}
 			ctx := cmd.Context()
+			started := time.Now()
 			// The exclusive session sends what is due as it opens.
 			sess, err := importer.OpenSession(ctx, cfg, true, app.Log)
 			if err != nil {
@@ -240,6 +242,19 @@ Exit code 0 when everything sent got through, 4 when some events still failed.`,
 			}
 			defer sess.Close()
 			sum := sess.Delivered
+			// The retry is part of the audit trail, with what it sent.
+			runID := sess.StartRun(ctx, "retry", commandLine(cmd), "", started)
+			code := ExitOK
+			defer func() {
+				counts := report.Counts{"succeeded": int64(sum.Succeeded), "retrying": int64(sum.Retrying),
+					"gave_up": int64(sum.GaveUp), "interrupted": int64(sum.Interrupted)}
+				var runErr error
+				var coded *exitError
+				if err != nil && !errors.As(err, &coded) {
+					runErr, code = err, ExitFailed
+				}
+				sess.FinishRun(ctx, runID, code, counts, "", runErr)
+			}()
 			if len(ids) > 0 {
 				var skipped []string
 				for _, id := range ids {
@@ -257,13 +272,12 @@ Exit code 0 when everything sent got through, 4 when some events still failed.`,
 				if _, err := outbox.Requeue(ctx, sess.State.DB, time.Now(), ids...); err != nil {
 					return err
 				}
-				more, err := sess.DeliverDue(ctx, ids...)
+				more, derr := sess.DeliverDue(ctx, ids...)
 				sum = addSummary(sum, more)
-				if err != nil {
-					return err
+				if derr != nil {
+					return derr
 				}
 			}
-			code := ExitOK
 			if sum.Failed() > 0 {
 				code = importer.ExitQueued
 			}

@@ -309,7 +309,7 @@ sources:
 		}
 	}
 	runs := run(0, "runs", "list")
-	if !strings.Contains(runs, "queued 3") {
-		t.Errorf("runs list does not show the queued run:\n%s", runs)
+	if !strings.Contains(runs, "queued 3") || !strings.Contains(runs, "retry") {
+		t.Errorf("runs list does not show the queued import and the retries:\n%s", runs)
 	}
 }
