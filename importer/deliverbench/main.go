@@ -2,17 +2,12 @@
 // through the real import path (read, map, directory lookup, report,
 // encode, send) against an in-process TLS target that answers after a
 // fixed latency. It runs the same import three ways and prints one line
-// each:
+// each: a dry run (read, map and report, nothing sent: the floor of the
+// local work); direct (each batch's parts sent straight away, nothing
+// kept); and outbox (the shipped path: each batch's parts committed to the
+// run state first, then delivered and marked).
 //
-//   - dry run: read, map and report only, nothing sent (the floor of the
-//     local work);
-//
-//   - direct: each batch's parts sent straight away, nothing kept;
-//
-//   - outbox: the shipped path: each batch's parts committed to the run
-//     state first, then delivered and marked.
-//
-//     go run ./importer/deliverbench -punches 1000000 -batch 1000 -latency 20ms -concurrency 4
+//	go run ./importer/deliverbench -punches 1000000 -batch 1000 -latency 20ms -concurrency 4
 package main
 
 import (
