@@ -161,22 +161,20 @@ func (w *outboxWriter) writeOutcomes(ctx context.Context, batch []mapping.Punch)
 	}
 	// A part queued by an earlier run keeps its event (same key): note
 	// which ones were already settled so they are reported as such.
-	before := make([]outbox.Event, len(ids))
-	for i, id := range ids {
-		if before[i], err = outbox.Get(ctx, w.db, id); err != nil {
-			return nil, err
-		}
+	before, err := outbox.Peek(ctx, w.db, ids...)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := outbox.Deliver(ctx, w.db, w.sink, w.opts, ids...); err != nil {
 		return nil, fmt.Errorf("delivering to %s (the batches are kept in the outbox for the next run): %w", w.sink.Target(), err)
 	}
+	after, err := outbox.Peek(ctx, w.db, ids...)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]outcome, 0, len(batch))
 	for i, id := range ids {
-		e, err := outbox.Get(ctx, w.db, id)
-		if err != nil {
-			return nil, err
-		}
-		o := eventOutcome(before[i], e)
+		o := eventOutcome(before[id], after[id])
 		for range counts[i] {
 			out = append(out, o)
 		}
