@@ -154,6 +154,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newRetryCmd(app))
 	root.AddCommand(newMarkProcessedCmd(app))
 	root.AddCommand(newScheduleCmd(app))
+	root.AddCommand(newResyncCmd(app))
 	return root
 }
 

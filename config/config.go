@@ -31,6 +31,7 @@ type Config struct {
 	Report    ReportConfig       `yaml:"report"`
 	PushUsers *PushUsers         `yaml:"push_users"`
 	Retention Retention          `yaml:"retention"`
+	Resync    *Resync            `yaml:"resync"`
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
@@ -68,6 +69,9 @@ type EmployeesTable struct {
 type PunchesTable struct {
 	Table   string            `yaml:"table"`
 	Columns map[string]string `yaml:"columns"`
+	// EmployeeIndex adds an (employee_id, punch_time) index when hrsync
+	// creates the table. Off by default: it slows every import several times.
+	EmployeeIndex *bool `yaml:"employee_index"`
 }
 
 // Source is one named place punches come from.
@@ -453,6 +457,9 @@ func (c *Config) validate() error {
 		}
 	}
 	if err := c.validateDeliver(); err != nil {
+		return err
+	}
+	if err := c.validateResync(); err != nil {
 		return err
 	}
 	return c.validatePushUsers()

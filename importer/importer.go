@@ -15,6 +15,7 @@ import (
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
+	"github.com/hrsync/hrsync/sources/sqlsrc"
 )
 
 // PunchWriter is what a run needs of the HR system's punch store: write a
@@ -45,6 +46,10 @@ type Options struct {
 	// Writer, when set, takes the punches instead of the configured HR
 	// target (benchmarks compare writers through the same pipeline).
 	Writer PunchWriter
+
+	// afterCommit, in tests, runs after a batch is committed in the sink
+	// and before its watermark is saved (an error stands for a crash).
+	afterCommit func() error
 }
 
 // Observer watches a run. File is called when a file opens, Row after a row's
@@ -96,6 +101,7 @@ type item struct {
 	ok     bool         // a punch to write; otherwise line.Outcome is final
 	mapped bool         // punch holds the mapping's result, even if rejected later
 	row    *mapping.Row // kept only when an Observer wants it
+	cursor string       // the source's watermark once this row is settled
 }
 
 // rowsTo maps every row of one source onto emit, batching as it goes.
@@ -110,7 +116,7 @@ type rowMapper struct {
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
-	it := item{line: report.Line{Source: row.Origin.Source, File: row.Origin.File, Sheet: row.Origin.Sheet, Line: row.Origin.Line}}
+	it := item{line: report.Line{Source: row.Origin.Source, File: row.Origin.File, Sheet: row.Origin.Sheet, Line: row.Origin.Line}, cursor: row.Cursor}
 	reject := func(code mapping.Code, reason string) item {
 		it.line.Outcome, it.line.Reason = code, reason
 		it.line.Raw = append([]string(nil), row.Fields...)
@@ -124,7 +130,7 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 	}
 	p, rej := b.Map(row)
 	if rej != nil {
-		it.line.Key, it.line.Field = p.SourceKey, rej.Field
+		it.line.Key, it.line.Time, it.line.Field = p.SourceKey, p.Time, rej.Field
 		return reject(rej.Code, rej.Reason)
 	}
 	it.punch, it.mapped = p, true
@@ -144,12 +150,20 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 
 // readSource streams one source's rows as items, file by file, in name order.
 // Files that cannot be read become a failed report line and an entry in failures.
-func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, emit func(item) error) (failures []string, err error) {
+func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, emit func(item) error) (failures []string, err error) {
+	if src.IsDatabase() {
+		return readDatabase(ctx, cfg, src, m, marks, sqlsrc.Window{}, emit)
+	}
 	files, err := sources.Expand(cfg.Resolve(src.Path))
 	if err != nil {
 		it := item{line: report.Line{Source: src.Name, File: src.Path, Outcome: mapping.Failed, Reason: err.Error()}}
 		return []string{err.Error()}, emit(it)
 	}
+	return readFiles(ctx, src, files, m, emit)
+}
+
+// readFiles streams the rows of the given files of one source, in the order given.
+func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMapper, emit func(item) error) (failures []string, err error) {
 	for _, path := range files {
 		if err := ctx.Err(); err != nil {
 			return failures, err
