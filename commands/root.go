@@ -149,6 +149,11 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newVersionCmd(app), newConfigCmd(app), newImportCmd(app))
 	root.AddCommand(newPushUsersCmd(app))
 	root.AddCommand(newMapCheckCmd(app))
+	root.AddCommand(newRunsCmd(app))
+	root.AddCommand(newEventsCmd(app))
+	root.AddCommand(newRetryCmd(app))
+	root.AddCommand(newMarkProcessedCmd(app))
+	root.AddCommand(newScheduleCmd(app))
 	root.AddCommand(newResyncCmd(app))
 	return root
 }

@@ -30,6 +30,7 @@ type Config struct {
 	Sources   map[string]*Source `yaml:"sources"`
 	Report    ReportConfig       `yaml:"report"`
 	PushUsers *PushUsers         `yaml:"push_users"`
+	Retention Retention          `yaml:"retention"`
 	Resync    *Resync            `yaml:"resync"`
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
@@ -50,6 +51,7 @@ type HR struct {
 	BatchSize    int            `yaml:"batch_size"`
 	Employees    EmployeesTable `yaml:"employees"`
 	Punches      PunchesTable   `yaml:"punches"`
+	HTTP         *HRHTTP        `yaml:"http"` // when url is https://: see deliver.go
 }
 
 // EmployeesTable says where the employee directory is and how punches match it.
@@ -453,6 +455,9 @@ func (c *Config) validate() error {
 		if err := c.validateSource(c.Sources[name]); err != nil {
 			return err
 		}
+	}
+	if err := c.validateDeliver(); err != nil {
+		return err
 	}
 	if err := c.validateResync(); err != nil {
 		return err

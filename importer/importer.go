@@ -43,6 +43,9 @@ type Options struct {
 	Sample int
 	// NoState leaves the run state alone: no lock, no run record (map-check).
 	NoState bool
+	// Writer, when set, takes the punches instead of the configured HR
+	// target (benchmarks compare writers through the same pipeline).
+	Writer PunchWriter
 
 	// afterCommit, in tests, runs after a batch is committed in the sink
 	// and before its watermark is saved (an error stands for a crash).
@@ -77,13 +80,16 @@ type Result struct {
 }
 
 // ExitCode is the documented exit code for a completed run: 0 all placed,
-// 3 some rows rejected; 1 when a source could not be read.
+// 3 some rows rejected, 4 some rows queued for an HTTP target that did not
+// take them yet; 1 when a source could not be read.
 func (r *Result) ExitCode() int {
 	switch {
 	case len(r.Failures) > 0:
 		return 1
 	case r.Counts.Rejected() > 0:
 		return 3
+	case r.Counts[mapping.Queued] > 0:
+		return ExitQueued
 	}
 	return 0
 }

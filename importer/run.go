@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/importer/runlock"
 	"github.com/hrsync/hrsync/importer/state"
@@ -27,6 +29,8 @@ type Session struct {
 	State  *state.Store
 	lock   *runlock.Lock
 	Log    *slog.Logger
+	// Delivered is what the exclusive session sent from the outbox as it opened.
+	Delivered outbox.Summary
 }
 
 // OpenSession opens the state store and, when exclusive, takes the run lock.
@@ -44,16 +48,33 @@ func OpenSession(ctx context.Context, cfg *config.Config, exclusive bool, log *s
 		s.lock = l
 	}
 	st, err := state.Open(ctx, filepath.Join(dataDir, "state.db"))
+	if err == nil {
+		err = outbox.Migrate(ctx, st.DB)
+	}
 	if err != nil {
+		if st != nil {
+			st.Close()
+		}
 		s.lock.Release()
 		return nil, err
 	}
 	s.State = st
+	if exclusive {
+		// Whatever earlier runs could not deliver goes first.
+		if s.Delivered, err = s.DeliverDue(ctx); err != nil {
+			log.Warn("delivering queued batches", "err", err)
+		}
+	}
 	return s, nil
 }
 
-// Close releases the store and the lock.
+// Close prunes old history (when holding the lock), releases the store and the lock.
 func (s *Session) Close() error {
+	if s.lock != nil {
+		if err := s.Prune(context.Background(), time.Now()); err != nil {
+			s.Log.Warn("pruning the run state", "err", err)
+		}
+	}
 	err := s.State.Close()
 	s.lock.Release()
 	return err
@@ -119,9 +140,10 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
+	var sess *Session
 	var marks watermarks
 	if !opts.NoState {
-		sess, err := OpenSession(ctx, cfg, !opts.DryRun, opts.Log)
+		sess, err = OpenSession(ctx, cfg, !opts.DryRun, opts.Log)
 		if err != nil {
 			return res, err
 		}
@@ -148,7 +170,7 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	// database, so it does not open it (map-check before the HR side exists).
 	var hr *sqlsink.Sink
 	var lister employeeLister
-	if !opts.DryRun || cfg.HR.Employees.File == "" {
+	if !cfg.HRIsHTTP() && (!opts.DryRun || cfg.HR.Employees.File == "") {
 		if hr, err = OpenHR(ctx, cfg, !opts.DryRun); err != nil {
 			return res, err
 		}
@@ -171,8 +193,18 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 		rep = report.CountOnly()
 	}
 	var sink PunchWriter = hr
-	if opts.DryRun {
+	switch {
+	case opts.DryRun:
 		sink = nil
+	case opts.Writer != nil:
+		sink = opts.Writer
+	case cfg.HRIsHTTP():
+		if sess == nil {
+			return res, errors.New("an import to an HTTP target needs the run state (its outbox)")
+		}
+		if sink, err = newOutboxWriter(sess, res.RunID, opts.Now); err != nil {
+			return res, err
+		}
 	}
 	pipeErr := runPipeline(ctx, cfg, srcs, dir, sink, marks, rep, opts, &res)
 	closeErr := rep.Close()
@@ -381,6 +413,16 @@ func (w *batchWriter) write(ctx context.Context, batch []item) error {
 		return nil
 	}
 	if len(w.punches) == 0 {
+		return nil
+	}
+	if ow, ok := w.sink.(outcomeWriter); ok {
+		outs, err := ow.writeOutcomes(ctx, w.punches)
+		if err != nil {
+			return err
+		}
+		for j, i := range w.owners {
+			batch[i].line.Outcome, batch[i].line.Reason = outs[j].code, outs[j].reason
+		}
 		return nil
 	}
 	inserted, err := w.sink.WritePunches(ctx, w.punches)

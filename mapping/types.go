@@ -82,6 +82,8 @@ const (
 	DuplicateInInput Code = "duplicate_in_input"
 	Filtered         Code = "filtered"
 	Failed           Code = "failed"
+	// Queued: written to the outbox for an HTTP target that has not taken it yet; later runs retry it.
+	Queued Code = "queued"
 	// Would* outcomes are what a dry run reports instead of writing.
 	WouldImport Code = "would_import"
 )
@@ -90,7 +92,7 @@ const (
 // system (exit code 0 territory).
 func (c Code) Placed() bool {
 	switch c {
-	case Imported, Duplicate, DuplicateInInput, WouldImport, Filtered:
+	case Imported, Duplicate, DuplicateInInput, WouldImport, Filtered, Queued:
 		return true
 	}
 	return false

@@ -432,3 +432,31 @@ func Prune(ctx context.Context, db Querier, olderThan time.Time) (int, error) {
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// Peek returns the events with these ids without their payloads (Payload
+// is nil), keyed by id: a cheap look at their status. Ids the outbox does
+// not hold are missing from the map.
+func Peek(ctx context.Context, db Querier, ids ...int64) (map[int64]Event, error) {
+	out := make(map[int64]Event, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	filter, args := idFilter(nil, ids)
+	cols := strings.Replace(columns, "payload,", "NULL,", 1)
+	rows, err := db.QueryContext(ctx, `SELECT `+cols+` FROM outbox_events WHERE 1 = 1`+filter, args...)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: peek: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: peek: %w", err)
+		}
+		out[e.ID] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbox: peek: %w", err)
+	}
+	return out, nil
+}

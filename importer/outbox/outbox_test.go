@@ -520,3 +520,25 @@ func TestRetentionOverAYear(t *testing.T) {
 	t.Logf("after 365 days × %d events (%d-byte payloads), %d-day retention: %d rows, state file %.1f MB",
 		perDay, len(payload), keepDays, rows, float64(st.Size())/1e6)
 }
+
+func TestPeekLeavesPayloadsOut(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	ids, err := EnqueueAll(ctx, db, []Event{event("hr", "one"), event("hr", "two")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := MarkSucceeded(ctx, db, ids[1], 201, "ok", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Peek(ctx, db, ids[0], ids[1], 999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[ids[0]].Status != Pending || got[ids[1]].Status != Succeeded || got[ids[1]].LastStatus != 201 {
+		t.Fatalf("Peek = %+v", got)
+	}
+	if got[ids[0]].Payload != nil || got[ids[0]].IdempotencyKey == "" {
+		t.Errorf("Peek loaded the payload or lost the key: %+v", got[ids[0]])
+	}
+}

@@ -208,10 +208,15 @@ func (s *Sink) value(p *mapping.Punch, field string) string {
 // deterministic, so the same punches give the same parts and the same
 // idempotency keys on a rerun.
 func (s *Sink) Encode(batch []mapping.Punch) ([]outbox.Event, error) {
-	var (
-		events []outbox.Event
-		part   partWriter
-	)
+	events, _, err := s.EncodeParts(batch)
+	return events, err
+}
+
+// EncodeParts is Encode that also says how many punches each event holds:
+// events[0] holds batch[:counts[0]], the next one the counts[1] after, and
+// so on, so a caller can tell each punch's fate from its event's.
+func (s *Sink) EncodeParts(batch []mapping.Punch) (events []outbox.Event, counts []int, err error) {
+	var part partWriter
 	flush := func() error {
 		if part == nil || part.count() == 0 {
 			return nil
@@ -220,34 +225,34 @@ func (s *Sink) Encode(batch []mapping.Punch) ([]outbox.Event, error) {
 		if err != nil {
 			return err
 		}
-		events = append(events, e)
+		events, counts = append(events, e), append(counts, part.count())
 		part = nil
 		return nil
 	}
 	for i := range batch {
 		rec, err := s.record(&batch[i])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if part != nil && (part.count() >= s.cfg.BatchSize || part.size()+rec.size > s.cfg.MaxPartBytes) {
 			if err := flush(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if part == nil {
 			part = s.newPart()
 			if part.size()+rec.size > s.cfg.MaxPartBytes {
 				o := batch[i].Origin
-				return nil, fmt.Errorf("httpsink: %s line %d: one punch encodes to %d bytes, more than max part bytes %d",
+				return nil, nil, fmt.Errorf("httpsink: %s line %d: one punch encodes to %d bytes, more than max part bytes %d",
 					o.File, o.Line, rec.size, s.cfg.MaxPartBytes)
 			}
 		}
 		part.add(rec)
 	}
 	if err := flush(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return events, nil
+	return events, counts, nil
 }
 
 // record is one punch, encoded for the part format.

@@ -1,0 +1,330 @@
+package commands
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/importer/outbox"
+	"github.com/hrsync/hrsync/importer/report"
+)
+
+// eventView is an outbox event as the events commands show it.
+type eventView struct {
+	ID             int64      `json:"id"`
+	Target         string     `json:"target"`
+	Kind           string     `json:"kind"`
+	Status         string     `json:"status"`
+	Attempts       int        `json:"attempts"`
+	NextAttempt    *time.Time `json:"next_attempt,omitempty"`
+	LastStatus     int        `json:"last_status,omitempty"`
+	LastResponse   string     `json:"last_response,omitempty"`
+	Note           string     `json:"note,omitempty"`
+	RunID          int64      `json:"run_id"`
+	IdempotencyKey string     `json:"idempotency_key"`
+	ContentType    string     `json:"content_type"`
+	PayloadBytes   int        `json:"payload_bytes"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	// Payload is the body as text (unzipped when it went zipped); show only.
+	Payload string `json:"payload,omitempty"`
+}
+
+func viewOf(e outbox.Event) eventView {
+	v := eventView{ID: e.ID, Target: e.Target, Kind: e.Kind, Status: e.Status, Attempts: e.Attempts,
+		LastStatus: e.LastStatus, LastResponse: e.LastResponse, Note: e.Note, RunID: e.RunID,
+		IdempotencyKey: e.IdempotencyKey, ContentType: e.ContentType, PayloadBytes: len(e.Payload),
+		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
+	if !e.NextAttempt.IsZero() {
+		t := e.NextAttempt
+		v.NextAttempt = &t
+	}
+	return v
+}
+
+// statusText says what will happen to an event next.
+func statusText(e eventView) string {
+	switch {
+	case e.Status == outbox.Failed && e.NextAttempt == nil:
+		return "failed (needs a person)"
+	case e.NextAttempt != nil && e.Status == outbox.Failed:
+		return "failed, retry " + e.NextAttempt.Local().Format("01-02 15:04")
+	}
+	return e.Status
+}
+
+func newEventsCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "events", Short: "Batches sent (or waiting to be sent) to HTTP targets: the outbox"}
+	var output, status string
+	var limit int
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List outbox events, newest first",
+		Example: `  hrsync events list --status failed
+  hrsync events list --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			sess, err := app.readSession(cmd)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			events, err := outbox.List(cmd.Context(), sess.State.DB, status, limit)
+			if err != nil {
+				return usageError(err)
+			}
+			views := make([]eventView, len(events))
+			for i, e := range events {
+				views[i] = viewOf(e)
+			}
+			if output == "json" {
+				return app.printJSON(views)
+			}
+			tw := app.table("ID", "STATUS", "TARGET", "RUN", "TRIES", "LAST REPLY", "UPDATED")
+			for _, v := range views {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s\n", v.ID, statusText(v), v.Target, v.RunID, v.Attempts,
+					oneLine(replyText(v), 60), v.UpdatedAt.Local().Format("2006-01-02 15:04:05"))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&status, "status", "", "only events with this status: pending, succeeded, failed or processed")
+	list.Flags().IntVar(&limit, "limit", 100, "show at most this many events (0: all)")
+	addOutputFlag(list, &output)
+
+	var showOutput string
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one event: its status, the payload sent and the target's last reply",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(showOutput); err != nil {
+				return err
+			}
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			sess, err := app.readSession(cmd)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			e, err := outbox.Get(cmd.Context(), sess.State.DB, ids[0])
+			if err != nil {
+				return err
+			}
+			v := viewOf(e)
+			v.Payload = payloadText(e)
+			if showOutput == "json" {
+				return app.printJSON(v)
+			}
+			tw := app.table("event", strconv.FormatInt(v.ID, 10))
+			fmt.Fprintf(tw, "status\t%s\n", statusText(v))
+			fmt.Fprintf(tw, "target\t%s\n", v.Target)
+			fmt.Fprintf(tw, "kind\t%s\n", v.Kind)
+			fmt.Fprintf(tw, "run\t%d\n", v.RunID)
+			fmt.Fprintf(tw, "attempts\t%d\n", v.Attempts)
+			fmt.Fprintf(tw, "idempotency key\t%s\n", v.IdempotencyKey)
+			fmt.Fprintf(tw, "created\t%s\n", v.CreatedAt.Local().Format(time.RFC3339))
+			fmt.Fprintf(tw, "updated\t%s\n", v.UpdatedAt.Local().Format(time.RFC3339))
+			if v.Note != "" {
+				fmt.Fprintf(tw, "note\t%s\n", v.Note)
+			}
+			fmt.Fprintf(tw, "payload\t%s, %d bytes\n", v.ContentType, v.PayloadBytes)
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(app.Out, "\n--- last reply\n%s\n\n--- payload\n%s\n", replyText(v), v.Payload)
+			return nil
+		},
+	}
+	addOutputFlag(show, &showOutput)
+	cmd.AddCommand(list, show)
+	return cmd
+}
+
+func replyText(v eventView) string {
+	if v.LastStatus != 0 {
+		return fmt.Sprintf("HTTP %d %s", v.LastStatus, v.LastResponse)
+	}
+	return v.LastResponse
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// payloadText is the body as a person reads it: zipped parts are unzipped.
+func payloadText(e outbox.Event) string {
+	if e.ContentType != "application/zip" {
+		return string(e.Payload)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(e.Payload), int64(len(e.Payload)))
+	if err != nil {
+		return fmt.Sprintf("(a zip archive that cannot be read: %v)", err)
+	}
+	var b strings.Builder
+	for _, f := range zr.File {
+		fmt.Fprintf(&b, "(zip entry %s)\n", f.Name)
+		rc, err := f.Open()
+		if err != nil {
+			fmt.Fprintf(&b, "(cannot open: %v)\n", err)
+			continue
+		}
+		_, err = io.Copy(&b, io.LimitReader(rc, 64<<20))
+		rc.Close()
+		if err != nil {
+			fmt.Fprintf(&b, "(cannot read: %v)\n", err)
+		}
+	}
+	return b.String()
+}
+
+func parseIDs(args []string) ([]int64, error) {
+	ids := make([]int64, len(args))
+	for i, a := range args {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, usageError(fmt.Errorf("event id %q is not a number", a))
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+func newRetryCmd(app *App) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "retry [ID...]",
+		Short: "Send the outbox events that are due now, or the named events (failed ones included) at once",
+		Long: `Without ids, retry sends every event that is due (every run of hrsync does this too).
+With ids, those events are sent now, failed ones included, with a fresh retry schedule.
+Exit code 0 when everything sent got through, 4 when some events still failed.`,
+		Example: `  hrsync retry
+  hrsync retry 812 813`,
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			cfg, err := app.loadConfig()
+			if err != nil {
+				return err
+			}
+			if !cfg.HRIsHTTP() {
+				return usageError(fmt.Errorf("%s: hr.url is not an HTTP API, so there is no outbox to retry", cfg.Path))
+			}
+			ctx := cmd.Context()
+			started := time.Now()
+			// The exclusive session sends what is due as it opens.
+			sess, err := importer.OpenSession(ctx, cfg, true, app.Log)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			sum := sess.Delivered
+			// The retry is part of the audit trail, with what it sent.
+			runID := sess.StartRun(ctx, "retry", commandLine(cmd), "", started)
+			code := ExitOK
+			defer func() {
+				counts := report.Counts{"succeeded": int64(sum.Succeeded), "retrying": int64(sum.Retrying),
+					"gave_up": int64(sum.GaveUp), "interrupted": int64(sum.Interrupted)}
+				var runErr error
+				var coded *exitError
+				if err != nil && !errors.As(err, &coded) {
+					runErr, code = err, ExitFailed
+				}
+				sess.FinishRun(ctx, runID, code, counts, "", runErr)
+			}()
+			if len(ids) > 0 {
+				var skipped []string
+				for _, id := range ids {
+					e, err := outbox.Get(ctx, sess.State.DB, id)
+					if err != nil {
+						return err
+					}
+					if e.Status == outbox.Succeeded || e.Status == outbox.Processed {
+						skipped = append(skipped, fmt.Sprintf("event %d is %s", id, e.Status))
+					}
+				}
+				for _, s := range skipped {
+					app.say("%s: nothing to send", s)
+				}
+				if _, err := outbox.Requeue(ctx, sess.State.DB, time.Now(), ids...); err != nil {
+					return err
+				}
+				more, derr := sess.DeliverDue(ctx, ids...)
+				sum = addSummary(sum, more)
+				if derr != nil {
+					return derr
+				}
+			}
+			if sum.Failed() > 0 {
+				code = importer.ExitQueued
+			}
+			if output == "json" {
+				return withCode(code, app.printJSON(sum))
+			}
+			app.say("sent %d: %d succeeded, %d will be retried, %d failed for good (hrsync events list --status failed)",
+				sum.Due, sum.Succeeded, sum.Retrying, sum.GaveUp)
+			return withCode(code, nil)
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func addSummary(a, b outbox.Summary) outbox.Summary {
+	return outbox.Summary{Due: a.Due + b.Due, Succeeded: a.Succeeded + b.Succeeded, Retrying: a.Retrying + b.Retrying,
+		GaveUp: a.GaveUp + b.GaveUp, Interrupted: a.Interrupted + b.Interrupted}
+}
+
+func newMarkProcessedCmd(app *App) *cobra.Command {
+	var note string
+	cmd := &cobra.Command{
+		Use:     "mark-processed ID",
+		Short:   "Close a failed or pending event by hand, saying what was done instead",
+		Example: `  hrsync mark-processed 812 --note "entered by hand in the HR system, ticket 4411"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(note) == "" {
+				return usageError(errors.New("--note is required: say what was done with the batch"))
+			}
+			sess, err := app.readSession(cmd)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			if err := outbox.MarkProcessed(cmd.Context(), sess.State.DB, ids[0], note, time.Now()); err != nil {
+				return err
+			}
+			app.say("event %d marked processed", ids[0])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&note, "note", "", "what was done with the batch (required)")
+	return cmd
+}

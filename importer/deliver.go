@@ -1,0 +1,209 @@
+package importer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer/outbox"
+	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks/httpsink"
+)
+
+// ExitQueued is the exit code of an import whose rows were all placed or
+// queued, with some queued: the HTTP target did not take every batch yet.
+// Later runs (or `hrsync retry`) send them; `hrsync events list --status
+// failed` shows why. Rejected rows (exit 3) take precedence.
+const ExitQueued = 4
+
+// NewHTTPSink builds the punch sink for hr.url when it is an HTTP API.
+func NewHTTPSink(cfg *config.Config) (*httpsink.Sink, error) {
+	h := cfg.HR.HTTP
+	if h == nil {
+		h = &config.HRHTTP{}
+	}
+	a := h.Auth
+	sc := httpsink.Config{
+		Target: h.Target, URL: cfg.HR.URL, Method: h.Method, Format: h.Format, Fields: h.Fields,
+		DirectionValues: h.DirectionValues, JSONRoot: h.JSONRoot, TimeLayout: h.TimeLayout,
+		MaxPartBytes: h.MaxPartBytes, Zip: h.Zip, ZipAboveBytes: h.ZipAboveBytes, BatchSize: h.BatchSize,
+		IdempotencyHeader: h.IdempotencyHeader,
+		HTTP: httpx.Config{
+			Auth: httpx.Auth{Kind: a.Kind, Token: string(a.Token), User: a.User, Password: string(a.Password),
+				AppID: a.AppID, Secret: string(a.Secret)},
+			CAFile: cfg.Resolve(h.CAFile), Timeout: time.Duration(h.Timeout), MaxRetries: h.MaxRetries,
+			RatePerSecond: h.RatePerSecond, Concurrency: h.Concurrency,
+		},
+	}
+	if loc, err := time.LoadLocation(cfg.Timezone); err == nil {
+		sc.Location = loc
+	}
+	s, err := httpsink.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("hr: %w", err)
+	}
+	return s, nil
+}
+
+// deliveryOptions are the outbox settings of the HTTP target.
+func deliveryOptions(cfg *config.Config, target string) outbox.Options {
+	opts := outbox.Options{Target: target, Concurrency: 1}
+	if h := cfg.HR.HTTP; h != nil {
+		opts.Concurrency = max(h.Concurrency, 1)
+		for _, d := range h.RetrySchedule {
+			opts.Schedule = append(opts.Schedule, time.Duration(d))
+		}
+	}
+	return opts
+}
+
+// DeliverDue sends the outbox events of the configured HTTP target that are
+// due now (only those among ids, when given). Without an HTTP target it
+// does nothing.
+func (s *Session) DeliverDue(ctx context.Context, ids ...int64) (outbox.Summary, error) {
+	if !s.Config.HRIsHTTP() {
+		return outbox.Summary{}, nil
+	}
+	sink, err := NewHTTPSink(s.Config)
+	if err != nil {
+		return outbox.Summary{}, err
+	}
+	sum, err := outbox.Deliver(ctx, s.State.DB, sink, deliveryOptions(s.Config, sink.Target()), ids...)
+	if sum.Due > 0 {
+		s.Log.Info("outbox delivered", "due", sum.Due, "succeeded", sum.Succeeded, "retrying", sum.Retrying,
+			"gave_up", sum.GaveUp, "interrupted", sum.Interrupted)
+	}
+	return sum, err
+}
+
+// Prune drops run history and delivered events older than the config's
+// retention. Pending and failed events stay whatever their age.
+func (s *Session) Prune(ctx context.Context, now time.Time) error {
+	ret := s.Config.Retention
+	runs, err := s.State.PruneRuns(ctx, now.Add(-time.Duration(ret.Runs)))
+	if err != nil {
+		return fmt.Errorf("prune run history: %w", err)
+	}
+	events, err := outbox.Prune(ctx, s.State.DB, now.Add(-time.Duration(ret.Events)))
+	if err != nil {
+		return err
+	}
+	if runs > 0 || events > 0 {
+		s.Log.Info("pruned the run state", "runs", runs, "events", events)
+	}
+	return nil
+}
+
+// outcome is what became of one punch.
+type outcome struct {
+	code   mapping.Code
+	reason string
+}
+
+// outcomeWriter is a PunchWriter that can say more than new-or-not: the
+// outbox writer also has queued.
+type outcomeWriter interface {
+	writeOutcomes(ctx context.Context, batch []mapping.Punch) ([]outcome, error)
+}
+
+// outboxWriter writes punches to an HTTP target through the outbox: each
+// batch is encoded into parts, the parts are committed to the run state as
+// pending events, and only then sent. A crash at any point leaves every
+// part either delivered or due in the outbox, to be sent with the same
+// idempotency key by the next run.
+type outboxWriter struct {
+	db    *sql.DB
+	sink  *httpsink.Sink
+	opts  outbox.Options
+	runID int64
+	now   func() time.Time
+}
+
+func newOutboxWriter(sess *Session, runID int64, now func() time.Time) (*outboxWriter, error) {
+	sink, err := NewHTTPSink(sess.Config)
+	if err != nil {
+		return nil, err
+	}
+	opts := deliveryOptions(sess.Config, sink.Target())
+	return &outboxWriter{db: sess.State.DB, sink: sink, opts: opts, runID: runID, now: now}, nil
+}
+
+// WritePunches implements PunchWriter: a punch counts as inserted when its
+// part was delivered in this call.
+func (w *outboxWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool, error) {
+	outs, err := w.writeOutcomes(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	inserted := make([]bool, len(outs))
+	for i, o := range outs {
+		inserted[i] = o.code == mapping.Imported
+	}
+	return inserted, nil
+}
+
+func (w *outboxWriter) writeOutcomes(ctx context.Context, batch []mapping.Punch) ([]outcome, error) {
+	events, counts, err := w.sink.EncodeParts(batch)
+	if err != nil {
+		return nil, err
+	}
+	created := w.now()
+	for i := range events {
+		events[i].RunID, events[i].CreatedAt = w.runID, created
+	}
+	ids, err := outbox.EnqueueAll(ctx, w.db, events)
+	if err != nil {
+		return nil, err
+	}
+	// A part queued by an earlier run keeps its event (same key): note
+	// which ones were already settled so they are reported as such.
+	before, err := outbox.Peek(ctx, w.db, ids...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := outbox.Deliver(ctx, w.db, w.sink, w.opts, ids...); err != nil {
+		return nil, fmt.Errorf("delivering to %s (the batches are kept in the outbox for the next run): %w", w.sink.Target(), err)
+	}
+	after, err := outbox.Peek(ctx, w.db, ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]outcome, 0, len(batch))
+	for i, id := range ids {
+		o := eventOutcome(before[id], after[id])
+		for range counts[i] {
+			out = append(out, o)
+		}
+	}
+	if len(out) != len(batch) {
+		return nil, errors.New("outbox writer: parts do not add up to the batch")
+	}
+	return out, nil
+}
+
+// eventOutcome is the report outcome of the punches of event e, given what
+// the event looked like before this run tried it.
+func eventOutcome(before, e outbox.Event) outcome {
+	switch {
+	case before.Status == outbox.Succeeded:
+		return outcome{mapping.Duplicate, fmt.Sprintf("already delivered in event %d", e.ID)}
+	case e.Status == outbox.Processed:
+		return outcome{mapping.Duplicate, fmt.Sprintf("event %d was marked processed: %s", e.ID, e.Note)}
+	case e.Status == outbox.Succeeded:
+		return outcome{mapping.Imported, ""}
+	}
+	last := e.LastResponse
+	if e.LastStatus != 0 {
+		last = fmt.Sprintf("HTTP %d %s", e.LastStatus, e.LastResponse)
+	}
+	if e.WillRetry() {
+		return outcome{mapping.Queued, fmt.Sprintf("event %d: the target did not take it (%s); retried after %s",
+			e.ID, last, e.NextAttempt.Local().Format("2006-01-02 15:04"))}
+	}
+	return outcome{mapping.Queued, fmt.Sprintf("event %d failed for good (%s): fix the cause, then hrsync retry %d, or hrsync mark-processed %d --note ...",
+		e.ID, last, e.ID, e.ID)}
+}
