@@ -18,6 +18,7 @@ import (
 //	      private_key_file: keys/att_ed25519     # and/or password: ${ATT_PW}
 //	      known_hosts: keys/known_hosts          # or host_key_fingerprint: SHA256:...
 //	      after_pull: keep                       # keep (default), delete, or move (needs archive_dir:)
+//	      stable_for: 5s                         # a file whose size or time moves within this is still being written (default 2s; -1s: no second look)
 //	    inbox: inbox/gate                        # default: <data_dir>/inbox/<source>
 
 var pullSchemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+)://`)
@@ -73,8 +74,8 @@ func (c *Config) validatePull(s *Source) error {
 	if p.Retries < 0 {
 		return c.errAt(key+".retries", "must be 0 or more")
 	}
-	if p.ConnectTimeout < 0 || p.IdleTimeout < 0 || p.StableFor < 0 {
-		return c.errAt(key, "stable_for, connect_timeout and idle_timeout must not be negative")
+	if p.ConnectTimeout < 0 || p.IdleTimeout < 0 {
+		return c.errAt(key, "connect_timeout and idle_timeout must not be negative")
 	}
 	return nil
 }

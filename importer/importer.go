@@ -69,6 +69,10 @@ type Result struct {
 	// Failures are files or sources that could not be read at all; they
 	// have report lines too.
 	Failures []string
+	// Inbox lists the inbox files the run moved to archive/ or error/.
+	Inbox []InboxMove
+
+	read []sourceRead // what each source read, for settleInbox
 }
 
 // ExitCode is the documented exit code for a completed run: 0 all placed,
@@ -137,26 +141,29 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 }
 
 // readSource streams one source's rows as items, file by file, in name order.
-// Files that cannot be read become a failed report line and an entry in failures.
-func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, emit func(item) error) (failures []string, err error) {
-	files, err := sources.Expand(cfg.Resolve(src.Path))
+// Files that cannot be read become a failed report line and an entry in read.failed.
+func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, emit func(item) error) (read sourceRead, err error) {
+	read = sourceRead{src: src, failed: map[string]string{}}
+	files, err := sourceFiles(cfg, src)
 	if err != nil {
 		it := item{line: report.Line{Source: src.Name, File: src.Path, Outcome: mapping.Failed, Reason: err.Error()}}
-		return []string{err.Error()}, emit(it)
+		read.fail("", err)
+		return read, emit(it)
 	}
 	for _, path := range files {
 		if err := ctx.Err(); err != nil {
-			return failures, err
+			return read, err
 		}
+		read.files = append(read.files, path)
 		r, det, err := sources.OpenFile(path, src.Name, fileFormat(src))
 		if err != nil && m.observer != nil {
 			m.observer.File(det, nil, err)
 		}
 		if err != nil {
 			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: err.Error()}}
-			failures = append(failures, err.Error())
+			read.fail(path, err)
 			if err := emit(it); err != nil {
-				return failures, err
+				return read, err
 			}
 			continue
 		}
@@ -165,16 +172,16 @@ func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *
 		if ferr != nil {
 			var emitErr *emitError
 			if errors.As(ferr, &emitErr) || ctx.Err() != nil {
-				return failures, ferr
+				return read, ferr
 			}
 			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: ferr.Error()}}
-			failures = append(failures, ferr.Error())
+			read.fail(path, ferr)
 			if err := emit(it); err != nil {
-				return failures, err
+				return read, err
 			}
 		}
 	}
-	return failures, nil
+	return read, nil
 }
 
 type emitError struct{ err error }

@@ -178,7 +178,14 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if pipeErr != nil {
 		return res, pipeErr
 	}
-	return res, closeErr
+	if closeErr != nil {
+		return res, closeErr
+	}
+	if !opts.DryRun && !opts.NoState && opts.Sample == 0 {
+		// Every batch is committed and reported: the inbox files are done.
+		res.Inbox, err = settleInbox(cfg, res.read)
+	}
+	return res, err
 }
 
 func selectSources(cfg *config.Config, names []string) ([]*config.Source, error) {
@@ -224,8 +231,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 				readErr <- err
 				return
 			}
-			failures, err := readSource(ctx, cfg, src, m, emit)
-			res.Failures = append(res.Failures, failures...)
+			read, err := readSource(ctx, cfg, src, m, emit)
+			res.Failures = append(res.Failures, read.failures...)
+			res.read = append(res.read, read)
 			if err != nil {
 				readErr <- err
 				return
