@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
@@ -233,4 +234,14 @@ func TestPullExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// todayName is the name punches_{yyyyMMdd}.csv takes today in the config's zone.
+func (w *pullWorld) todayName(t *testing.T) string {
+	t.Helper()
+	cfg, err := config.Load(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "punches_" + time.Now().In(cfg.Sources["gate"].Location()).Format("20060102") + ".csv"
 }
