@@ -133,6 +133,12 @@ func TestPullThenImportFromLocalFolder(t *testing.T) {
 		t.Fatalf("second pull: exit %d\n%s", code, stderr)
 	}
 
+	// A dry run reads the inbox and leaves it as it is.
+	if code, _, stderr = w.run(t, "import", "--dry-run"); code != 3 || !strings.Contains(stderr, "would_import") ||
+		strings.Join(names(t, w.inbox), ",") != "punches_1.csv,punches_2.csv" {
+		t.Fatalf("dry run: exit %d, inbox %v\n%s", code, names(t, w.inbox), stderr)
+	}
+
 	// A file that cannot be read goes to error/ with its reason.
 	os.WriteFile(filepath.Join(w.inbox, "broken.xlsx"), []byte("this is not a workbook"), 0o644)
 	code, _, stderr = w.run(t, "import")
