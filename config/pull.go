@@ -35,7 +35,7 @@ func (c *Config) validatePull(s *Source) error {
 	p := s.Pull
 	key += ".pull"
 	if s.URL != "" {
-		return c.errAt(key, "pull: is for file sources; a database source (url:) is pulled by `hrsync pull` into its inbox without it")
+		return c.errAt(key, "pull: is for file sources (remote export files); a database source (url:) is read directly")
 	}
 	if strings.TrimSpace(p.URL) == "" {
 		return c.errAt(key+".url", `is required: a folder, \\server\share\dir, sftp://user@host/dir, ftp://host/dir or ftps://host/dir`)
