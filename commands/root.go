@@ -149,6 +149,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newVersionCmd(app), newConfigCmd(app), newImportCmd(app))
 	root.AddCommand(newPushUsersCmd(app))
 	root.AddCommand(newMapCheckCmd(app))
+	root.AddCommand(newResyncCmd(app))
 	root.AddCommand(newPullCmd(app))
 	return root
 }

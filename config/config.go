@@ -30,6 +30,7 @@ type Config struct {
 	Sources   map[string]*Source `yaml:"sources"`
 	Report    ReportConfig       `yaml:"report"`
 	PushUsers *PushUsers         `yaml:"push_users"`
+	Resync    *Resync            `yaml:"resync"`
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
@@ -449,6 +450,9 @@ func (c *Config) validate() error {
 		if err := c.validateSource(c.Sources[name]); err != nil {
 			return err
 		}
+	}
+	if err := c.validateResync(); err != nil {
+		return err
 	}
 	return c.validatePushUsers()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
+	"github.com/hrsync/hrsync/sources/sqlsrc"
 )
 
 // PunchWriter is what a run needs of the HR system's punch store: write a
@@ -42,6 +43,10 @@ type Options struct {
 	Sample int
 	// NoState leaves the run state alone: no lock, no run record (map-check).
 	NoState bool
+
+	// afterCommit, in tests, runs after a batch is committed in the sink
+	// and before its watermark is saved (an error stands for a crash).
+	afterCommit func() error
 }
 
 // Observer watches a run. File is called when a file opens, Row after a row's
@@ -72,7 +77,7 @@ type Result struct {
 	// Inbox lists the inbox files the run moved to archive/ or error/.
 	Inbox []InboxMove
 
-	read []sourceRead // what each source read, for settleInbox
+	read []*sourceRead // what each source read, for settleInbox
 }
 
 // ExitCode is the documented exit code for a completed run: 0 all placed,
@@ -94,6 +99,7 @@ type item struct {
 	ok     bool         // a punch to write; otherwise line.Outcome is final
 	mapped bool         // punch holds the mapping's result, even if rejected later
 	row    *mapping.Row // kept only when an Observer wants it
+	cursor string       // the source's watermark once this row is settled
 }
 
 // rowsTo maps every row of one source onto emit, batching as it goes.
@@ -105,10 +111,11 @@ type rowMapper struct {
 	observer  Observer
 	sample    int
 	seen      int
+	read      *sourceRead // which files were read or failed (nil: not tracked)
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
-	it := item{line: report.Line{Source: row.Origin.Source, File: row.Origin.File, Sheet: row.Origin.Sheet, Line: row.Origin.Line}}
+	it := item{line: report.Line{Source: row.Origin.Source, File: row.Origin.File, Sheet: row.Origin.Sheet, Line: row.Origin.Line}, cursor: row.Cursor}
 	reject := func(code mapping.Code, reason string) item {
 		it.line.Outcome, it.line.Reason = code, reason
 		it.line.Raw = append([]string(nil), row.Fields...)
@@ -122,7 +129,7 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 	}
 	p, rej := b.Map(row)
 	if rej != nil {
-		it.line.Key, it.line.Field = p.SourceKey, rej.Field
+		it.line.Key, it.line.Time, it.line.Field = p.SourceKey, p.Time, rej.Field
 		return reject(rej.Code, rej.Reason)
 	}
 	it.punch, it.mapped = p, true
@@ -141,29 +148,36 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 }
 
 // readSource streams one source's rows as items, file by file, in name order.
-// Files that cannot be read become a failed report line and an entry in read.failed.
-func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, emit func(item) error) (read sourceRead, err error) {
-	read = sourceRead{src: src, failed: map[string]string{}}
+// Files that cannot be read become a failed report line and an entry in failures.
+func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, emit func(item) error) (failures []string, err error) {
+	if src.IsDatabase() {
+		return readDatabase(ctx, cfg, src, m, marks, sqlsrc.Window{}, emit)
+	}
 	files, err := sourceFiles(cfg, src)
 	if err != nil {
 		it := item{line: report.Line{Source: src.Name, File: src.Path, Outcome: mapping.Failed, Reason: err.Error()}}
-		read.fail("", err)
-		return read, emit(it)
+		return []string{err.Error()}, emit(it)
 	}
+	return readFiles(ctx, src, files, m, emit)
+}
+
+// readFiles streams the rows of the given files of one source, in the order given.
+func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMapper, emit func(item) error) (failures []string, err error) {
 	for _, path := range files {
 		if err := ctx.Err(); err != nil {
-			return read, err
+			return failures, err
 		}
-		read.files = append(read.files, path)
+		m.read.opened(path)
 		r, det, err := sources.OpenFile(path, src.Name, fileFormat(src))
 		if err != nil && m.observer != nil {
 			m.observer.File(det, nil, err)
 		}
 		if err != nil {
 			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: err.Error()}}
-			read.fail(path, err)
+			failures = append(failures, err.Error())
+			m.read.fail(path, err)
 			if err := emit(it); err != nil {
-				return read, err
+				return failures, err
 			}
 			continue
 		}
@@ -172,16 +186,17 @@ func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *
 		if ferr != nil {
 			var emitErr *emitError
 			if errors.As(ferr, &emitErr) || ctx.Err() != nil {
-				return read, ferr
+				return failures, ferr
 			}
 			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: ferr.Error()}}
-			read.fail(path, ferr)
+			failures = append(failures, ferr.Error())
+			m.read.fail(path, ferr)
 			if err := emit(it); err != nil {
-				return read, err
+				return failures, err
 			}
 		}
 	}
-	return read, nil
+	return failures, nil
 }
 
 type emitError struct{ err error }

@@ -38,17 +38,26 @@ type InboxMove struct {
 	Reason string // why it went to error/; empty for archive/
 }
 
-// sourceRead is what readSource did with one source's files.
+// sourceRead is what readFiles did with one source's files.
 type sourceRead struct {
-	src      *config.Source
-	files    []string          // every file opened or tried
-	failed   map[string]string // file -> why it could not be read
-	failures []string          // messages for Result.Failures
+	src    *config.Source
+	files  []string          // every file opened or tried
+	failed map[string]string // file -> why it could not be read
+}
+
+func newSourceRead(src *config.Source) *sourceRead {
+	return &sourceRead{src: src, failed: map[string]string{}}
+}
+
+// opened and fail do nothing on a nil *sourceRead (reads not tracked).
+func (r *sourceRead) opened(path string) {
+	if r != nil {
+		r.files = append(r.files, path)
+	}
 }
 
 func (r *sourceRead) fail(path string, err error) {
-	r.failures = append(r.failures, err.Error())
-	if path != "" {
+	if r != nil {
 		r.failed[path] = err.Error()
 	}
 }
@@ -82,7 +91,7 @@ func sourceFiles(cfg *config.Config, src *config.Source) ([]string, error) {
 
 // settleInbox moves the inbox files a committed run read: to archive/, or
 // to error/ with a note of the reason beside them.
-func settleInbox(cfg *config.Config, reads []sourceRead) ([]InboxMove, error) {
+func settleInbox(cfg *config.Config, reads []*sourceRead) ([]InboxMove, error) {
 	var moves []InboxMove
 	var errs []error
 	for _, r := range reads {

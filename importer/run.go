@@ -119,12 +119,14 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
+	var marks watermarks
 	if !opts.NoState {
 		sess, err := OpenSession(ctx, cfg, !opts.DryRun, opts.Log)
 		if err != nil {
 			return res, err
 		}
 		defer sess.Close()
+		marks = sess.State
 		res.ReportPath = ReportPath(cfg, opts.ReportPath, "import", format, started)
 		command := "import"
 		if opts.DryRun {
@@ -172,7 +174,7 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if opts.DryRun {
 		sink = nil
 	}
-	pipeErr := runPipeline(ctx, cfg, srcs, dir, sink, rep, opts, &res)
+	pipeErr := runPipeline(ctx, cfg, srcs, dir, sink, marks, rep, opts, &res)
 	closeErr := rep.Close()
 	res.Counts = rep.Counts
 	if pipeErr != nil {
@@ -205,7 +207,7 @@ func selectSources(cfg *config.Config, names []string) ([]*config.Source, error)
 
 // runPipeline reads and maps on one goroutine and writes on another, so the
 // two cores each have a stage.
-func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, sink PunchWriter, rep *report.Writer, opts Options, res *Result) error {
+func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, sink PunchWriter, marks watermarks, rep *report.Writer, opts Options, res *Result) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []item, 2)
@@ -231,9 +233,10 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 				readErr <- err
 				return
 			}
-			read, err := readSource(ctx, cfg, src, m, emit)
-			res.Failures = append(res.Failures, read.failures...)
-			res.read = append(res.read, read)
+			m.read = newSourceRead(src)
+			failures, err := readSource(ctx, cfg, src, m, marks, emit)
+			res.Failures = append(res.Failures, failures...)
+			res.read = append(res.read, m.read)
 			if err != nil {
 				readErr <- err
 				return
@@ -248,14 +251,63 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 		readErr <- nil
 	}()
 
+	// The report has a goroutine of its own, so writing lines never holds
+	// up the database.
+	written := make(chan []item, 2)
+	reportErr := make(chan error, 1)
+	go func() {
+		reportErr <- reportBatches(written, rep, opts)
+	}()
 	w := &batchWriter{sink: sink, seen: map[mapping.Key]int{}}
-	var done int64
-	for batch := range batches {
-		if err := w.write(ctx, batch); err != nil {
-			cancel()
-			for range batches {
+	writeErr := func() error {
+		defer close(written)
+		for batch := range batches {
+			if err := w.write(ctx, batch); err != nil {
+				return err
 			}
-			return err
+			if sink != nil && marks != nil {
+				if err := saveCursors(ctx, marks, batch, opts.afterCommit); err != nil {
+					return err
+				}
+			}
+			select {
+			case written <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}()
+	if writeErr != nil {
+		cancel()
+		for range batches {
+		}
+	}
+	if err := <-reportErr; err != nil {
+		cancel()
+		for range batches {
+		}
+		<-readErr
+		return err
+	}
+	if writeErr != nil {
+		<-readErr
+		return writeErr
+	}
+	return <-readErr
+}
+
+// reportBatches writes the report lines of written batches, in order, and
+// tells the observer and the progress bar. After an error it keeps draining
+// so the writer never blocks.
+func reportBatches(written <-chan []item, rep *report.Writer, opts Options) error {
+	var (
+		done int64
+		err  error
+	)
+	for batch := range written {
+		if err != nil {
+			continue
 		}
 		for i := range batch {
 			if opts.Observer != nil {
@@ -265,11 +317,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 				}
 				opts.Observer.Row(batch[i].row, p, &batch[i].line)
 			}
-			if err := rep.Write(&batch[i].line); err != nil {
-				cancel()
-				for range batches {
-				}
-				return fmt.Errorf("report: %w", err)
+			if werr := rep.Write(&batch[i].line); werr != nil {
+				err = fmt.Errorf("report: %w", werr)
+				break
 			}
 		}
 		done += int64(len(batch))
@@ -277,7 +327,34 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 			opts.Progress(done)
 		}
 	}
-	return <-readErr
+	return err
+}
+
+// saveCursors stores, per source, the last watermark of a batch whose
+// punches the sink has committed. A crash before this leaves the old
+// watermark: the next run reads the batch again and the sink's idempotent
+// writes report its rows as duplicates.
+func saveCursors(ctx context.Context, marks watermarks, batch []item, afterCommit func() error) error {
+	last := map[string]string{}
+	for i := range batch {
+		if c := batch[i].cursor; c != "" {
+			last[batch[i].line.Source] = c
+		}
+	}
+	if len(last) == 0 {
+		return nil
+	}
+	if afterCommit != nil {
+		if err := afterCommit(); err != nil {
+			return err
+		}
+	}
+	for src, c := range last {
+		if err := marks.SetWatermark(ctx, src, c); err != nil {
+			return fmt.Errorf("saving the watermark of source %s: %w", src, err)
+		}
+	}
+	return nil
 }
 
 // batchWriter settles the outcome of every mapped punch in a batch.

@@ -244,22 +244,24 @@ func (b *Binding) Map(row Row) (Punch, *Reject) {
 		}
 		return Punch{}, b.reject(row, InvalidRow, &b.key, reason)
 	}
+	// Past this point a reject still carries the key, so the report can say
+	// whose punch it was.
 	t, rej := b.when(row)
 	if rej != nil {
-		return Punch{}, rej
+		return Punch{SourceKey: key}, rej
 	}
 	p := Punch{SourceKey: key, Time: t, Direction: DirUnknown, Source: row.Origin.Source, Origin: row.Origin}
 	if b.direction != nil {
 		d, rej := b.dir(row)
 		if rej != nil {
-			return Punch{}, rej
+			return Punch{SourceKey: key, Time: t}, rej
 		}
 		p.Direction = d
 	}
 	if b.device != nil {
 		dev, rej := b.value(b.device, row)
 		if rej != nil {
-			return Punch{}, rej
+			return Punch{SourceKey: key, Time: t}, rej
 		}
 		p.DeviceID = dev
 	}

@@ -268,8 +268,12 @@ func TestMapRejects(t *testing.T) {
 			if !reflect.DeepEqual(rej.Raw, tt.row.Fields) {
 				t.Errorf("raw = %q, want %q", rej.Raw, tt.row.Fields)
 			}
-			if p != (Punch{}) {
+			// A reject carries at most the key and the time, for the report.
+			if rest := (Punch{SourceKey: p.SourceKey, Time: p.Time}); p != rest {
 				t.Errorf("a reject also returned a punch: %+v", p)
+			}
+			if tt.field != FieldEmployeeKey && tt.field != "" && p.SourceKey == "" && tt.code != InvalidRow {
+				t.Errorf("a %s reject lost the employee key", tt.field)
 			}
 		})
 	}

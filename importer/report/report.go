@@ -3,12 +3,8 @@
 package report
 
 import (
-	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -72,10 +68,7 @@ func (c Counts) Sorted() []mapping.Code {
 
 // Writer writes report lines and counts them.
 type Writer struct {
-	f      *os.File
-	buf    *bufio.Writer
-	csv    *csv.Writer
-	json   *json.Encoder
+	file   *File
 	loc    *time.Location
 	Counts Counts
 	Path   string
@@ -110,37 +103,23 @@ var header = []string{"source", "file", "sheet", "line", "key", "employee_id", "
 
 // Create opens a report file. Times are written in loc.
 func Create(path, format string, loc *time.Location) (*Writer, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	f, err := os.Create(path)
+	f, err := CreateFile(path, format, header)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
-	w := newWriter(f, format, loc)
-	w.f, w.Path = f, path
-	return w, nil
+	return &Writer{file: f, loc: orUTC(loc), Counts: Counts{}, Path: path}, nil
 }
 
 // New writes a report to an open writer (for tests and stdout).
 func New(out io.Writer, format string, loc *time.Location) *Writer {
-	return newWriter(out, format, loc)
+	return &Writer{file: NewFile(out, format, header), loc: orUTC(loc), Counts: Counts{}}
 }
 
-func newWriter(out io.Writer, format string, loc *time.Location) *Writer {
+func orUTC(loc *time.Location) *time.Location {
 	if loc == nil {
-		loc = time.UTC
+		return time.UTC
 	}
-	w := &Writer{buf: bufio.NewWriterSize(out, 256<<10), loc: loc, Counts: Counts{}}
-	if format == JSONL {
-		w.json = json.NewEncoder(w.buf)
-		w.json.SetEscapeHTML(false)
-		return w
-	}
-	w.buf.WriteString("\uFEFF") // so Excel reads UTF-8
-	w.csv = csv.NewWriter(w.buf)
-	_ = w.csv.Write(header)
-	return w
+	return loc
 }
 
 type jsonLine struct {
@@ -161,16 +140,13 @@ func (w *Writer) Write(l *Line) error {
 	if !l.Time.IsZero() {
 		ts = l.Time.In(w.loc).Format(time.RFC3339)
 	}
-	if w.json != nil {
-		return w.json.Encode(jsonLine{Line: *l, Time: ts})
+	if w.file.JSON() {
+		return w.file.Object(jsonLine{Line: *l, Time: ts})
 	}
 	w.rec = append(w.rec[:0], l.Source, l.File, l.Sheet, strconv.Itoa(l.Line), l.Key, l.EmployeeID, ts,
 		l.Direction, l.Device, string(l.Outcome), l.Reason)
 	w.rec = append(w.rec, l.Raw...)
-	for i := range w.rec {
-		w.rec[i] = SafeCell(w.rec[i])
-	}
-	return w.csv.Write(w.rec)
+	return w.file.Record(w.rec)
 }
 
 // SafeCell keeps a spreadsheet from reading a cell as a formula: cells that
@@ -191,20 +167,5 @@ func (w *Writer) Close() error {
 	if w.countOnly {
 		return nil
 	}
-	if w.csv != nil {
-		w.csv.Flush()
-		if err := w.csv.Error(); err != nil {
-			return err
-		}
-	}
-	if err := w.buf.Flush(); err != nil {
-		return fmt.Errorf("report %s: %w", w.Path, err)
-	}
-	if w.f != nil {
-		if err := w.f.Sync(); err != nil {
-			return err
-		}
-		return w.f.Close()
-	}
-	return nil
+	return w.file.Close()
 }

@@ -1,0 +1,92 @@
+package commands
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// quickstart copies the quickstart example to a temp folder and returns its config path.
+func quickstart(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"hrsync.yaml", "employees.csv", "punches.csv"} {
+		b, err := os.ReadFile(filepath.Join("..", "examples", "quickstart", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	return filepath.Join(dir, "hrsync.yaml")
+}
+
+func run(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = Execute(args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	cfg := quickstart(t)
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("hr:\n  url: sqlite://x.db\n  colour: blue\nsources: {}\n"), 0o644)
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"version", []string{"version"}, ExitOK, "hrsync dev", ""},
+		{"config check", []string{"config", "check", "--config", cfg}, ExitOK, "is valid", ""},
+		{"config check names key and line", []string{"config", "check", "--config", bad}, ExitUsage, "", `bad.yaml: line 3: unknown key "colour"`},
+		{"missing config", []string{"import", "--config", filepath.Join(t.TempDir(), "nope.yaml")}, ExitUsage, "", "nope.yaml"},
+		{"unknown flag", []string{"import", "--frobnicate"}, ExitUsage, "", "unknown flag"},
+		{"unknown source", []string{"import", "--config", cfg, "--source", "nope"}, ExitUsage, "", `no source named "nope"`},
+		{"import with rejects", []string{"import", "--config", cfg}, ExitRejected, "", "imported 390"},
+		{"completion", []string{"completion", "bash"}, ExitOK, "bash completion", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := run(tc.args...)
+			if code != tc.code || !strings.Contains(out, tc.stdout) || !strings.Contains(errOut, tc.stderr) {
+				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
+			}
+		})
+	}
+}
+
+func TestImportJSONSummaryAndLogFile(t *testing.T) {
+	cfg := quickstart(t)
+	logFile := filepath.Join(t.TempDir(), "hrsync.log")
+	code, out, _ := run("import", "--config", cfg, "--output", "json", "--log-file", logFile, "--report", filepath.Join(t.TempDir(), "r.jsonl"))
+	if code != ExitRejected {
+		t.Fatalf("exit %d", code)
+	}
+	var sum struct {
+		Total    int64            `json:"total"`
+		Counts   map[string]int64 `json:"counts"`
+		ExitCode int              `json:"exit_code"`
+		Report   string           `json:"report"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+	}
+	if sum.Total != 408 || sum.Counts["imported"] != 390 || sum.ExitCode != 3 || !strings.HasSuffix(sum.Report, "r.jsonl") {
+		t.Fatalf("summary %+v", sum)
+	}
+	log, _ := os.ReadFile(logFile)
+	if !strings.Contains(string(log), "msg=\"import finished\"") || !strings.Contains(string(log), "time=") {
+		t.Fatalf("log file:\n%s", log)
+	}
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	t.Setenv("HRSYNC_CONFIG", quickstart(t))
+	if code, out, errOut := run("config", "check"); code != ExitOK {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+}

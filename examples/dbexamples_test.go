@@ -1,0 +1,121 @@
+package examples_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/internal/sqldb"
+	"github.com/hrsync/hrsync/mapping"
+)
+
+func TestZKTecoSQLServerExampleLoads(t *testing.T) {
+	t.Setenv("ZK_DB_USER", "zkreader")
+	t.Setenv("ZK_DB_PASSWORD", "not-a-real-password")
+	cfg, err := config.Load("zkteco-sqlserver/hrsync.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := cfg.Sources["zkteco"]
+	if src == nil || !src.IsDatabase() || src.Watermark == nil || !strings.Contains(src.Query, "BADGENUMBER") {
+		t.Fatalf("source: %+v", src)
+	}
+	if string(src.Password) != "not-a-real-password" || src.User != "zkreader" {
+		t.Errorf("credentials not taken from the environment")
+	}
+}
+
+func TestMariaDBHRExample(t *testing.T) {
+	cfg, err := config.Load("mariadb-hr/hrsync.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	db, err := sqldb.Open(pingCtx, cfg.HR.URL, sqldb.Credentials{})
+	if err != nil {
+		t.Skipf("MariaDB not reachable: %v", err)
+	}
+	defer db.Close()
+
+	// The example's schema, under names of this run's own.
+	dir := copyExample(t, "mariadb-hr")
+	suffix := fmt.Sprintf("_%d", time.Now().UnixNano()%1e12)
+	emp, att := "hr_employees"+suffix, "hr_attendance"+suffix
+	rename := strings.NewReplacer("hr_employees", emp, "hr_attendance", att)
+	schema, err := os.ReadFile(filepath.Join(dir, "schema.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range strings.Split(rename.Replace(string(schema)), ";") {
+		if s := strings.TrimSpace(stripComments(stmt)); s != "" {
+			if _, err := db.ExecContext(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+	}
+	t.Cleanup(func() {
+		db.ExecContext(ctx, "DROP TABLE "+emp)
+		db.ExecContext(ctx, "DROP TABLE "+att)
+	})
+	yaml, err := os.ReadFile(filepath.Join(dir, "hrsync.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hrsync.yaml"), []byte(rename.Replace(string(yaml))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = config.Load(filepath.Join(dir, "hrsync.yaml")); err != nil {
+		t.Fatal(err)
+	}
+
+	run := func() importer.Result {
+		res, err := importer.Import(ctx, importer.Options{Config: cfg, ReportPath: filepath.Join(t.TempDir(), "report.csv")})
+		if err != nil {
+			t.Fatalf("import: %v", err)
+		}
+		return res
+	}
+	first := run()
+	c := first.Counts
+	if c[mapping.Imported] != 4 || c[mapping.Inactive] != 1 || c[mapping.Unmapped] != 1 {
+		t.Fatalf("first run: %v", c)
+	}
+	second := run()
+	if second.Counts[mapping.Duplicate] != 4 || second.Counts[mapping.Imported] != 0 {
+		t.Fatalf("second run: %v", second.Counts)
+	}
+	var n int
+	var io string
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*), MAX(io) FROM "+att).Scan(&n, &io); err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 || io != "out" {
+		t.Errorf("%s has %d rows, max(io) %q", att, n, io)
+	}
+	var at time.Time
+	if err := db.QueryRowContext(ctx, "SELECT punched_at FROM "+att+" WHERE emp_code='E1001' ORDER BY punched_at LIMIT 1").Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	// 07:58:12 in Ho Chi Minh City is 00:58:12 UTC, as the sink stores it.
+	if want := time.Date(2025, 3, 3, 0, 58, 12, 0, time.UTC); !at.Equal(want) {
+		t.Errorf("punched_at %v, want %v", at, want)
+	}
+}
+
+func stripComments(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

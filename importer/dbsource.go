@@ -1,0 +1,90 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/sqldb"
+	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sources"
+	"github.com/hrsync/hrsync/sources/sqlsrc"
+)
+
+// watermarks is where incremental sources keep how far they have read.
+type watermarks interface {
+	Watermark(ctx context.Context, source string) (string, error)
+	SetWatermark(ctx context.Context, source, value string) error
+}
+
+// sourceConfig turns a database source of the config into sqlsrc's.
+func sourceConfig(cfg *config.Config, src *config.Source) (sqlsrc.Config, error) {
+	url := src.URL
+	if p, ok := strings.CutPrefix(url, "sqlite://"); ok && p != ":memory:" {
+		url = "sqlite://" + cfg.Resolve(p) // relative to the config, like every path
+	}
+	sc := sqlsrc.Config{Name: src.Name, URL: url, Table: src.Table, Query: src.Query,
+		Credentials: sqldb.Credentials{User: src.User, Password: string(src.Password)}, Location: src.Location()}
+	m := src.Mapping
+	if src.Table != "" {
+		for _, f := range []*mapping.Field{&m.EmployeeKey, &m.Time, m.Date, directionField(m), m.Device} {
+			if f != nil && f.Column.Index > 0 {
+				return sc, fmt.Errorf("sources.%s.mapping: column %s is a position; a table source names its columns", src.Name, f.Column)
+			}
+		}
+		sc.Columns = m.ColumnNames()
+	}
+	sc.KeyColumn = m.EmployeeKey.Column.Name
+	if m.Date == nil { // a time of day alone cannot carry a time range
+		sc.TimeColumn = m.Time.Column.Name
+	}
+	if w := src.Watermark; w != nil {
+		sc.Watermark = &sqlsrc.Watermark{Column: w.Column, Kind: w.Kind, Overlap: time.Duration(w.Overlap)}
+	}
+	return sc, nil
+}
+
+func directionField(m mapping.Spec) *mapping.Field {
+	if m.Direction == nil {
+		return nil
+	}
+	return &m.Direction.Field
+}
+
+// readDatabase streams a database source's rows as items, each carrying
+// the cursor the run saves once the item's batch is committed.
+func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, w sqlsrc.Window, emit func(item) error) (failures []string, err error) {
+	fail := func(err error) ([]string, error) {
+		it := item{line: report.Line{Source: src.Name, File: firstNonEmpty(src.Table, "query"), Outcome: mapping.Failed, Reason: err.Error()}}
+		return []string{err.Error()}, emit(it)
+	}
+	sc, err := sourceConfig(cfg, src)
+	if err != nil {
+		return fail(err)
+	}
+	s, err := sqlsrc.Open(ctx, sc)
+	if err != nil {
+		return fail(err)
+	}
+	defer s.Close()
+	if src.Watermark != nil && marks != nil {
+		if w.After, err = marks.Watermark(ctx, src.Name); err != nil {
+			return fail(fmt.Errorf("reading the watermark of source %s: %w", src.Name, err))
+		}
+	}
+	r, err := s.Read(ctx, w)
+	if err != nil {
+		return fail(err)
+	}
+	defer r.Close()
+	err = readFile(ctx, r, sources.Detection{File: s.Where(), Format: "database", Columns: r.Header()}, m, emit)
+	var emitErr *emitError
+	if err != nil && !errors.As(err, &emitErr) && ctx.Err() == nil {
+		return fail(err)
+	}
+	return nil, err
+}

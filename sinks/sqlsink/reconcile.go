@@ -1,0 +1,252 @@
+package sqlsink
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hrsync/hrsync/internal/sqldb"
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// This file serves resync: read what the HR table holds for some employees
+// and days, and apply one employee's corrections in one transaction.
+
+// StoredPunch is a punch as the HR table holds it. Fields whose column the
+// table does not have are empty.
+type StoredPunch struct {
+	EmployeeID string
+	Time       time.Time // UTC
+	Direction  mapping.Direction
+	DeviceID   string
+	Source     string
+	SourceKey  string
+}
+
+// Key is the stored punch's unique key.
+func (p *StoredPunch) Key() mapping.Key {
+	return mapping.Key{EmployeeID: p.EmployeeID, Unix: p.Time.Unix(), DeviceID: p.DeviceID}
+}
+
+// HasPunchColumn reports whether the punch table has a column for the
+// field (direction, source, source_key, imported_at are optional).
+func (s *Sink) HasPunchColumn(field string) bool { return s.st.p.has(field) }
+
+// readChunk is how many employee ids one SELECT names at most. The punch
+// table's only index leads with the time, so each SELECT scans the window
+// once: few, large statements beat many small ones. The dialect's parameter
+// limit (SQL Server: 2,100) caps it further.
+const readChunk = 5000
+
+// ReadPunches hands fn every stored punch of the employees with a time in
+// [from, to), from every source. It reads the time range of the unique key
+// (no index leads with the employee: it would slow every import), up to
+// readChunk employees per statement.
+func (s *Sink) ReadPunches(ctx context.Context, employeeIDs []string, from, to time.Time, fn func(StoredPunch) error) error {
+	d, p := s.db.Dialect, s.st.p
+	var cols []string
+	for _, f := range []string{"employee_id", "punch_time", "device_id", "direction", "source", "source_key"} {
+		if p.has(f) {
+			cols = append(cols, p.col(f))
+		}
+	}
+	chunk := min(readChunk, d.MaxParams()-2)
+	for start := 0; start < len(employeeIDs); start += chunk {
+		ids := employeeIDs[start:min(start+chunk, len(employeeIDs))]
+		var b strings.Builder
+		fmt.Fprintf(&b, "SELECT %s FROM %s WHERE %s IN (", strings.Join(cols, ", "), p.table, p.col("employee_id"))
+		args := make([]any, 0, len(ids)+2)
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(d.Placeholder(i + 1))
+			args = append(args, id)
+		}
+		fmt.Fprintf(&b, ") AND %s >= %s AND %s < %s", p.col("punch_time"), d.Placeholder(len(ids)+1), p.col("punch_time"), d.Placeholder(len(ids)+2))
+		args = append(args, d.BindTime(from), d.BindTime(to))
+		if err := s.readStored(ctx, b.String(), args, fn); err != nil {
+			return fmt.Errorf("read punches of %d employees from %s: %w", len(employeeIDs), p.rawTable, s.explainPunches(err))
+		}
+	}
+	return nil
+}
+
+func (s *Sink) readStored(ctx context.Context, query string, args []any, fn func(StoredPunch) error) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	p := s.st.p
+	var emp, t, dev, dir, src, key any
+	dest := []any{&emp, &t, &dev}
+	for _, f := range []struct {
+		field string
+		v     *any
+	}{{"direction", &dir}, {"source", &src}, {"source_key", &key}} {
+		if p.has(f.field) {
+			dest = append(dest, f.v)
+		}
+	}
+	for rows.Next() {
+		dir, src, key = nil, nil, nil
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		when, err := sqldb.ScanTime(t)
+		if err != nil {
+			return err
+		}
+		sp := StoredPunch{EmployeeID: text(emp), Time: when, DeviceID: text(dev),
+			Direction: mapping.Direction(text(dir)), Source: text(src), SourceKey: text(key)}
+		if err := fn(sp); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// PunchFix corrects one stored punch: the row Before names becomes After
+// (direction, device, source key).
+type PunchFix struct {
+	Before StoredPunch
+	After  mapping.Punch
+}
+
+// EmployeeChanges are the corrections for one employee.
+type EmployeeChanges struct {
+	EmployeeID string
+	Insert     []mapping.Punch
+	Update     []PunchFix
+	Delete     []StoredPunch
+}
+
+// Empty reports whether there is nothing to do.
+func (c *EmployeeChanges) Empty() bool {
+	return len(c.Insert) == 0 && len(c.Update) == 0 && len(c.Delete) == 0
+}
+
+// ApplyChanges applies one employee's corrections in one transaction:
+// updates, then deletes, then inserts. Every update and delete must hit
+// exactly the row it names (and a delete only a row of the same source),
+// and inserts are plain INSERTs, so a row another writer changed since the
+// plan was read fails the transaction instead of being overwritten: the
+// employee is then left as it was. A transient failure runs it again.
+func (s *Sink) ApplyChanges(ctx context.Context, c EmployeeChanges) error {
+	if c.Empty() {
+		return nil
+	}
+	for i := range c.Insert {
+		if c.Insert[i].EmployeeID != c.EmployeeID {
+			return fmt.Errorf("apply changes of %s: insert %d belongs to %q", c.EmployeeID, i+1, c.Insert[i].EmployeeID)
+		}
+	}
+	importedAt := s.now().UTC().Truncate(time.Second)
+	err := sqldb.Retry(ctx, retryAttempts, func(ctx context.Context) error {
+		return s.inTx(ctx, func(tx *sqlx.Tx) error {
+			for _, f := range c.Update {
+				if err := s.updateOne(ctx, tx, f); err != nil {
+					return err
+				}
+			}
+			for _, sp := range c.Delete {
+				if err := s.deleteOne(ctx, tx, sp); err != nil {
+					return err
+				}
+			}
+			for start := 0; start < len(c.Insert); start += s.batchSize {
+				rows := c.Insert[start:min(start+s.batchSize, len(c.Insert))]
+				if _, err := tx.ExecContext(ctx, s.st.insertPlain(len(rows)), s.args(nil, rows, importedAt)...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("apply changes of employee %s: %w", c.EmployeeID, s.explainPunches(err))
+	}
+	return nil
+}
+
+// keyWhere appends "punch_time = ? AND employee_id = ? AND device_id = ?"
+// for sp, starting at placeholder n. Oracle stores an empty device as NULL.
+func (s *Sink) keyWhere(b *strings.Builder, args []any, n int, sp StoredPunch) []any {
+	d, p := s.db.Dialect, s.st.p
+	fmt.Fprintf(b, "%s = %s AND %s = %s AND ", p.col("punch_time"), d.Placeholder(n), p.col("employee_id"), d.Placeholder(n+1))
+	args = append(args, d.BindTime(sp.Time), sp.EmployeeID)
+	if sp.DeviceID == "" && d.Name() == sqldb.Oracle {
+		fmt.Fprintf(b, "%s IS NULL", p.col("device_id"))
+		return args
+	}
+	fmt.Fprintf(b, "%s = %s", p.col("device_id"), d.Placeholder(n+2))
+	return append(args, sp.DeviceID)
+}
+
+func (s *Sink) updateOne(ctx context.Context, tx *sqlx.Tx, f PunchFix) error {
+	d, p := s.db.Dialect, s.st.p
+	var b strings.Builder
+	var args []any
+	fmt.Fprintf(&b, "UPDATE %s SET %s = %s", p.table, p.col("device_id"), d.Placeholder(1))
+	args = append(args, f.After.DeviceID)
+	if p.has("direction") {
+		dir := f.After.Direction
+		if dir == "" {
+			dir = mapping.DirUnknown
+		}
+		fmt.Fprintf(&b, ", %s = %s", p.col("direction"), d.Placeholder(len(args)+1))
+		args = append(args, string(dir))
+	}
+	if p.has("source_key") {
+		fmt.Fprintf(&b, ", %s = %s", p.col("source_key"), d.Placeholder(len(args)+1))
+		args = append(args, f.After.SourceKey)
+	}
+	b.WriteString(" WHERE ")
+	args = s.keyWhere(&b, args, len(args)+1, f.Before)
+	if p.has("source") {
+		fmt.Fprintf(&b, " AND %s = %s", p.col("source"), d.Placeholder(len(args)+1))
+		args = append(args, f.Before.Source)
+	}
+	return s.execOne(ctx, tx, b.String(), args, "update", f.Before)
+}
+
+func (s *Sink) deleteOne(ctx context.Context, tx *sqlx.Tx, sp StoredPunch) error {
+	d, p := s.db.Dialect, s.st.p
+	var b strings.Builder
+	fmt.Fprintf(&b, "DELETE FROM %s WHERE ", p.table)
+	args := s.keyWhere(&b, nil, 1, sp)
+	if p.has("source") {
+		fmt.Fprintf(&b, " AND %s = %s", p.col("source"), d.Placeholder(len(args)+1))
+		args = append(args, sp.Source)
+	}
+	return s.execOne(ctx, tx, b.String(), args, "delete", sp)
+}
+
+// execOne runs a statement that must touch exactly one row.
+func (s *Sink) execOne(ctx context.Context, tx *sqlx.Tx, query string, args []any, what string, sp StoredPunch) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("%s punch of %s at %s on device %q: touched %d rows, want 1 (the HR table changed since the plan was read; run again)",
+			what, sp.EmployeeID, sp.Time.Format(sqldb.TimeLayout), sp.DeviceID, n)
+	}
+	return nil
+}
+
+// insertPlain inserts n rows and fails on a key that exists.
+func (st statements) insertPlain(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", st.p.table, st.columnList())
+	st.valueRows(&b, n, "(", ")")
+	return b.String()
+}
