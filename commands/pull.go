@@ -89,7 +89,7 @@ func pullCountsText(res importer.PullResult) string {
 func pullBeforeImport(cmd *cobra.Command, app *App, cfg *config.Config, o importOptions) (int, error) {
 	var names []string
 	for _, n := range cfg.SourceNames() {
-		if (len(o.Sources) == 0 || slices.Contains(o.Sources, n)) && cfg.Sources[n].Pull != nil {
+		if (len(o.Sources) == 0 || slices.Contains(o.Sources, n)) && importer.Pulled(cfg.Sources[n]) {
 			names = append(names, n)
 		}
 	}

@@ -27,8 +27,11 @@ var pullSchemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+)://`)
 func (c *Config) validatePull(s *Source) error {
 	key := "sources." + s.Name
 	if s.Pull == nil {
-		if s.Inbox != "" && s.URL == "" {
+		switch {
+		case s.Inbox != "" && s.URL == "":
 			return c.errAt(key+".inbox", "inbox: needs pull: (where the files come from) or a database source (url:)")
+		case s.Inbox != "" && s.Watermark == nil:
+			return c.errAt(key+".watermark", "a database source with inbox: needs a watermark, so each pull writes only the new rows")
 		}
 		return nil
 	}
@@ -103,6 +106,9 @@ func (c *Config) InboxDir(s *Source) string {
 	return filepath.Join(c.Resolve(c.DataDir), "inbox", s.Name)
 }
 
-// ReadsInbox reports whether import reads the source's inbox (pull: and no
-// path:) rather than a path of its own.
-func (s *Source) ReadsInbox() bool { return s.Pull != nil && s.Path == "" && s.URL == "" }
+// ReadsInbox reports whether import reads the source's inbox rather than
+// a path or a database of its own: a file source with pull: and no path:,
+// or a database source with inbox: (`hrsync pull` writes its new rows there).
+func (s *Source) ReadsInbox() bool {
+	return (s.Pull != nil && s.Path == "" && s.URL == "") || (s.URL != "" && s.Inbox != "")
+}

@@ -52,6 +52,10 @@ func TestPullConfigErrors(t *testing.T) {
 		{"ftp with known_hosts", "sftp://att@127.0.0.1:2222/exports", "ftp://127.0.0.1/x", "known_hosts, host_key_fingerprint, private_key_file and insecure_skip_host_key_check are for sftp:// only"},
 		{"local", "sftp://att@127.0.0.1:2222/exports", `\\\\server\\share\\att`, "are for sftp:// only"},
 		{"inbox without pull", "    pull:\n      url: sftp://att@127.0.0.1:2222/exports\n      pattern: attlog_*.txt\n      password: pw\n      known_hosts: known_hosts\n", "    path: x.csv\n    inbox: in\n", "sources.gate.inbox: inbox: needs pull:"},
+		{"database inbox needs a watermark", "    pull:\n      url: sftp://att@127.0.0.1:2222/exports\n      pattern: attlog_*.txt\n      password: pw\n      known_hosts: known_hosts\n",
+			"    url: mysql://db/x\n    table: t\n    inbox: in\n", "sources.gate.watermark: a database source with inbox: needs a watermark"},
+		{"database inbox", "    pull:\n      url: sftp://att@127.0.0.1:2222/exports\n      pattern: attlog_*.txt\n      password: pw\n      known_hosts: known_hosts\n",
+			"    url: mysql://db/x\n    table: t\n    inbox: in\n    watermark: { column: t }\n", ""},
 		{"pull and url", "    pull:\n", "    url: mysql://db/x\n    table: t\n    pull:\n", "sources.gate.pull: pull: is for file sources"},
 	}
 	for _, tc := range cases {

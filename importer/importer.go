@@ -150,7 +150,7 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 // readSource streams one source's rows as items, file by file, in name order.
 // Files that cannot be read become a failed report line and an entry in failures.
 func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, emit func(item) error) (failures []string, err error) {
-	if src.IsDatabase() {
+	if src.IsDatabase() && !src.ReadsInbox() {
 		return readDatabase(ctx, cfg, src, m, marks, sqlsrc.Window{}, emit)
 	}
 	files, err := sourceFiles(cfg, src)

@@ -79,6 +79,9 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 	}
 	locs := make([]fetch.Location, len(srcs))
 	for i, src := range srcs {
+		if src.Pull == nil {
+			continue // a database source
+		}
 		if locs[i], err = PullLocation(cfg, src); err != nil {
 			return res, err
 		}
@@ -104,6 +107,10 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 		return res, err
 	}
 	for i, src := range srcs {
+		if src.IsDatabase() {
+			res.add(rep, pullDatabase(ctx, cfg, src, sess.State, opts.Now()))
+			continue
+		}
 		if src.Pull.Scheme() == "ftp" {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("source %s: %s", src.Name, fetch.PlainFTPWarning))
 		}
@@ -134,17 +141,23 @@ func (r *PullResult) add(rep *pullReport, l PullLine) {
 	rep.write(l)
 }
 
-// pullSources picks the named sources, or every source with pull:.
+// Pulled reports whether `hrsync pull` brings a source's data into its
+// inbox: a file source with pull:, or a database source with inbox:.
+func Pulled(src *config.Source) bool {
+	return src.Pull != nil || (src.IsDatabase() && src.Inbox != "")
+}
+
+// pullSources picks the named sources, or every source that is pulled.
 func pullSources(cfg *config.Config, names []string) ([]*config.Source, error) {
 	if len(names) == 0 {
 		var out []*config.Source
 		for _, n := range cfg.SourceNames() {
-			if s := cfg.Sources[n]; s.Pull != nil {
+			if s := cfg.Sources[n]; Pulled(s) {
 				out = append(out, s)
 			}
 		}
 		if len(out) == 0 {
-			return nil, &config.Error{File: cfg.Path, Key: "sources", Msg: "no source has pull: (where to pull files from)"}
+			return nil, &config.Error{File: cfg.Path, Key: "sources", Msg: "no source is pulled: give a file source pull: (where its files are), or a database source inbox:"}
 		}
 		return out, nil
 	}
@@ -153,9 +166,9 @@ func pullSources(cfg *config.Config, names []string) ([]*config.Source, error) {
 		return nil, err
 	}
 	for _, s := range srcs {
-		if s.Pull == nil {
+		if !Pulled(s) {
 			key := "sources." + s.Name
-			return nil, &config.Error{File: cfg.Path, Line: cfg.Line(key), Key: key, Msg: "has no pull: section, nothing to pull"}
+			return nil, &config.Error{File: cfg.Path, Line: cfg.Line(key), Key: key, Msg: "is not pulled: it needs pull: (a file source) or inbox: (a database source)"}
 		}
 	}
 	return srcs, nil
