@@ -128,7 +128,11 @@ func TestPullThenImportFromLocalFolder(t *testing.T) {
 		t.Fatalf("inbox holds %v", got)
 	}
 
+	firstReport := stderr[strings.LastIndex(stderr, "report: "):]
 	code, _, stderr = w.run(t, "pull")
+	if strings.Contains(stderr, firstReport) {
+		t.Fatalf("second pull overwrote the first's report %s", firstReport)
+	}
 	if code != 0 || strings.Count(stderr, "skipped_already_pulled") != 3 || !strings.Contains(stderr, "2 files, skipped_already_pulled 2") {
 		t.Fatalf("second pull: exit %d\n%s", code, stderr)
 	}
