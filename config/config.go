@@ -67,6 +67,9 @@ type EmployeesTable struct {
 type PunchesTable struct {
 	Table   string            `yaml:"table"`
 	Columns map[string]string `yaml:"columns"`
+	// EmployeeIndex adds an (employee_id, punch_time) index when hrsync
+	// creates the table. Off by default: it slows every import several times.
+	EmployeeIndex *bool `yaml:"employee_index"`
 }
 
 // Source is one named place punches come from.

@@ -37,7 +37,7 @@ func OpenHR(ctx context.Context, cfg *config.Config, writing bool) (*sqlsink.Sin
 		Employees: sqlsink.EmployeesTable{
 			Table: cfg.HR.Employees.Table, Query: cfg.HR.Employees.Query, Columns: cfg.HR.Employees.Columns,
 		},
-		Punches:   sqlsink.PunchesTable{Table: cfg.HR.Punches.Table, Columns: cfg.HR.Punches.Columns},
+		Punches:   sqlsink.PunchesTable{Table: cfg.HR.Punches.Table, Columns: cfg.HR.Punches.Columns, EmployeeIndex: cfg.HR.Punches.EmployeeIndex},
 		Create:    create,
 		BatchSize: cfg.HR.BatchSize,
 	}

@@ -16,13 +16,14 @@ var secretParam = regexp.MustCompile(`(?i)\b(password|pwd|passwd)=([^&;\s]*)`)
 
 // userinfoSecret matches the password part of `scheme://user:secret@host`
 // for strings that net/url cannot parse.
-var userinfoSecret = regexp.MustCompile(`(://[^:/@\s]*:)([^@\s]*)@`)
+// It runs to the last @, as an unescaped password may hold one.
+var userinfoSecret = regexp.MustCompile(`(://[^:/@\s]*:)(.*)@`)
 
 // Redact returns the database URL with every password replaced by xxxxx,
 // fit for errors and logs.
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
-	if err != nil || u.Opaque != "" {
+	if err != nil || u.Opaque != "" || u.Host == "" {
 		s := userinfoSecret.ReplaceAllString(rawURL, "${1}"+mask+"@")
 		return secretParam.ReplaceAllString(s, "${1}="+mask)
 	}

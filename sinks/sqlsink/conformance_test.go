@@ -22,20 +22,24 @@ type openFunc func(t *testing.T, cfg Config) (*Sink, error)
 
 // backends lists every database the conformance suite runs on; those not
 // reachable are skipped with the reason.
-func backends(t *testing.T) []struct {
-	name string
-	open openFunc
-} {
-	return []struct {
-		name string
-		open openFunc
-	}{
-		{"sqlite", sqliteBackend(filepath.Join(t.TempDir(), "hr.db"))},
-		{"mariadb", serverBackend(envOr("HRSYNC_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"), false)},
-		{"mysql-preselect", serverBackend(envOr("HRSYNC_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"), true)},
-		{"postgres", serverBackend(envOr("HRSYNC_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test?sslmode=disable"), false)},
-		{"sqlserver", serverBackend(os.Getenv("HRSYNC_TEST_MSSQL_DSN"), false)},
-		{"oracle", serverBackend(os.Getenv("HRSYNC_TEST_ORACLE_DSN"), false)},
+type backend struct {
+	name, url string
+	env       string // the variable that sets url
+	open      openFunc
+}
+
+func backends(t *testing.T) []backend {
+	mysqlURL := envOr("HRSYNC_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+	pgURL := envOr("HRSYNC_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test?sslmode=disable")
+	mssqlURL, oraURL := os.Getenv("HRSYNC_TEST_MSSQL_DSN"), os.Getenv("HRSYNC_TEST_ORACLE_DSN")
+	return []backend{
+		{"sqlite", "", "", sqliteBackend(filepath.Join(t.TempDir(), "hr.db"), false)},
+		{"sqlite-returning", "", "", sqliteBackend(filepath.Join(t.TempDir(), "hr2.db"), true)},
+		{"mariadb", mysqlURL, "HRSYNC_TEST_MYSQL_URL", serverBackend(mysqlURL, false)},
+		{"mysql-preselect", mysqlURL, "HRSYNC_TEST_MYSQL_URL", serverBackend(mysqlURL, true)},
+		{"postgres", pgURL, "HRSYNC_TEST_POSTGRES_URL", serverBackend(pgURL, false)},
+		{"sqlserver", mssqlURL, "HRSYNC_TEST_MSSQL_DSN", serverBackend(mssqlURL, false)},
+		{"oracle", oraURL, "HRSYNC_TEST_ORACLE_DSN", serverBackend(oraURL, false)},
 	}
 }
 
@@ -48,58 +52,82 @@ func envOr(name, def string) string {
 
 // sqliteBackend opens one database file for the whole suite, so that a
 // test can open it twice; tests use their own tables in it.
-func sqliteBackend(path string) openFunc {
+// With returningOnly it takes the path used after a miscount.
+func sqliteBackend(path string, returningOnly bool) openFunc {
 	return func(t *testing.T, cfg Config) (*Sink, error) {
 		cfg.URL = "sqlite://" + path
 		s, err := Open(context.Background(), cfg)
-		if err == nil {
-			t.Cleanup(func() { s.Close() })
+		if err != nil {
+			return nil, err
 		}
-		return s, err
+		t.Cleanup(func() { s.Close() })
+		if returningOnly {
+			s.plan.insert = nil
+		}
+		return s, nil
 	}
 }
 
-// serverBackend opens url, skipping when it is unset or unreachable. With
-// preselect it forces the MySQL path for servers without RETURNING.
+// serverBackend opens url, which the suite has checked is reachable. With
+// preselect it forces the path MySQL and MariaDB before 10.5 take, having
+// no INSERT ... RETURNING.
 func serverBackend(url string, preselect bool) openFunc {
 	return func(t *testing.T, cfg Config) (*Sink, error) {
-		if url == "" {
-			t.Skip("not configured: set HRSYNC_TEST_MSSQL_DSN / HRSYNC_TEST_ORACLE_DSN to run against that server")
-		}
-		probe, err := sqldb.Open(context.Background(), url, sqldb.Credentials{})
-		if err != nil {
-			t.Skipf("%s not reachable: %v", sqldb.Redact(url), err)
-		}
 		cfg.URL = url
 		if cfg.Create == nil {
 			yes := true
 			cfg.Create = &yes
 		}
-		t.Cleanup(func() {
-			defer probe.Close()
-			for _, table := range []string{cfg.Punches.Table, cfg.Employees.Table} {
-				if table == "" {
-					continue
-				}
-				q, _ := probe.Dialect.Quote("cleanup", table)
-				probe.ExecContext(context.Background(), "DROP TABLE "+q)
-			}
-		})
+		t.Cleanup(func() { dropTables(url, cfg.Punches.Table, cfg.Employees.Table) })
 		s, err := Open(context.Background(), cfg)
 		if err != nil {
 			return nil, err
 		}
 		t.Cleanup(func() { s.Close() })
 		if preselect {
-			s.writer = &preselectWriter{s: s}
+			s.plan.returning = nil
 		}
 		return s, nil
 	}
 }
 
+func dropTables(url string, tables ...string) {
+	db, err := sqldb.Open(context.Background(), url, sqldb.Credentials{})
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	for _, table := range tables {
+		if q, err := db.Dialect.Quote("cleanup", table); err == nil {
+			db.ExecContext(context.Background(), "DROP TABLE "+q)
+		}
+	}
+}
+
+// reachable skips the test when the backend's server is not configured
+// or does not answer.
+func reachable(t *testing.T, b backend) {
+	t.Helper()
+	if b.env == "" {
+		return // SQLite: always runs
+	}
+	if b.url == "" {
+		t.Skipf("%s skipped: set %s to a database URL to run it", b.name, b.env)
+	}
+	url := b.url
+	db, err := sqldb.Open(context.Background(), url, sqldb.Credentials{})
+	if err != nil {
+		t.Skipf("%s not reachable: %v", sqldb.Redact(url), err)
+	}
+	db.Close()
+}
+
 func TestConformance(t *testing.T) {
 	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { runConformance(t, b.open) })
+		t.Run(b.name, func(t *testing.T) {
+			reachable(t, b)
+			runConformance(t, b.open)
+		})
 	}
 }
 
@@ -386,4 +414,60 @@ func runConformance(t *testing.T, open openFunc) {
 func sameEmployee(a, b mapping.Employee) bool {
 	a.Extra, b.Extra = nil, nil
 	return reflect.DeepEqual(a, b)
+}
+
+// A key repeated within one batch breaks the caller's promise; the count
+// check notices, and the transaction runs again by RETURNING, which marks
+// the second copy a duplicate instead of miscounting.
+func TestRepeatedKeyFallsBackToReturning(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{URL: "sqlite://" + filepath.Join(t.TempDir(), "hr.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := punches(0, 3)
+	batch := append(p, p[1])
+	got, err := s.WritePunches(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, true, true, false}; !slices.Equal(got, want) {
+		t.Fatalf("inserted = %v, want %v", got, want)
+	}
+}
+
+// Unsorted input spreads each chunk's time range over many stored rows;
+// the writer then switches to RETURNING and stays exact.
+func TestCrowdedRangeStaysExact(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{URL: "sqlite://" + filepath.Join(t.TempDir(), "hr.db"), BatchSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	all := punches(0, 200)
+	var odd, mixed []mapping.Punch
+	for i, p := range all {
+		if i%2 == 1 {
+			odd = append(odd, p)
+		}
+	}
+	if _, err := s.WritePunches(ctx, odd); err != nil {
+		t.Fatal(err)
+	}
+	// First and last of the day in every chunk: each range spans it all.
+	for i := 0; i < 100; i++ {
+		mixed = append(mixed, all[i], all[199-i])
+	}
+	got, err := s.WritePunches(ctx, mixed[:100])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range mixed[:100] {
+		isNew := (p.Time.Sub(t0)/time.Minute)%2 == 0
+		if got[i] != isNew {
+			t.Fatalf("punch at %s: inserted = %v, want %v", p.Time, got[i], isNew)
+		}
+	}
 }
