@@ -18,6 +18,7 @@ type importOptions struct {
 	ReportPath   string
 	ReportFormat string
 	Output       string
+	Pull         bool
 }
 
 func newImportCmd(app *App) *cobra.Command {
@@ -38,6 +39,7 @@ func newImportCmd(app *App) *cobra.Command {
 	f.StringVar(&o.ReportPath, "report", "", "write the per-row report here (default: a new file in the data dir's reports folder)")
 	f.StringVar(&o.ReportFormat, "report-format", "", "csv (default) or jsonl")
 	f.StringVar(&o.Output, "output", "", "json: print the summary as JSON on stdout")
+	f.BoolVar(&o.Pull, "pull", false, "run hrsync pull first (sources with pull:), then import")
 	return cmd
 }
 
@@ -48,6 +50,12 @@ func runImport(cmd *cobra.Command, app *App, o importOptions) error {
 	cfg, err := app.loadConfig()
 	if err != nil {
 		return err
+	}
+	pullCode := ExitOK
+	if o.Pull {
+		if pullCode, err = pullBeforeImport(cmd, app, cfg, o); err != nil {
+			return err
+		}
 	}
 	opts := importer.Options{Config: cfg, Sources: o.Sources, DryRun: o.DryRun, ReportPath: o.ReportPath,
 		ReportFormat: o.ReportFormat, Log: app.Log, Args: commandLine(cmd)}
@@ -67,6 +75,9 @@ func runImport(cmd *cobra.Command, app *App, o importOptions) error {
 		return err
 	}
 	code := res.ExitCode()
+	if pullCode != ExitOK && code != ExitFailed {
+		code = pullCode // a failed pull outranks rejected rows: something was not brought in
+	}
 	app.Log.Info("import finished", "run", res.RunID, "exit", code, "counts", countsText(res.Counts), "report", res.ReportPath)
 	if o.Output == "json" {
 		return withCode(code, printSummaryJSON(app, res))
@@ -75,6 +86,7 @@ func runImport(cmd *cobra.Command, app *App, o importOptions) error {
 	for _, f := range res.Failures {
 		app.say("could not read: %s", f)
 	}
+	printInboxMoves(app, res.Inbox)
 	app.say("report: %s", res.ReportPath)
 	return withCode(code, nil)
 }

@@ -155,6 +155,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newMarkProcessedCmd(app))
 	root.AddCommand(newScheduleCmd(app))
 	root.AddCommand(newResyncCmd(app))
+	root.AddCommand(newPullCmd(app))
 	return root
 }
 

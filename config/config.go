@@ -468,14 +468,17 @@ func (c *Config) validate() error {
 func (c *Config) validateSource(s *Source) error {
 	key := "sources." + s.Name
 	switch {
-	case s.Path == "" && s.URL == "":
-		return c.errAt(key+".path", "is required (a file or a glob such as exports/*.csv), or url: for a database source")
+	case s.Path == "" && s.URL == "" && s.Pull == nil:
+		return c.errAt(key+".path", "is required (a file or a glob such as exports/*.csv), or url: for a database source, or pull: to read an inbox")
 	case s.Path != "" && s.URL != "":
 		return c.errAt(key+".url", "set either path (files) or url (a database), not both")
 	case s.URL != "" && (s.Table == "") == (s.Query == ""):
 		return c.errAt(key+".table", "a database source needs either table or query")
 	case s.URL == "" && (s.Table != "" || s.Query != "" || s.Watermark != nil):
 		return c.errAt(key+".url", "table, query and watermark need url: (a database source)")
+	}
+	if err := c.validatePull(s); err != nil {
+		return err
 	}
 	if _, err := time.LoadLocation(s.Timezone); err != nil {
 		return c.errAt(key+".timezone", fmt.Sprintf("unknown time zone %q", s.Timezone))

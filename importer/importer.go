@@ -77,6 +77,10 @@ type Result struct {
 	// Failures are files or sources that could not be read at all; they
 	// have report lines too.
 	Failures []string
+	// Inbox lists the inbox files the run moved to archive/ or error/.
+	Inbox []InboxMove
+
+	read []*sourceRead // what each source read, for settleInbox
 }
 
 // ExitCode is the documented exit code for a completed run: 0 all placed,
@@ -113,6 +117,7 @@ type rowMapper struct {
 	observer  Observer
 	sample    int
 	seen      int
+	read      *sourceRead // which files were read or failed (nil: not tracked)
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
@@ -151,10 +156,10 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 // readSource streams one source's rows as items, file by file, in name order.
 // Files that cannot be read become a failed report line and an entry in failures.
 func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, emit func(item) error) (failures []string, err error) {
-	if src.IsDatabase() {
+	if src.IsDatabase() && !src.ReadsInbox() {
 		return readDatabase(ctx, cfg, src, m, marks, sqlsrc.Window{}, emit)
 	}
-	files, err := sources.Expand(cfg.Resolve(src.Path))
+	files, err := sourceFiles(cfg, src)
 	if err != nil {
 		it := item{line: report.Line{Source: src.Name, File: src.Path, Outcome: mapping.Failed, Reason: err.Error()}}
 		return []string{err.Error()}, emit(it)
@@ -168,6 +173,7 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 		if err := ctx.Err(); err != nil {
 			return failures, err
 		}
+		m.read.opened(path)
 		r, det, err := sources.OpenFile(path, src.Name, fileFormat(src))
 		if err != nil && m.observer != nil {
 			m.observer.File(det, nil, err)
@@ -175,6 +181,7 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 		if err != nil {
 			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: err.Error()}}
 			failures = append(failures, err.Error())
+			m.read.fail(path, err)
 			if err := emit(it); err != nil {
 				return failures, err
 			}
@@ -189,6 +196,7 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 			}
 			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: ferr.Error()}}
 			failures = append(failures, ferr.Error())
+			m.read.fail(path, ferr)
 			if err := emit(it); err != nil {
 				return failures, err
 			}

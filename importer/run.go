@@ -212,7 +212,14 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if pipeErr != nil {
 		return res, pipeErr
 	}
-	return res, closeErr
+	if closeErr != nil {
+		return res, closeErr
+	}
+	if !opts.DryRun && !opts.NoState && opts.Sample == 0 {
+		// Every batch is committed and reported: the inbox files are done.
+		res.Inbox, err = settleInbox(cfg, res.read)
+	}
+	return res, err
 }
 
 func selectSources(cfg *config.Config, names []string) ([]*config.Source, error) {
@@ -258,8 +265,10 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 				readErr <- err
 				return
 			}
+			m.read = newSourceRead(src)
 			failures, err := readSource(ctx, cfg, src, m, marks, emit)
 			res.Failures = append(res.Failures, failures...)
+			res.read = append(res.read, m.read)
 			if err != nil {
 				readErr <- err
 				return

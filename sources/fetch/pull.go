@@ -162,18 +162,40 @@ func (p *puller) run(ctx context.Context) ([]Result, error) {
 		p.report(r)
 		results = append(results, r)
 	}
-	for _, f := range stable {
-		r, err := p.pullOne(ctx, f)
+	// While one file's bytes are synced to disk and renamed into the inbox,
+	// the next one downloads: a sync waits on the disk, not the network.
+	// Recording and the after-pull action stay on this goroutine, in order.
+	var pending *finishing
+	settle := func() error {
+		if pending == nil {
+			return nil
+		}
+		r, err := p.complete(ctx, pending)
+		pending = nil
 		p.report(r)
 		results = append(results, r)
-		if err != nil {
+		return err
+	}
+	for _, f := range stable {
+		part, r := p.fetchOne(ctx, f)
+		if err := settle(); err != nil {
+			part.discard()
 			return results, err
 		}
+		if part != nil {
+			pending = p.finishAsync(part)
+		} else {
+			p.report(r)
+			results = append(results, r)
+		}
 		if ctx.Err() != nil {
+			if err := settle(); err != nil {
+				return results, err
+			}
 			return results, ctx.Err()
 		}
 	}
-	return results, nil
+	return results, settle()
 }
 
 // list returns the matching files, sorted by name.
@@ -236,30 +258,66 @@ func (p *puller) settle(ctx context.Context, files []RemoteFile) (stable []Remot
 	return stable, changing
 }
 
-// pullOne downloads one file, retrying transient failures on a fresh
-// connection. The error is only for a ledger that cannot record.
-func (p *puller) pullOne(ctx context.Context, f RemoteFile) (Result, error) {
+// fetchOne downloads one file into a hidden partial file in the inbox,
+// retrying transient failures on a fresh connection. It returns nil and
+// the result when the file was not downloaded whole.
+func (p *puller) fetchOne(ctx context.Context, f RemoteFile) (*partial, Result) {
 	res := Result{File: f}
-	var got download
+	var part *partial
 	err := p.withRemote(ctx, "pull", func(r Remote, wd *watchdog) error {
 		var err error
-		got, err = p.download(ctx, r, wd, f)
+		part, err = p.transfer(ctx, r, wd, f)
 		return err
 	})
 	var changed *changedError
 	switch {
 	case errors.As(err, &changed):
 		res.Outcome, res.Reason = SkippedChanging, changed.Error()
-		return res, nil
+		return nil, res
 	case err != nil:
-		res.Outcome, res.Reason = Failed, err.Error()
-		if !strings.Contains(res.Reason, f.Path) {
-			res.Reason = f.Path + ": " + res.Reason
-		}
-		return res, nil
+		return nil, failedResult(f, err)
 	}
-	res.Outcome, res.LocalPath, res.SHA256, res.Bytes = Pulled, got.path, got.sha256, got.bytes
-	if err := p.ledger.Record(ctx, p.source, f, got.sha256, got.path); err != nil {
+	return part, res
+}
+
+func failedResult(f RemoteFile, err error) Result {
+	res := Result{File: f, Outcome: Failed, Reason: err.Error()}
+	if !strings.Contains(res.Reason, f.Path) {
+		res.Reason = f.Path + ": " + res.Reason
+	}
+	return res
+}
+
+// finishing is a downloaded file being synced and renamed into the inbox.
+type finishing struct {
+	file RemoteFile
+	done chan struct{}
+	got  download
+	err  error
+}
+
+func (p *puller) finishAsync(part *partial) *finishing {
+	fin := &finishing{file: part.file, done: make(chan struct{})}
+	go func() {
+		defer close(fin.done)
+		fin.got, fin.err = p.finish(part)
+	}()
+	return fin
+}
+
+// complete waits until a file is safely in the inbox, records it in the
+// ledger and applies the after-pull action. The error is only for a ledger
+// that cannot record.
+func (p *puller) complete(ctx context.Context, fin *finishing) (Result, error) {
+	<-fin.done
+	f := fin.file
+	if fin.err != nil {
+		return failedResult(f, fin.err), nil
+	}
+	res := Result{File: f, Outcome: Pulled, LocalPath: fin.got.path, SHA256: fin.got.sha256, Bytes: fin.got.bytes}
+	// The file is in the inbox: record it even when the run is being
+	// cancelled, so the next run does not pull it again.
+	if err := p.ledger.Record(context.WithoutCancel(ctx), p.source, f, fin.got.sha256, fin.got.path); err != nil {
 		res.Outcome, res.Reason = Failed, "ledger: "+err.Error()
 		return res, fmt.Errorf("ledger: record %s: %w", f.Path, err)
 	}
@@ -431,17 +489,33 @@ type download struct {
 	bytes        int64
 }
 
-// download copies f to a hidden .partial file in the inbox, checks its
-// size, syncs it and renames it into place. On any failure the partial
-// file is removed.
-func (p *puller) download(ctx context.Context, r Remote, wd *watchdog, f RemoteFile) (d download, err error) {
+// partial is a file downloaded whole into a hidden .partial file, not yet
+// synced or in the inbox.
+type partial struct {
+	file RemoteFile
+	tmp  *os.File
+	sum  string
+	n    int64
+}
+
+// discard removes a partial file that will not be finished.
+func (pt *partial) discard() {
+	if pt != nil {
+		pt.tmp.Close()
+		os.Remove(pt.tmp.Name())
+	}
+}
+
+// transfer copies f to a hidden .partial file in the inbox and checks its
+// size. On any failure the partial file is removed.
+func (p *puller) transfer(ctx context.Context, r Remote, wd *watchdog, f RemoteFile) (pt *partial, err error) {
 	name := baseName(f.Path)
 	if name == "" || name == "." || name == ".." {
-		return d, fmt.Errorf("remote file %q has no usable name", f.Path)
+		return nil, fmt.Errorf("remote file %q has no usable name", f.Path)
 	}
 	tmp, err := os.CreateTemp(p.inbox, "."+name+".partial-*")
 	if err != nil {
-		return d, &inboxError{err}
+		return nil, &inboxError{err}
 	}
 	defer func() {
 		if err != nil {
@@ -452,7 +526,7 @@ func (p *puller) download(ctx context.Context, r Remote, wd *watchdog, f RemoteF
 
 	src, err := r.Open(ctx, f.Path)
 	if err != nil {
-		return d, err
+		return nil, err
 	}
 	w := &hashingWriter{file: tmp, hash: sha256.New(), limit: f.Size, wd: wd}
 	// io.Copy uses the source's WriteTo when it has one (SFTP: concurrent reads).
@@ -460,17 +534,30 @@ func (p *puller) download(ctx context.Context, r Remote, wd *watchdog, f RemoteF
 	closeErr := src.Close()
 	switch {
 	case w.writeErr != nil:
-		return d, &inboxError{w.writeErr}
+		return nil, &inboxError{w.writeErr}
 	case errors.Is(copyErr, errTooLong):
-		return d, &changedError{path: f.Path, listed: f.Size, read: w.n}
+		return nil, &changedError{path: f.Path, listed: f.Size, read: w.n}
 	case copyErr != nil:
-		return d, &RemoteError{Op: "read", Endpoint: p.ep.server(), Path: f.Path, Err: copyErr}
+		return nil, &RemoteError{Op: "read", Endpoint: p.ep.server(), Path: f.Path, Err: copyErr}
 	case closeErr != nil:
 		// FTP reports an incomplete transfer when the data connection closes.
-		return d, &RemoteError{Op: "read", Endpoint: p.ep.server(), Path: f.Path, Err: closeErr}
+		return nil, &RemoteError{Op: "read", Endpoint: p.ep.server(), Path: f.Path, Err: closeErr}
 	case w.n != f.Size:
-		return d, &changedError{path: f.Path, listed: f.Size, read: w.n}
+		return nil, &changedError{path: f.Path, listed: f.Size, read: w.n}
 	}
+	return &partial{file: f, tmp: tmp, sum: hex.EncodeToString(w.hash.Sum(nil)), n: w.n}, nil
+}
+
+// finish syncs a partial file to disk and renames it into the inbox, so a
+// file in the inbox is always whole, even after a power cut. On failure the
+// partial file is removed.
+func (p *puller) finish(pt *partial) (d download, err error) {
+	defer func() {
+		if err != nil {
+			pt.discard()
+		}
+	}()
+	tmp, f := pt.tmp, pt.file
 	if err := tmp.Sync(); err != nil {
 		return d, &inboxError{err}
 	}
@@ -480,8 +567,7 @@ func (p *puller) download(ctx context.Context, r Remote, wd *watchdog, f RemoteF
 	if !f.ModTime.IsZero() {
 		_ = os.Chtimes(tmp.Name(), f.ModTime, f.ModTime) // nice to have: the remote's time
 	}
-	sum := hex.EncodeToString(w.hash.Sum(nil))
-	target, err := p.placeFor(name, sum)
+	target, err := p.placeFor(baseName(f.Path), pt.sum)
 	if err != nil {
 		return d, &inboxError{err}
 	}
@@ -493,7 +579,7 @@ func (p *puller) download(ctx context.Context, r Remote, wd *watchdog, f RemoteF
 	if err := syncDir(p.inbox); err != nil {
 		return d, &inboxError{err}
 	}
-	return download{path: target.path, sha256: sum, bytes: w.n}, nil
+	return download{path: target.path, sha256: pt.sum, bytes: pt.n}, nil
 }
 
 type place struct {

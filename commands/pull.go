@@ -1,0 +1,120 @@
+package commands
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/sources/fetch"
+)
+
+type pullOptions struct {
+	Sources    []string
+	ReportPath string
+}
+
+func newPullCmd(app *App) *cobra.Command {
+	var o pullOptions
+	cmd := &cobra.Command{
+		Use:   "pull",
+		Short: "Bring new export files from a network drive, SFTP or FTP into each source's inbox",
+		Long: `pull copies each source's new remote files into its inbox, each exactly once
+and never half a file: a file still being written is left for the next run,
+downloads are checked and synced before they appear in the inbox, and a
+ledger skips files already pulled. Schedule "hrsync pull && hrsync import".
+
+Exit codes: 0 every file pulled or rightly skipped, 1 a file or a source
+failed (safe to run again), 2 configuration error.`,
+		Example: `  hrsync pull
+  hrsync pull --source gate && hrsync import --source gate`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := app.loadConfig()
+			if err != nil {
+				return err
+			}
+			res, err := importer.Pull(cmd.Context(), importer.PullOptions{Config: cfg, Sources: o.Sources,
+				ReportPath: o.ReportPath, Log: app.Log, Args: commandLine(cmd)})
+			if err != nil {
+				return err
+			}
+			printPull(app, res)
+			return withCode(res.ExitCode(), nil)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&o.Sources, "source", nil, "pull only this source (repeatable; default: every source with pull:)")
+	f.StringVar(&o.ReportPath, "report", "", "write the per-file report here (default: a new pull-*.csv in the reports folder)")
+	return cmd
+}
+
+// printPull prints one line per file, then the counts and the report's path.
+func printPull(app *App, res importer.PullResult) {
+	for _, w := range res.Warnings {
+		fmt.Fprintf(app.Err, "warning: %s\n", w)
+	}
+	for _, l := range res.Lines {
+		line := fmt.Sprintf("%s %s: %s", l.Source, l.Remote, l.Outcome)
+		if l.Outcome == fetch.Pulled {
+			line += fmt.Sprintf(" -> %s (%d bytes)", l.LocalPath, l.Bytes)
+		}
+		if l.Reason != "" {
+			line += " (" + l.Reason + ")"
+		}
+		if l.Outcome == fetch.Failed {
+			fmt.Fprintln(app.Err, line) // failures show even with --quiet
+			continue
+		}
+		app.say("%s", line)
+	}
+	app.say("%s", pullCountsText(res))
+	app.say("report: %s", res.ReportPath)
+}
+
+func pullCountsText(res importer.PullResult) string {
+	parts := []string{fmt.Sprintf("%d files", res.Counts.Total())}
+	for _, k := range res.Counts.Sorted() {
+		parts = append(parts, fmt.Sprintf("%s %d", k, res.Counts[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// pullBeforeImport is import --pull: pull the selected sources that have
+// pull:, print the per-file lines, and let the import go on whatever
+// happened, so the files already in the inbox are imported.
+func pullBeforeImport(cmd *cobra.Command, app *App, cfg *config.Config, o importOptions) (int, error) {
+	var names []string
+	for _, n := range cfg.SourceNames() {
+		if (len(o.Sources) == 0 || slices.Contains(o.Sources, n)) && importer.Pulled(cfg.Sources[n]) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return ExitOK, nil
+	}
+	res, err := importer.Pull(cmd.Context(), importer.PullOptions{Config: cfg, Sources: names, Log: app.Log, Args: commandLine(cmd)})
+	if err != nil {
+		return ExitFailed, err
+	}
+	printPull(app, res)
+	return res.ExitCode(), nil
+}
+
+// printInboxMoves says which inbox files import archived or set aside.
+func printInboxMoves(app *App, moves []importer.InboxMove) {
+	archived := 0
+	for _, m := range moves {
+		if m.Reason == "" {
+			archived++
+			continue
+		}
+		app.say("moved to error: %s (%s)", m.To, m.Reason)
+	}
+	if archived > 0 {
+		app.say("archived %d inbox file(s)", archived)
+	}
+}

@@ -1,0 +1,287 @@
+package importer
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sources/fetch"
+)
+
+// PullOptions for one `hrsync pull` run.
+type PullOptions struct {
+	Config     *config.Config
+	Sources    []string // empty: every source with pull:
+	ReportPath string   // empty: a new pull-*.csv in the report dir
+	Log        *slog.Logger
+	Now        func() time.Time
+	Args       string // the command line, for the run history
+	// Dial replaces the network backends (tests); nil: the real ones.
+	Dial func(context.Context, fetch.Location) (fetch.Remote, error)
+}
+
+// PullLine is the fate of one remote file, or of a source that could not be
+// reached at all (then Remote is the location and Outcome failed).
+type PullLine struct {
+	Source    string
+	Remote    string
+	Outcome   fetch.Outcome
+	Reason    string
+	LocalPath string
+	Bytes     int64
+	SHA256    string
+	Size      int64
+	ModTime   time.Time
+}
+
+// PullResult is what a pull run did.
+type PullResult struct {
+	RunID      int64
+	Lines      []PullLine
+	Counts     report.Counts // per outcome: pulled, skipped_already_pulled, skipped_changing, failed
+	ReportPath string
+	// Warnings are for the operator: plain FTP sends secrets in clear text.
+	Warnings []string
+}
+
+// ExitCode is 0 when every file was pulled or rightly skipped, 1 when a
+// file or a whole source failed.
+func (r *PullResult) ExitCode() int {
+	if r.Counts[mapping.Code(fetch.Failed)] > 0 {
+		return 1
+	}
+	return 0
+}
+
+// Pull brings every selected source's new remote files into its inbox,
+// under the run lock, recording the run and one report line per file.
+func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
+	cfg := opts.Config
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	srcs, err := pullSources(cfg, opts.Sources)
+	if err != nil {
+		return res, err
+	}
+	locs := make([]fetch.Location, len(srcs))
+	for i, src := range srcs {
+		if src.Pull == nil {
+			continue // a database source
+		}
+		if locs[i], err = PullLocation(cfg, src); err != nil {
+			return res, err
+		}
+	}
+	started := opts.Now()
+	sess, err := OpenSession(ctx, cfg, true, opts.Log)
+	if err != nil {
+		return res, err
+	}
+	defer sess.Close()
+	res.ReportPath = ReportPath(cfg, opts.ReportPath, "pull", report.CSV, started)
+	if opts.ReportPath == "" {
+		res.ReportPath = freshPath(res.ReportPath) // two pulls within a second keep both reports
+	}
+	res.Counts = report.Counts{}
+	res.RunID = sess.StartRun(ctx, "pull", opts.Args, res.ReportPath, started)
+	defer func() {
+		exit := 1
+		if err == nil {
+			exit = res.ExitCode()
+		}
+		sess.FinishRun(ctx, res.RunID, exit, res.Counts, res.ReportPath, err)
+	}()
+	rep, err := createPullReport(res.ReportPath)
+	if err != nil {
+		return res, err
+	}
+	for i, src := range srcs {
+		if src.IsDatabase() {
+			res.add(rep, pullDatabase(ctx, cfg, src, sess.State, opts.Now()))
+			continue
+		}
+		if src.Pull.Scheme() == "ftp" {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("source %s: %s", src.Name, fetch.PlainFTPWarning))
+		}
+		results, perr := fetch.Pull(ctx, src.Name, locs[i], cfg.InboxDir(src), sess.State.Ledger(),
+			fetch.Options{Log: opts.Log, Now: opts.Now, Zone: src.Location(), Dial: opts.Dial})
+		for _, r := range results {
+			res.add(rep, PullLine{Source: src.Name, Remote: r.File.Path, Outcome: r.Outcome, Reason: r.Reason,
+				LocalPath: r.LocalPath, Bytes: r.Bytes, SHA256: r.SHA256, Size: r.File.Size, ModTime: r.File.ModTime})
+		}
+		if perr != nil {
+			// The source as a whole failed (no connection, no folder): one
+			// line for it, and on to the next source.
+			res.add(rep, PullLine{Source: src.Name, Remote: redactedURL(locs[i].URL), Outcome: fetch.Failed, Reason: perr.Error()})
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if err := rep.close(); err != nil {
+		return res, err
+	}
+	return res, ctx.Err()
+}
+
+func (r *PullResult) add(rep *pullReport, l PullLine) {
+	r.Lines = append(r.Lines, l)
+	r.Counts[mapping.Code(l.Outcome)]++
+	rep.write(l)
+}
+
+// Pulled reports whether `hrsync pull` brings a source's data into its
+// inbox: a file source with pull:, or a database source with inbox:.
+func Pulled(src *config.Source) bool {
+	return src.Pull != nil || (src.IsDatabase() && src.Inbox != "")
+}
+
+// pullSources picks the named sources, or every source that is pulled.
+func pullSources(cfg *config.Config, names []string) ([]*config.Source, error) {
+	if len(names) == 0 {
+		var out []*config.Source
+		for _, n := range cfg.SourceNames() {
+			if s := cfg.Sources[n]; Pulled(s) {
+				out = append(out, s)
+			}
+		}
+		if len(out) == 0 {
+			return nil, &config.Error{File: cfg.Path, Key: "sources", Msg: "no source is pulled: give a file source pull: (where its files are), or a database source inbox:"}
+		}
+		return out, nil
+	}
+	srcs, err := selectSources(cfg, names)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range srcs {
+		if !Pulled(s) {
+			key := "sources." + s.Name
+			return nil, &config.Error{File: cfg.Path, Line: cfg.Line(key), Key: key, Msg: "is not pulled: it needs pull: (a file source) or inbox: (a database source)"}
+		}
+	}
+	return srcs, nil
+}
+
+// PullLocation turns a source's pull: section into a fetch.Location, with
+// local paths resolved against the config's folder. Mistakes the config
+// check cannot see (a bad pattern, sftp without a user) are config errors.
+func PullLocation(cfg *config.Config, src *config.Source) (fetch.Location, error) {
+	p := src.Pull
+	loc := fetch.Location{
+		URL: p.URL, Pattern: p.Pattern,
+		User: p.User, Password: string(p.Password),
+		PrivateKeyFile: cfg.Resolve(p.PrivateKeyFile), Passphrase: string(p.Passphrase),
+		KnownHostsFile: cfg.Resolve(p.KnownHosts), HostKeyFingerprint: p.HostKeyFingerprint,
+		InsecureSkipHostKeyCheck: p.InsecureSkipHostKeyCheck,
+		CACertFile:               cfg.Resolve(p.CACertFile), InsecureSkipTLSVerify: p.InsecureSkipTLSVerify,
+		AfterPull: p.AfterPull, ArchiveDir: p.ArchiveDir,
+		StableFor: time.Duration(p.StableFor), ConnectTimeout: time.Duration(p.ConnectTimeout),
+		IdleTimeout: time.Duration(p.IdleTimeout), Retries: p.Retries,
+	}
+	if p.Scheme() == "local" {
+		// A relative folder is relative to the config file, like every path in it.
+		loc.URL = cfg.Resolve(p.URL)
+		loc.ArchiveDir = cfg.Resolve(p.ArchiveDir)
+	}
+	if _, err := fetch.Folder(loc); err != nil {
+		key := "sources." + src.Name + ".pull"
+		return loc, &config.Error{File: cfg.Path, Line: cfg.Line(key + ".url"), Key: key, Msg: err.Error()}
+	}
+	return loc, nil
+}
+
+// freshPath returns path, or path with -2, -3 ... before its extension
+// when a file is already there.
+func freshPath(path string) string {
+	ext := filepath.Ext(path)
+	stem := strings.TrimSuffix(path, ext)
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(path); err != nil {
+			return path
+		}
+		path = fmt.Sprintf("%s-%d%s", stem, n, ext)
+	}
+}
+
+// redactedURL names a location without a password written into it.
+func redactedURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return raw
+}
+
+var pullHeader = []string{"source", "remote_file", "outcome", "reason", "local_file", "bytes", "sha256", "remote_size", "remote_modified"}
+
+// pullReport is the per-file CSV of a pull run, written like the punch
+// report (UTF-8 with a BOM for Excel, formula-safe cells).
+type pullReport struct {
+	f   *os.File
+	buf *bufio.Writer
+	csv *csv.Writer
+}
+
+func createPullReport(path string) (*pullReport, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	r := &pullReport{f: f, buf: bufio.NewWriter(f)}
+	r.buf.WriteString("\uFEFF")
+	r.csv = csv.NewWriter(r.buf)
+	_ = r.csv.Write(pullHeader)
+	return r, nil
+}
+
+func (r *pullReport) write(l PullLine) {
+	mod := ""
+	if !l.ModTime.IsZero() {
+		mod = l.ModTime.Format(time.RFC3339)
+	}
+	bytes, size := "", ""
+	if l.Outcome == fetch.Pulled {
+		bytes = strconv.FormatInt(l.Bytes, 10)
+	}
+	if l.Size > 0 || !l.ModTime.IsZero() {
+		size = strconv.FormatInt(l.Size, 10)
+	}
+	rec := []string{l.Source, l.Remote, string(l.Outcome), l.Reason, l.LocalPath, bytes, l.SHA256, size, mod}
+	for i := range rec {
+		rec[i] = report.SafeCell(rec[i])
+	}
+	_ = r.csv.Write(rec) // a write error shows at close
+}
+
+func (r *pullReport) close() error {
+	r.csv.Flush()
+	err := r.csv.Error()
+	if ferr := r.buf.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("report %s: %w", r.f.Name(), err)
+	}
+	return nil
+}
