@@ -1,21 +1,21 @@
 package resync
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/sources"
 )
 
 // sourceFiles lists what a resync of a file source reads: the configured
-// path, the source's inbox, and the data dir's inbox and archive folders
-// for the source when they exist, each file once, in name order within
-// each place. The window's punches may sit in any of them: the export
-// still at its path, or moved on after an earlier import.
+// path, then the source's inbox and the inbox's archive folder (where
+// import moves the files it has read) when they exist, each file once, in
+// name order within each place. The window's punches may sit in any of
+// them. The inbox's error folder is left out: its files could not be read.
 func sourceFiles(cfg *config.Config, src *config.Source) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
@@ -29,17 +29,17 @@ func sourceFiles(cfg *config.Config, src *config.Source) ([]string, error) {
 			out = append(out, p)
 		}
 	}
-	configured, expandErr := sources.Expand(cfg.Resolve(src.Path))
-	for _, p := range configured {
-		add(p)
+	var expandErr error
+	if src.Path != "" {
+		var configured []string
+		configured, expandErr = sources.Expand(cfg.Resolve(src.Path))
+		for _, p := range configured {
+			add(p)
+		}
 	}
-	dataDir := cfg.Resolve(cfg.DataDir)
-	dirs := []string{filepath.Join(dataDir, "inbox", src.Name), filepath.Join(dataDir, "archive", src.Name)}
-	if src.Inbox != "" {
-		dirs = append([]string{cfg.Resolve(src.Inbox)}, dirs...)
-	}
-	for _, d := range dirs {
-		for _, p := range filesUnder(d) {
+	inbox := cfg.InboxDir(src)
+	for _, d := range []string{inbox, filepath.Join(inbox, importer.ArchiveFolder)} {
+		for _, p := range filesIn(d) {
 			add(p)
 		}
 	}
@@ -49,29 +49,24 @@ func sourceFiles(cfg *config.Config, src *config.Source) ([]string, error) {
 	return out, nil
 }
 
-// filesUnder lists the regular files below dir (none when it is missing),
-// leaving out hidden files and transfers in progress.
-func filesUnder(dir string) []string {
-	var files []string
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if p != dir && strings.HasPrefix(name, ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp") {
-			return nil
-		}
-		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
-			files = append(files, p)
-		}
+// filesIn lists the regular files directly in dir (none when it is
+// missing), leaving out hidden files (transfers in progress are hidden
+// .partial files) and the reason notes of the error folder.
+func filesIn(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		return nil
-	})
+	}
+	var files []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".reason.txt") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			files = append(files, filepath.Join(dir, name))
+		}
+	}
 	sort.Strings(files)
 	return files
 }
