@@ -33,7 +33,7 @@ for your system (see the README's Scheduling section).`,
 	f := cmd.Flags()
 	f.StringVar(&o.At, "at", "", "daily start time, HH:MM on a 24-hour clock (required)")
 	f.StringVar(&o.Job, "job", "", "job name: the task is hrsync\\NAME in Task Scheduler (required)")
-	f.StringVar(&o.Command, "command", "import", "what to run: import, or retry (send what the outbox holds)")
+	f.StringVar(&o.Command, "command", "import", "what to run: import, pull, pull+import (import --pull), or retry (send what the outbox holds)")
 	f.StringVar(&o.RunAs, "run-as", "", "Windows account the task runs as (default SYSTEM)")
 	return cmd
 }
@@ -44,12 +44,14 @@ func runSchedule(app *App, o scheduleOptions) error {
 	}
 	var subcommand []string
 	switch o.Command {
-	case "import", "retry":
+	case "import", "retry", "pull":
 		subcommand = []string{o.Command}
 	case "pull+import":
-		return usageError(fmt.Errorf("--command pull+import: this build has no pull command; schedule import, or see the README's .cmd recipe"))
+		// One scheduled program, so the exit code Task Scheduler shows is
+		// the whole job's: import --pull pulls, then imports.
+		subcommand = []string{"import", "--pull"}
 	default:
-		return usageError(fmt.Errorf("--command %q: want import or retry", o.Command))
+		return usageError(fmt.Errorf("--command %q: want import, pull, pull+import or retry", o.Command))
 	}
 	cfg, err := app.loadConfig()
 	if err != nil {
