@@ -3,6 +3,7 @@ package sqlsink
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -64,50 +65,11 @@ func (s *Sink) Employees(ctx context.Context) ([]mapping.Employee, error) {
 	return out, nil
 }
 
-// employeeField points at the struct field for a field name.
-func employeeField(e *mapping.Employee, field string) *string {
-	switch field {
-	case "id":
-		return &e.ID
-	case "attendance_no":
-		return &e.AttendanceNo
-	case "employee_no":
-		return &e.EmployeeNo
-	case "placement_no":
-		return &e.PlacementNo
-	case "name":
-		return &e.Name
-	case "status":
-		return &e.Status
-	case "sbu":
-		return &e.SBU
-	case "state":
-		return &e.State
-	case "branch":
-		return &e.Branch
-	case "factory":
-		return &e.Factory
-	case "department":
-		return &e.Department
-	case "sub_department":
-		return &e.SubDepartment
-	case "designation":
-		return &e.Designation
-	case "employee_type":
-		return &e.EmployeeType
-	case "email":
-		return &e.Email
-	case "onboarding_date":
-		return &e.OnboardingDate
-	case "resignation_date":
-		return &e.ResignationDate
-	}
-	return nil
-}
-
+// setField stores a column's value: in the employee field it maps to, or
+// in Extra under the column's name.
 func setField(e *mapping.Employee, field, column, value string) {
-	if p := employeeField(e, field); p != nil {
-		*p = value
+	if slices.Contains(mapping.EmployeeFields, field) {
+		e.SetField(field, value)
 		return
 	}
 	if e.Extra == nil {
@@ -169,11 +131,9 @@ func (s *Sink) UpsertEmployees(ctx context.Context, employees []mapping.Employee
 			}
 			args := make([]any, len(fields))
 			for j, f := range fields {
-				var v string
-				if p := employeeField(e, f); p != nil {
-					v = *p
-				} else {
-					v = e.Extra[strings.TrimPrefix(f, "extra:")]
+				v := e.Extra[strings.TrimPrefix(f, "extra:")]
+				if slices.Contains(mapping.EmployeeFields, f) {
+					v = e.Field(f)
 				}
 				args[j] = nullIfEmpty(v)
 			}
