@@ -219,14 +219,23 @@ func (s *Source) prepare(ctx context.Context) error {
 		s.header = names
 	}
 	// A query's columns are known only now: check that the named ones exist.
-	need := map[string]string{"time column": s.cfg.TimeColumn, "key column": s.cfg.KeyColumn}
+	// In a fixed order, so the message is the same on every run.
+	need := [][2]string{{"key column", s.cfg.KeyColumn}, {"time column", s.cfg.TimeColumn}}
 	if s.cfg.Watermark != nil {
-		need["watermark.column"] = s.cfg.Watermark.Column
+		need = append(need, [2]string{"watermark.column", s.cfg.Watermark.Column})
 	}
-	for what, c := range need {
-		if c != "" && indexFold(names, c) < 0 {
-			return fmt.Errorf("%s %q is not a column of the %s (columns: %s)", what, c, s.where, strings.Join(names, ", "))
+	var missing []string
+	for _, n := range need {
+		if n[1] != "" && indexFold(names, n[1]) < 0 {
+			missing = append(missing, fmt.Sprintf("%s %q", n[0], n[1]))
 		}
+	}
+	if len(missing) > 0 {
+		verb := "is not a column"
+		if len(missing) > 1 {
+			verb = "are not columns"
+		}
+		return fmt.Errorf("%s %s of the %s (columns: %s)", strings.Join(missing, " and "), verb, s.where, strings.Join(names, ", "))
 	}
 	s.wmIndex, s.keyIndex = -1, -1
 	if s.cfg.Watermark != nil {
