@@ -1,0 +1,206 @@
+//go:build !windows
+
+// Command xlsxbench measures `hrsync import` of a generated .xlsx punch export
+// into the embedded SQLite HR database, in one run with: a bare loop that only
+// reads the same file's cells with excelize's streaming reader, and the
+// import of the same rows as CSV. It prints figures; it asserts nothing.
+//
+//	go run ./internal/bench/xlsxbench -rows 1000000,100000
+package main
+
+import (
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/hrsync/hrsync/internal/gen"
+)
+
+func main() {
+	rowsFlag := flag.String("rows", "1000000,100000", "comma-separated punch counts to measure")
+	bare := flag.String("bare", "", "internal: read every cell of this .xlsx with excelize's streaming reader and exit")
+	flag.Parse()
+	if *bare != "" {
+		check(bareLoop(*bare))
+		return
+	}
+	work, err := os.MkdirTemp("", "hrsync-xlsxbench-")
+	check(err)
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "hrsync")
+	run("go", "build", "-o", bin, "./cmd/hrsync")
+	self, err := os.Executable()
+	check(err)
+	fmt.Printf("%-9s %-40s %9s %11s %9s\n", "rows", "what", "wall s", "rows/s", "maxRSS MB")
+	for _, f := range strings.Split(*rowsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		check(err)
+		measure(work, bin, self, n)
+	}
+}
+
+func measure(work, bin, self string, n int) {
+	dir := filepath.Join(work, fmt.Sprintf("r%d", n))
+	check(os.MkdirAll(dir, 0o755))
+	emp, err := os.Create(filepath.Join(dir, "employees.csv"))
+	check(err)
+	check(gen.WriteEmployeesCSV(emp, 5000))
+	emp.Close()
+	pf, err := os.Create(filepath.Join(dir, "punches.csv"))
+	check(err)
+	_, err = gen.WritePunchesCSV(pf, gen.Spec{Employees: 5000, Start: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Days: 61, Punches: n, Seed: 1})
+	check(err)
+	pf.Close()
+	check(writeXLSX(filepath.Join(dir, "punches.csv"), filepath.Join(dir, "punches.xlsx")))
+	for _, kind := range []string{"csv", "xlsx"} {
+		check(os.WriteFile(filepath.Join(dir, kind+".yaml"), []byte(`timezone: Asia/Ho_Chi_Minh
+hr:
+  url: sqlite://`+kind+`.db
+  employees: { file: employees.csv }
+sources:
+  gate:
+    path: punches.`+kind+`
+    mapping:
+      employee_key: { column: AC-No }
+      time: { column: Time }
+      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
+      device: { column: Device }
+`), 0o644))
+	}
+	loop := timed(self, "-bare", filepath.Join(dir, "punches.xlsx"))
+	report(n, "excelize streaming reader, bare loop", loop)
+	x := timed(bin, "import", "--quiet", "--config", filepath.Join(dir, "xlsx.yaml"), "--report", filepath.Join(dir, "x.csv"))
+	report(n, "hrsync import .xlsx", x)
+	c := timed(bin, "import", "--quiet", "--config", filepath.Join(dir, "csv.yaml"), "--report", filepath.Join(dir, "c.csv"))
+	report(n, "hrsync import .csv (same rows)", c)
+	fmt.Printf("%-9d %-40s %9.2fx\n", n, "ratio xlsx import / bare excelize loop", x.wall.Seconds()/loop.wall.Seconds())
+	fmt.Printf("%-9d %-40s %9.2fx\n", n, "ratio xlsx import / csv import", x.wall.Seconds()/c.wall.Seconds())
+}
+
+// writeXLSX copies the CSV into a workbook with excelize's stream writer:
+// the key as a number, the time as a date cell, as exports carry them.
+func writeXLSX(csvPath, xlsxPath string) error {
+	in, err := os.Open(csvPath)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return err
+	}
+	dateStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: strPtr("yyyy-mm-dd hh:mm:ss")})
+	if err != nil {
+		return err
+	}
+	r := csv.NewReader(in)
+	for row := 1; ; row++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		cells := make([]any, len(rec))
+		for i, v := range rec {
+			cells[i] = v
+		}
+		if row > 1 {
+			key, _ := strconv.Atoi(rec[0])
+			t, err := time.Parse("2006-01-02 15:04:05", rec[1])
+			if err != nil {
+				return err
+			}
+			cells[0] = key
+			cells[1] = excelize.Cell{StyleID: dateStyle, Value: t}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		if err := sw.SetRow(cell, cells); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.SaveAs(xlsxPath)
+}
+
+func strPtr(s string) *string { return &s }
+
+// bareLoop reads every cell and does nothing with it.
+func bareLoop(path string) error {
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rows, err := f.Rows(f.GetSheetName(0))
+	if err != nil {
+		return err
+	}
+	n := 0
+	for rows.Next() {
+		cols, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return err
+		}
+		n += len(cols)
+	}
+	if n == 0 {
+		return fmt.Errorf("no cells")
+	}
+	return rows.Close()
+}
+
+type result struct {
+	wall   time.Duration
+	maxRSS int64
+}
+
+func timed(name string, args ...string) result {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := result{wall: time.Since(start)}
+	if cmd.ProcessState == nil {
+		check(err)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		fmt.Fprintf(os.Stderr, "%s exited %d\n", name, code)
+	}
+	return r
+}
+
+func report(n int, what string, r result) {
+	fmt.Printf("%-9d %-40s %9.2f %11.0f %9.1f\n", n, what, r.wall.Seconds(), float64(n)/r.wall.Seconds(), float64(r.maxRSS)/1024)
+}
+
+func run(name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	check(cmd.Run())
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "xlsxbench:", err)
+		os.Exit(1)
+	}
+}
