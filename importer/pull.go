@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
@@ -94,9 +93,6 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 	}
 	defer sess.Close()
 	res.ReportPath = ReportPath(cfg, opts.ReportPath, "pull", report.CSV, started)
-	if opts.ReportPath == "" {
-		res.ReportPath = freshPath(res.ReportPath) // two pulls within a second keep both reports
-	}
 	res.Counts = report.Counts{}
 	res.RunID = sess.StartRun(ctx, "pull", opts.Args, res.ReportPath, started)
 	defer func() {
@@ -204,19 +200,6 @@ func PullLocation(cfg *config.Config, src *config.Source) (fetch.Location, error
 		return loc, &config.Error{File: cfg.Path, Line: cfg.Line(key + ".url"), Key: key, Msg: err.Error()}
 	}
 	return loc, nil
-}
-
-// freshPath returns path, or path with -2, -3 ... before its extension
-// when a file is already there.
-func freshPath(path string) string {
-	ext := filepath.Ext(path)
-	stem := strings.TrimSuffix(path, ext)
-	for n := 2; ; n++ {
-		if _, err := os.Lstat(path); err != nil {
-			return path
-		}
-		path = fmt.Sprintf("%s-%d%s", stem, n, ext)
-	}
 }
 
 // redactedURL names a location without a password written into it.

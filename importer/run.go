@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
@@ -113,7 +114,9 @@ func (s *Session) FinishRun(ctx context.Context, id int64, exit int, counts repo
 	}
 }
 
-// ReportPath picks where a command's report goes.
+// ReportPath picks where a command's report goes: the explicit path, or a
+// new file named after the command and the time in the report folder (with
+// -2, -3 ... when two runs start within the same second).
 func ReportPath(cfg *config.Config, explicit, command, format string, started time.Time) string {
 	if explicit != "" {
 		return explicit
@@ -122,7 +125,20 @@ func ReportPath(cfg *config.Config, explicit, command, format string, started ti
 	if format == report.JSONL {
 		ext = ".jsonl"
 	}
-	return filepath.Join(cfg.Resolve(cfg.Report.Dir), fmt.Sprintf("%s-%s%s", command, started.Format("20060102-150405"), ext))
+	return freshPath(filepath.Join(cfg.Resolve(cfg.Report.Dir), fmt.Sprintf("%s-%s%s", command, started.Format("20060102-150405"), ext)))
+}
+
+// freshPath returns path, or path with -2, -3 ... before its extension
+// when a file is already there.
+func freshPath(path string) string {
+	ext := filepath.Ext(path)
+	stem := strings.TrimSuffix(path, ext)
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(path); err != nil {
+			return path
+		}
+		path = fmt.Sprintf("%s-%d%s", stem, n, ext)
+	}
 }
 
 // Import runs an import of the selected sources.
