@@ -259,10 +259,23 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []item, 2)
+	// Batches the report is done with come back for the reader to fill
+	// again: a batch is a few MB, and making one per 5,000 rows was the
+	// import's largest allocation.
+	free := make(chan []item, 6)
+	newBatch := func() []item {
+		select {
+		case b := <-free:
+			clear(b)
+			return b[:0]
+		default:
+			return make([]item, 0, batchRows)
+		}
+	}
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		batch := make([]item, 0, batchRows)
+		batch := newBatch()
 		emit := func(it item) error {
 			batch = append(batch, it)
 			if len(batch) == batchRows {
@@ -271,7 +284,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 				case <-ctx.Done():
 					return ctx.Err()
 				}
-				batch = make([]item, 0, batchRows)
+				batch = newBatch()
 			}
 			return nil
 		}
@@ -304,7 +317,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	written := make(chan []item, 2)
 	reportErr := make(chan error, 1)
 	go func() {
-		reportErr <- reportBatches(written, rep, opts)
+		reportErr <- reportBatches(written, free, rep, opts)
 	}()
 	w := &batchWriter{sink: sink, seen: map[mapping.Key]int{}}
 	writeErr := func() error {
@@ -347,8 +360,8 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 
 // reportBatches writes the report lines of written batches, in order, and
 // tells the observer and the progress bar. After an error it keeps draining
-// so the writer never blocks.
-func reportBatches(written <-chan []item, rep *report.Writer, opts Options) error {
+// so the writer never blocks. Finished batches go back to free.
+func reportBatches(written <-chan []item, free chan<- []item, rep *report.Writer, opts Options) error {
 	var (
 		done int64
 		err  error
@@ -373,6 +386,10 @@ func reportBatches(written <-chan []item, rep *report.Writer, opts Options) erro
 		done += int64(len(batch))
 		if opts.Progress != nil {
 			opts.Progress(done)
+		}
+		select {
+		case free <- batch:
+		default:
 		}
 	}
 	return err
