@@ -34,7 +34,7 @@ func main() {
 	}
 	bin := filepath.Join(work, "hrsync")
 	run("go", "build", "-o", bin, "./cmd/hrsync")
-	fmt.Printf("%-9s %-34s %9s %11s %9s\n", "rows", "what", "wall s", "rows/s", "maxRSS MB")
+	fmt.Printf("%-9s %-34s %9s %9s %11s %9s\n", "rows", "what", "wall s", "CPU s", "rows/s", "maxRSS MB")
 	for _, f := range strings.Split(*rowsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		check(err)
@@ -94,13 +94,14 @@ CREATE UNIQUE INDEX punches_key ON punches(punch_time, employee_id, device_id);`
 CREATE UNIQUE INDEX attendance_punches_key ON attendance_punches(punch_time, employee_id, device_id);`)
 	cli2 := timed("sqlite3", same, ".import --csv "+mapped+" attendance_punches")
 	report(n, "sqlite3 .import, hrsync's schema", cli2)
-	fmt.Printf("%-9d %-34s %9.2fx\n", n, "ratio hrsync / .import same file", first.wall.Seconds()/cli.wall.Seconds())
-	fmt.Printf("%-9d %-34s %9.2fx\n", n, "ratio hrsync / .import same schema", first.wall.Seconds()/cli2.wall.Seconds())
+	fmt.Printf("%-9d %-34s %9.2fx %8.2fx  (wall, CPU)\n", n, "ratio hrsync / .import same file", first.wall.Seconds()/cli.wall.Seconds(), first.cpu.Seconds()/cli.cpu.Seconds())
+	fmt.Printf("%-9d %-34s %9.2fx %8.2fx  (wall, CPU)\n", n, "ratio hrsync / .import same schema", first.wall.Seconds()/cli2.wall.Seconds(), first.cpu.Seconds()/cli2.cpu.Seconds())
 }
 
 type result struct {
 	wall   time.Duration
-	maxRSS int64 // KiB
+	cpu    time.Duration // user + system
+	maxRSS int64         // KiB
 	code   int
 }
 
@@ -117,6 +118,7 @@ func timed(name string, args ...string) result {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.maxRSS = ru.Maxrss
 	}
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if r.code != 0 {
 		fmt.Fprintf(os.Stderr, "%s exited %d\n", name, r.code)
 	}
@@ -124,7 +126,7 @@ func timed(name string, args ...string) result {
 }
 
 func report(n int, what string, r result) {
-	fmt.Printf("%-9d %-34s %9.2f %11.0f %9.1f\n", n, what, r.wall.Seconds(), float64(n)/r.wall.Seconds(), float64(r.maxRSS)/1024)
+	fmt.Printf("%-9d %-34s %9.2f %9.2f %11.0f %9.1f\n", n, what, r.wall.Seconds(), r.cpu.Seconds(), float64(n)/r.wall.Seconds(), float64(r.maxRSS)/1024)
 }
 
 func run(name string, args ...string) {
