@@ -35,6 +35,8 @@ var (
 	allInFile = flag.Bool("file-all", false, "the source file holds every employee's window, not only the department's")
 	mysqlURL  = flag.String("mysql", "mysql://root@127.0.0.1:3306/test", "MariaDB URL")
 	keep      = flag.Bool("keep", false, "keep the work folder")
+	// hrsync creates the table without it (hr.punches.employee_index: true adds it).
+	employeeIndex = flag.Bool("employee-index", false, "also index (employee_id, punch_time), as hr.punches.employee_index does")
 )
 
 var start = time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
@@ -249,8 +251,10 @@ func load(ctx context.Context, db *sqldb.DB, table string) int {
 	check(tx.Commit())
 	_, err = db.ExecContext(ctx, fmt.Sprintf("CREATE UNIQUE INDEX %s_key ON %s (punch_time, employee_id, device_id)", table, table))
 	check(err)
-	_, err = db.ExecContext(ctx, fmt.Sprintf("CREATE INDEX %s_employee_time ON %s (employee_id, punch_time)", table, table))
-	check(err)
+	if *employeeIndex {
+		_, err = db.ExecContext(ctx, fmt.Sprintf("CREATE INDEX %s_employee_time ON %s (employee_id, punch_time)", table, table))
+		check(err)
+	}
 	return total
 }
 
