@@ -33,6 +33,16 @@ type Sink struct {
 	// on first use.
 	prepared map[string]*sqlx.Stmt
 	buf      []any
+
+	// bulk writes whole batches by bulk load (MySQL, PostgreSQL); nil
+	// where there is none or the database refused it.
+	bulk bulkLoader
+	text []byte // LOAD DATA's rows, reused
+	// Tests set these: beforeBulk runs between the read of stored keys and
+	// the bulk load of the next batch; execLoadData replaces the run of
+	// LOAD DATA.
+	beforeBulk   func()
+	execLoadData execFunc
 }
 
 // retryAttempts is how many times a transaction that failed for a
@@ -102,6 +112,7 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 	if s.plan, err = s.choosePlan(ctx); err != nil {
 		return nil, err
 	}
+	s.bulk = s.chooseBulk()
 	if err := s.ensurePunchTable(ctx); err != nil {
 		return nil, err
 	}
@@ -269,8 +280,16 @@ func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool,
 		return nil, fmt.Errorf("write %d punches: %w", len(batch), s.explainPunches(err))
 	}
 	counted := s.plan.insert != nil
+	bulk := true
 	err := sqldb.Retry(ctx, retryAttempts, func(ctx context.Context) error {
 		clear(inserted)
+		if bulk {
+			done, err := s.writeBulk(ctx, batch, inserted, importedAt)
+			if done || err != nil {
+				return err
+			}
+			bulk = false // this batch goes by INSERT, also when run again
+		}
 		return s.inTx(ctx, func(tx *sqlx.Tx) error {
 			for start := 0; start < len(batch); start += s.batchSize {
 				end := min(start+s.batchSize, len(batch))
