@@ -185,7 +185,7 @@ func BenchmarkWritePunchesServer(b *testing.B) {
 		{"postgres", envOr("HRSYNC_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test?sslmode=disable")},
 	} {
 		for _, path := range []string{"bulk", "insert"} {
-			for _, size := range []int{5000, 20_000} {
+			for _, size := range []int{5000, 20_000, 50_000} {
 				b.Run(fmt.Sprintf("%s/%s/batch=%d", be.name, path, size), func(b *testing.B) {
 					yes := true
 					cfg := Config{URL: be.url, Create: &yes, Punches: PunchesTable{Table: uniqueName("bench_punch")}}

@@ -479,19 +479,15 @@ type rowScanner interface {
 func markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold bool, limit int) (crowded bool, err error) {
 	defer res.Close()
 	exact := make(map[mapping.Key]int, len(rows))
-	var folded map[mapping.Key][]int
-	if fold {
-		folded = make(map[mapping.Key][]int, len(rows))
-	}
 	for i := range rows {
 		k := rows[i].Key()
 		if _, seen := exact[k]; !seen { // a repeated key: the first copy counts
 			exact[k] = i
 		}
-		if fold {
-			folded[foldKey(k)] = append(folded[foldKey(k)], i)
-		}
 	}
+	// folded is built at the first key that matches no row exactly: most
+	// batches read back only keys of their own rows, or none.
+	var folded map[mapping.Key][]int
 	var t, emp, dev any
 	for n := 1; res.Next(); n++ {
 		if limit > 0 && n > limit {
@@ -508,6 +504,16 @@ func markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold boo
 		if i, ok := exact[k]; ok {
 			mark[i] = value
 			continue
+		}
+		if !fold {
+			continue
+		}
+		if folded == nil {
+			folded = make(map[mapping.Key][]int, len(rows))
+			for i := range rows {
+				fk := foldKey(rows[i].Key())
+				folded[fk] = append(folded[fk], i)
+			}
 		}
 		for _, i := range folded[foldKey(k)] {
 			mark[i] = value
