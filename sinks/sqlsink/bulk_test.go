@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,6 +177,82 @@ func TestLoadDataRefusedFallsBack(t *testing.T) {
 			}
 			if n := countRows(t, s); n != 20 {
 				t.Fatalf("%d rows stored, want 20", n)
+			}
+		})
+	}
+}
+
+// keyRows is a rowScanner over keys, as the read of stored keys gives them.
+type keyRows struct {
+	keys []mapping.Key
+	next int
+}
+
+func (r *keyRows) Next() bool { r.next++; return r.next <= len(r.keys) }
+func (r *keyRows) Err() error { return nil }
+func (r *keyRows) Close() error {
+	return nil
+}
+func (r *keyRows) Scan(dest ...any) error {
+	k := r.keys[r.next-1]
+	*dest[0].(*any) = time.Unix(k.Unix, 0)
+	*dest[1].(*any) = k.EmployeeID
+	*dest[2].(*any) = []byte(k.DeviceID)
+	return nil
+}
+
+// markKeys matches few keys by scanning and many by map; both ways give
+// the same marks, with keys read back as stored or as a case- and
+// trailing-space-insensitive collation may give them.
+func TestMarkKeys(t *testing.T) {
+	rows := punches(0, 40)
+	rows[3].EmployeeID = "Mixed"
+	rows[5].DeviceID = "Gate-1 "
+	collated := func(k mapping.Key) mapping.Key {
+		k.EmployeeID = strings.ToUpper(k.EmployeeID)
+		k.DeviceID = strings.TrimSpace(k.DeviceID) + "  "
+		return k
+	}
+	few, many := []int{0, 3, 5, 39}, []int{0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 39}
+	for _, tc := range []struct {
+		name       string
+		stored     []int // rows whose key is read back
+		collated   bool  // read back as a collation gives it
+		fold, want bool  // markKeys folds; the rows read back count as stored
+	}{
+		{"none", nil, false, true, false},
+		{"few exact", few, false, false, true},
+		{"few collated", few, true, true, true},
+		{"few collated, no fold", few, true, false, false},
+		{"many exact", many, false, false, true},
+		{"many collated", many, true, true, true},
+		{"many collated, no fold", many, true, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := make([]bool, len(rows))
+			for i := range want {
+				want[i] = true
+			}
+			var keys []mapping.Key
+			for _, i := range tc.stored {
+				k := rows[i].Key()
+				if tc.collated {
+					k = collated(k)
+				}
+				keys = append(keys, k)
+				want[i] = !tc.want
+			}
+			// Stored rows of no punch of the batch, in its time range.
+			keys = append(keys, mapping.Key{EmployeeID: "nobody", Unix: rows[1].Time.Unix(), DeviceID: "x"})
+			got := make([]bool, len(rows))
+			for i := range got {
+				got[i] = true
+			}
+			if _, err := markKeys(&keyRows{keys: keys}, rows, got, false, tc.fold, 0); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("marks %v, want %v", got, want)
 			}
 		})
 	}

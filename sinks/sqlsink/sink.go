@@ -478,16 +478,7 @@ type rowScanner interface {
 // crowded.
 func markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold bool, limit int) (crowded bool, err error) {
 	defer res.Close()
-	exact := make(map[mapping.Key]int, len(rows))
-	for i := range rows {
-		k := rows[i].Key()
-		if _, seen := exact[k]; !seen { // a repeated key: the first copy counts
-			exact[k] = i
-		}
-	}
-	// folded is built at the first key that matches no row exactly: most
-	// batches read back only keys of their own rows, or none.
-	var folded map[mapping.Key][]int
+	var keys []mapping.Key
 	var t, emp, dev any
 	for n := 1; res.Next(); n++ {
 		if limit > 0 && n > limit {
@@ -500,7 +491,29 @@ func markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold boo
 		if err != nil {
 			return false, fmt.Errorf("read back punch key: %w", err)
 		}
-		k := mapping.Key{EmployeeID: text(emp), Unix: when.Unix(), DeviceID: text(dev)}
+		keys = append(keys, mapping.Key{EmployeeID: text(emp), Unix: when.Unix(), DeviceID: text(dev)})
+	}
+	if err := res.Err(); err != nil {
+		return false, err
+	}
+	if len(keys) <= fewKeys {
+		// New punches in time order read back none, or the few stored
+		// rows of the chunk's first second: no map is cheaper.
+		for _, k := range keys {
+			markKeyScan(k, rows, mark, value, fold)
+		}
+		return false, nil
+	}
+	exact := make(map[mapping.Key]int, len(rows))
+	for i := range rows {
+		k := rows[i].Key()
+		if _, seen := exact[k]; !seen { // a repeated key: the first copy counts
+			exact[k] = i
+		}
+	}
+	// folded is built at the first key that matches no row exactly.
+	var folded map[mapping.Key][]int
+	for _, k := range keys {
 		if i, ok := exact[k]; ok {
 			mark[i] = value
 			continue
@@ -519,7 +532,32 @@ func markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold boo
 			mark[i] = value
 		}
 	}
-	return false, res.Err()
+	return false, nil
+}
+
+// fewKeys is up to how many read-back keys markKeys matches by scanning
+// the batch instead of building a map of it.
+const fewKeys = 8
+
+// markKeyScan is markKeys for one key, by scanning rows: the first row
+// with the key exactly or, with fold and none exactly, every row that
+// matches it folded.
+func markKeyScan(k mapping.Key, rows []mapping.Punch, mark []bool, value, fold bool) {
+	for i := range rows {
+		if rows[i].Time.Unix() == k.Unix && rows[i].Key() == k {
+			mark[i] = value
+			return
+		}
+	}
+	if !fold {
+		return
+	}
+	fk := foldKey(k)
+	for i := range rows {
+		if rows[i].Time.Unix() == k.Unix && foldKey(rows[i].Key()) == fk {
+			mark[i] = value
+		}
+	}
 }
 
 func foldKey(k mapping.Key) mapping.Key {
