@@ -172,9 +172,9 @@ func BenchmarkWritePunches(b *testing.B) {
 
 // BenchmarkWritePunchesServer imports punches into new MariaDB and
 // PostgreSQL tables (skipped when not reachable) in calls of the
-// importer's 5,000 rows and of 20,000, by the bulk path and by INSERT,
+// importer's 5,000 rows, 20,000 and 50,000, by the bulk path and by INSERT,
 // then again (every row a duplicate). Wall time includes the server's
-// work; cpu-s/op is this process's only.
+// work; cpu-s is this process's only.
 //
 //	go test ./sinks/sqlsink/ -run '^$' -bench WritePunchesServer -benchtime 1x
 func BenchmarkWritePunchesServer(b *testing.B) {
