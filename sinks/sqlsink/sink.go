@@ -194,7 +194,8 @@ func (s *Sink) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return tx.Commit()
 }
 
-// writePlan is how one database writes punches and learns which were new.
+// writePlan is how one database writes punches and learns which were new,
+// by INSERT. (MySQL and PostgreSQL write by bulk load first; see bulk.go.)
 //
 // The usual way reads the keys stored in the chunk's time range, inserts
 // skipping stored keys, and checks the inserted count against what the
