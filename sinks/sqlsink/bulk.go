@@ -235,7 +235,7 @@ func punchText(p *mapping.Punch, field string) string {
 // escape or NULL (\N is backslash then N, so escaping the backslash is
 // enough for it).
 func appendEscaped(dst []byte, s string) []byte {
-	if !strings.ContainsAny(s, "\t\n\r\\\x00") {
+	if !needsEscape(s) {
 		return append(dst, s...)
 	}
 	for i := 0; i < len(s); i++ {
@@ -255,6 +255,17 @@ func appendEscaped(dst []byte, s string) []byte {
 		}
 	}
 	return dst
+}
+
+// needsEscape reports whether s has a control character or a backslash;
+// faster than strings.ContainsAny on the short ids of punches.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == '\\' {
+			return true
+		}
+	}
+	return false
 }
 
 // copyFrom is PostgreSQL's bulk loader: COPY of the new rows through

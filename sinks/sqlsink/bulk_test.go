@@ -20,11 +20,11 @@ func TestAppendTSV(t *testing.T) {
 	rows := []mapping.Punch{
 		{EmployeeID: "E1", Time: t0, Direction: mapping.DirIn, DeviceID: "gate", Source: "s", SourceKey: "k"},
 		{EmployeeID: "skipped", Time: t0},
-		{EmployeeID: "a\tb\nc\\d\re\x00", Time: t0.Add(time.Second), DeviceID: `\N`, Source: "s", SourceKey: "k"},
+		{EmployeeID: "a\tb\nc\\d\re\x00\x01", Time: t0.Add(time.Second), DeviceID: `\N`, Source: "s", SourceKey: "k"},
 	}
 	got := string(appendTSV(nil, PunchFields, rows, []bool{true, false, true}, at))
 	want := "E1\t2026-03-01 08:00:00\tin\tgate\ts\tk\t2026-03-02 10:00:00\n" +
-		`a\tb\nc\\d\re\0` + "\t2026-03-01 08:00:01\tunknown\t" + `\\N` + "\ts\tk\t2026-03-02 10:00:00\n"
+		`a\tb\nc\\d\re\0` + "\x01\t2026-03-01 08:00:01\tunknown\t" + `\\N` + "\ts\tk\t2026-03-02 10:00:00\n"
 	if got != want {
 		t.Fatalf("appendTSV:\n got %q\nwant %q", got, want)
 	}
