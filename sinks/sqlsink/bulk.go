@@ -34,6 +34,7 @@ import (
 // skips a key another writer stored meanwhile, and the count tells) or
 // fails whole (COPY stops at a unique violation). Either way the batch
 // then runs again by the INSERT path, which is exact whatever happens.
+// PostgreSQL skips the read while batches arrive all new (see copyFrom).
 
 // bulkLoader writes a whole batch by bulk load, marking inserted[i] for
 // each row it stored. It returns errBulkUnavailable when the database
@@ -269,7 +270,14 @@ func needsEscape(s string) bool {
 }
 
 // copyFrom is PostgreSQL's bulk loader: COPY of the new rows through
-// pgx, on one connection taken from the pool, in a transaction of its own.
+// pgx, on one connection taken from the pool.
+//
+// When the last batch held no stored key (new punches arriving in time
+// order), the batch is copied whole as one statement, without reading
+// stored keys and without BEGIN and COMMIT: COPY stores every row, all
+// new then, or fails at a stored key and changes nothing. After such a
+// failure, and while batches hold stored keys, it reads the stored keys
+// first and copies the others in a transaction.
 func (s *Sink) copyFrom(ctx context.Context, batch []mapping.Punch, inserted []bool, importedAt time.Time) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -281,7 +289,18 @@ func (s *Sink) copyFrom(ctx context.Context, batch []mapping.Punch, inserted []b
 		if !ok {
 			return fmt.Errorf("%w: driver connection is %T", errBulkUnavailable, driverConn)
 		}
-		tx, err := sc.Conn().Begin(ctx)
+		pc := sc.Conn()
+		if s.expectNew {
+			for i := range inserted {
+				inserted[i] = true
+			}
+			err := s.copyRows(ctx, pc, batch, inserted, len(batch), importedAt)
+			if !errors.Is(err, errBulkConflict) {
+				return err
+			}
+			s.expectNew = false
+		}
+		tx, err := pc.Begin(ctx)
 		if err != nil {
 			return err
 		}
@@ -300,17 +319,31 @@ func (s *Sink) copyInTx(ctx context.Context, tx pgx.Tx, batch []mapping.Punch, i
 		return err
 	}
 	want, err := s.markStored(pgxRows{res}, batch, inserted)
-	if err != nil || want == 0 {
+	if err != nil {
 		return err
+	}
+	s.expectNew = want == len(batch)
+	if want == 0 {
+		return nil
 	}
 	if s.beforeBulk != nil {
 		s.beforeBulk()
 	}
+	return s.copyRows(ctx, tx, batch, inserted, want, importedAt)
+}
+
+// copier is what copyRows needs of a pgx connection or transaction.
+type copier interface {
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+}
+
+// copyRows copies the rows marked in include, want of them.
+func (s *Sink) copyRows(ctx context.Context, c copier, batch []mapping.Punch, include []bool, want int, importedAt time.Time) error {
 	at := importedAt.UTC()
 	row := make([]any, len(s.st.p.fields))
 	next := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
-		for next < len(batch) && !inserted[next] {
+		for next < len(batch) && !include[next] {
 			next++
 		}
 		if next == len(batch) {
@@ -330,7 +363,7 @@ func (s *Sink) copyInTx(ctx context.Context, tx pgx.Tx, batch []mapping.Punch, i
 		}
 		return row, nil
 	})
-	got, err := tx.CopyFrom(ctx, copyTable(s.st.p.rawTable), s.st.p.raw, src)
+	got, err := c.CopyFrom(ctx, copyTable(s.st.p.rawTable), s.st.p.raw, src)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
 		return fmt.Errorf("%w: %v", errBulkConflict, err)

@@ -257,3 +257,43 @@ func TestMarkKeys(t *testing.T) {
 		})
 	}
 }
+
+// After a batch of new punches, PostgreSQL copies the next batch whole
+// without reading stored keys; a batch that then holds stored keys fails
+// that COPY, changes nothing, and is written exactly the careful way.
+func TestCopyWholeAfterNewBatch(t *testing.T) {
+	ctx := context.Background()
+	var pg backend
+	for _, b := range backends(t) {
+		if b.name == "postgres" {
+			pg = b
+		}
+	}
+	s := serverSink(t, pg.url)
+	steps := []struct {
+		from, n  int
+		want     []bool
+		tryWhole bool // copied whole first, without the read of stored keys
+	}{
+		{0, 5, []bool{true, true, true, true, true}, false},
+		{5, 5, []bool{true, true, true, true, true}, true},
+		{8, 4, []bool{false, false, true, true}, true}, // fails whole, goes careful
+		{12, 2, []bool{true, true}, false},             // the last batch held stored keys
+		{14, 2, []bool{true, true}, true},
+	}
+	for i, st := range steps {
+		if s.expectNew != st.tryWhole {
+			t.Fatalf("step %d: copy whole first = %v, want %v", i+1, s.expectNew, st.tryWhole)
+		}
+		got, err := s.WritePunches(ctx, punches(st.from, st.n))
+		if err != nil {
+			t.Fatalf("step %d: %v", i+1, err)
+		}
+		if !slices.Equal(got, st.want) {
+			t.Fatalf("step %d: inserted = %v, want %v", i+1, got, st.want)
+		}
+	}
+	if n := countRows(t, s); n != 16 {
+		t.Fatalf("%d rows stored, want 16", n)
+	}
+}

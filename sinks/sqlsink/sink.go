@@ -38,6 +38,9 @@ type Sink struct {
 	// where there is none or the database refused it.
 	bulk bulkLoader
 	text []byte // LOAD DATA's rows, reused
+	// expectNew: the last batch held no stored key; PostgreSQL then
+	// copies the next one whole without reading stored keys first.
+	expectNew bool
 	// Tests set these: beforeBulk runs between the read of stored keys and
 	// the bulk load of the next batch; execLoadData replaces the run of
 	// LOAD DATA.
