@@ -65,11 +65,17 @@ func benchIDs() []string {
 // importAll writes rows punches in benchBatch calls and returns how many
 // were inserted.
 func importAll(b *testing.B, s *Sink, rows int, ids []string) int {
+	return importInBatches(b, s, rows, benchBatch, ids)
+}
+
+// importInBatches writes rows punches in calls of size and returns how
+// many were inserted.
+func importInBatches(b *testing.B, s *Sink, rows, size int, ids []string) int {
 	ctx := context.Background()
-	batch := make([]mapping.Punch, benchBatch)
+	batch := make([]mapping.Punch, size)
 	inserted := 0
-	for from := 0; from < rows; from += benchBatch {
-		n := min(benchBatch, rows-from)
+	for from := 0; from < rows; from += size {
+		n := min(size, rows-from)
 		benchPunches(batch[:n], from, ids)
 		got, err := s.WritePunches(ctx, batch[:n])
 		if err != nil {
@@ -161,6 +167,52 @@ func BenchmarkWritePunches(b *testing.B) {
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 		})
+	}
+}
+
+// BenchmarkWritePunchesServer imports punches into new MariaDB and
+// PostgreSQL tables (skipped when not reachable) in calls of the
+// importer's 5,000 rows, 20,000 and 50,000, by the bulk path and by INSERT,
+// then again (every row a duplicate). Wall time includes the server's
+// work; cpu-s is this process's only.
+//
+//	go test ./sinks/sqlsink/ -run '^$' -bench WritePunchesServer -benchtime 1x
+func BenchmarkWritePunchesServer(b *testing.B) {
+	rows := benchRows(b)
+	ids := benchIDs()
+	for _, be := range []struct{ name, url string }{
+		{"mariadb", envOr("HRSYNC_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")},
+		{"postgres", envOr("HRSYNC_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test?sslmode=disable")},
+	} {
+		for _, path := range []string{"bulk", "insert"} {
+			for _, size := range []int{5000, 20_000, 50_000} {
+				b.Run(fmt.Sprintf("%s/%s/batch=%d", be.name, path, size), func(b *testing.B) {
+					yes := true
+					cfg := Config{URL: be.url, Create: &yes, Punches: PunchesTable{Table: uniqueName("bench_punch")}}
+					s, err := Open(context.Background(), cfg)
+					if err != nil {
+						b.Skipf("%s not reachable: %v", sqldb.Redact(be.url), err)
+					}
+					defer dropTables(be.url, cfg.Punches.Table)
+					defer s.Close()
+					if path == "insert" {
+						s.bulk = nil
+					}
+					cpu := startCPU()
+					start := time.Now()
+					if got := importInBatches(b, s, rows, size, ids); got != rows {
+						b.Fatalf("inserted %d of %d", got, rows)
+					}
+					b.ReportMetric(time.Since(start).Seconds(), "new-s")
+					start = time.Now()
+					if got := importInBatches(b, s, rows, size, ids); got != 0 {
+						b.Fatalf("re-import inserted %d rows, want 0", got)
+					}
+					b.ReportMetric(time.Since(start).Seconds(), "dup-s")
+					b.ReportMetric(cpu(), "cpu-s")
+				})
+			}
+		}
 	}
 }
 

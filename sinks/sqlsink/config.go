@@ -25,7 +25,9 @@ type Config struct {
 
 	// BatchSize is the most rows one INSERT carries; 0 picks a size that
 	// suits the database. It is lowered to fit the database's limit on
-	// bind parameters.
+	// bind parameters. MySQL/MariaDB and PostgreSQL bulk-load a whole
+	// WritePunches call instead, and use it only when they fall back to
+	// INSERT.
 	BatchSize int
 }
 

@@ -35,11 +35,13 @@ func backends(t *testing.T) []backend {
 	return []backend{
 		{"sqlite", "", "", sqliteBackend(filepath.Join(t.TempDir(), "hr.db"), false)},
 		{"sqlite-returning", "", "", sqliteBackend(filepath.Join(t.TempDir(), "hr2.db"), true)},
-		{"mariadb", mysqlURL, "HRSYNC_TEST_MYSQL_URL", serverBackend(mysqlURL, false)},
-		{"mysql-preselect", mysqlURL, "HRSYNC_TEST_MYSQL_URL", serverBackend(mysqlURL, true)},
-		{"postgres", pgURL, "HRSYNC_TEST_POSTGRES_URL", serverBackend(pgURL, false)},
-		{"sqlserver", mssqlURL, "HRSYNC_TEST_MSSQL_DSN", serverBackend(mssqlURL, false)},
-		{"oracle", oraURL, "HRSYNC_TEST_ORACLE_DSN", serverBackend(oraURL, false)},
+		{"mariadb", mysqlURL, "HRSYNC_TEST_MYSQL_URL", serverBackend(mysqlURL, pathBulk)},
+		{"mariadb-insert", mysqlURL, "HRSYNC_TEST_MYSQL_URL", serverBackend(mysqlURL, pathInsert)},
+		{"mysql-preselect", mysqlURL, "HRSYNC_TEST_MYSQL_URL", serverBackend(mysqlURL, pathPreselect)},
+		{"postgres", pgURL, "HRSYNC_TEST_POSTGRES_URL", serverBackend(pgURL, pathBulk)},
+		{"postgres-insert", pgURL, "HRSYNC_TEST_POSTGRES_URL", serverBackend(pgURL, pathInsert)},
+		{"sqlserver", mssqlURL, "HRSYNC_TEST_MSSQL_DSN", serverBackend(mssqlURL, pathBulk)},
+		{"oracle", oraURL, "HRSYNC_TEST_ORACLE_DSN", serverBackend(oraURL, pathBulk)},
 	}
 }
 
@@ -68,10 +70,18 @@ func sqliteBackend(path string, returningOnly bool) openFunc {
 	}
 }
 
-// serverBackend opens url, which the suite has checked is reachable. With
-// preselect it forces the path MySQL and MariaDB before 10.5 take, having
-// no INSERT ... RETURNING.
-func serverBackend(url string, preselect bool) openFunc {
+// writePath is the way a server backend writes punches.
+type writePath int
+
+const (
+	pathBulk      writePath = iota // the database's own choice: bulk load where there is one
+	pathInsert                     // INSERT, as after the database refused bulk loads
+	pathPreselect                  // INSERT without RETURNING: MySQL, MariaDB before 10.5
+)
+
+// serverBackend opens url, which the suite has checked is reachable, and
+// forces the write path.
+func serverBackend(url string, path writePath) openFunc {
 	return func(t *testing.T, cfg Config) (*Sink, error) {
 		cfg.URL = url
 		if cfg.Create == nil {
@@ -84,7 +94,10 @@ func serverBackend(url string, preselect bool) openFunc {
 			return nil, err
 		}
 		t.Cleanup(func() { s.Close() })
-		if preselect {
+		if path != pathBulk {
+			s.bulk = nil
+		}
+		if path == pathPreselect {
 			s.plan.returning = nil
 		}
 		return s, nil

@@ -33,6 +33,19 @@ type Sink struct {
 	// on first use.
 	prepared map[string]*sqlx.Stmt
 	buf      []any
+
+	// bulk writes whole batches by bulk load (MySQL, PostgreSQL); nil
+	// where there is none or the database refused it.
+	bulk bulkLoader
+	text []byte // LOAD DATA's rows, reused
+	// expectNew: the last batch held no stored key; PostgreSQL then
+	// copies the next one whole without reading stored keys first.
+	expectNew bool
+	// Tests set these: beforeBulk runs between the read of stored keys and
+	// the bulk load of the next batch; execLoadData replaces the run of
+	// LOAD DATA.
+	beforeBulk   func()
+	execLoadData execFunc
 }
 
 // retryAttempts is how many times a transaction that failed for a
@@ -102,6 +115,7 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 	if s.plan, err = s.choosePlan(ctx); err != nil {
 		return nil, err
 	}
+	s.bulk = s.chooseBulk()
 	if err := s.ensurePunchTable(ctx); err != nil {
 		return nil, err
 	}
@@ -183,7 +197,8 @@ func (s *Sink) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return tx.Commit()
 }
 
-// writePlan is how one database writes punches and learns which were new.
+// writePlan is how one database writes punches and learns which were new,
+// by INSERT. (MySQL and PostgreSQL write by bulk load first; see bulk.go.)
 //
 // The usual way reads the keys stored in the chunk's time range, inserts
 // skipping stored keys, and checks the inserted count against what the
@@ -269,8 +284,16 @@ func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool,
 		return nil, fmt.Errorf("write %d punches: %w", len(batch), s.explainPunches(err))
 	}
 	counted := s.plan.insert != nil
+	bulk := true
 	err := sqldb.Retry(ctx, retryAttempts, func(ctx context.Context) error {
 		clear(inserted)
+		if bulk {
+			done, err := s.writeBulk(ctx, batch, inserted, importedAt)
+			if done || err != nil {
+				return err
+			}
+			bulk = false // this batch goes by INSERT, also when run again
+		}
 		return s.inTx(ctx, func(tx *sqlx.Tx) error {
 			for start := 0; start < len(batch); start += s.batchSize {
 				end := min(start+s.batchSize, len(batch))
@@ -459,20 +482,7 @@ type rowScanner interface {
 // crowded.
 func markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold bool, limit int) (crowded bool, err error) {
 	defer res.Close()
-	exact := make(map[mapping.Key]int, len(rows))
-	var folded map[mapping.Key][]int
-	if fold {
-		folded = make(map[mapping.Key][]int, len(rows))
-	}
-	for i := range rows {
-		k := rows[i].Key()
-		if _, seen := exact[k]; !seen { // a repeated key: the first copy counts
-			exact[k] = i
-		}
-		if fold {
-			folded[foldKey(k)] = append(folded[foldKey(k)], i)
-		}
-	}
+	var keys []mapping.Key
 	var t, emp, dev any
 	for n := 1; res.Next(); n++ {
 		if limit > 0 && n > limit {
@@ -485,16 +495,73 @@ func markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold boo
 		if err != nil {
 			return false, fmt.Errorf("read back punch key: %w", err)
 		}
-		k := mapping.Key{EmployeeID: text(emp), Unix: when.Unix(), DeviceID: text(dev)}
+		keys = append(keys, mapping.Key{EmployeeID: text(emp), Unix: when.Unix(), DeviceID: text(dev)})
+	}
+	if err := res.Err(); err != nil {
+		return false, err
+	}
+	if len(keys) <= fewKeys {
+		// New punches in time order read back none, or the few stored
+		// rows of the chunk's first second: no map is cheaper.
+		for _, k := range keys {
+			markKeyScan(k, rows, mark, value, fold)
+		}
+		return false, nil
+	}
+	exact := make(map[mapping.Key]int, len(rows))
+	for i := range rows {
+		k := rows[i].Key()
+		if _, seen := exact[k]; !seen { // a repeated key: the first copy counts
+			exact[k] = i
+		}
+	}
+	// folded is built at the first key that matches no row exactly.
+	var folded map[mapping.Key][]int
+	for _, k := range keys {
 		if i, ok := exact[k]; ok {
 			mark[i] = value
 			continue
+		}
+		if !fold {
+			continue
+		}
+		if folded == nil {
+			folded = make(map[mapping.Key][]int, len(rows))
+			for i := range rows {
+				fk := foldKey(rows[i].Key())
+				folded[fk] = append(folded[fk], i)
+			}
 		}
 		for _, i := range folded[foldKey(k)] {
 			mark[i] = value
 		}
 	}
-	return false, res.Err()
+	return false, nil
+}
+
+// fewKeys is up to how many read-back keys markKeys matches by scanning
+// the batch instead of building a map of it.
+const fewKeys = 8
+
+// markKeyScan is markKeys for one key, by scanning rows: the first row
+// with the key exactly or, with fold and none exactly, every row that
+// matches it folded.
+func markKeyScan(k mapping.Key, rows []mapping.Punch, mark []bool, value, fold bool) {
+	for i := range rows {
+		if rows[i].Time.Unix() == k.Unix && rows[i].Key() == k {
+			mark[i] = value
+			return
+		}
+	}
+	if !fold {
+		return
+	}
+	fk := foldKey(k)
+	for i := range rows {
+		if rows[i].Time.Unix() == k.Unix && foldKey(rows[i].Key()) == fk {
+			mark[i] = value
+		}
+	}
 }
 
 func foldKey(k mapping.Key) mapping.Key {

@@ -85,6 +85,16 @@ func (st statements) insertIgnore(n int) string {
 	return b.String()
 }
 
+// loadData loads the rows the MySQL driver sends from the reader handler
+// name, skipping stored keys (IGNORE). The text is in LOAD DATA's default
+// format (fields ended by tab, lines by newline, backslash escapes; see
+// appendTSV), left implicit so that no backslash in the statement depends
+// on the sql_mode NO_BACKSLASH_ESCAPES.
+func (st statements) loadData(reader string) string {
+	return fmt.Sprintf("LOAD DATA LOCAL INFILE 'Reader::%s' IGNORE INTO TABLE %s CHARACTER SET utf8mb4 (%s)",
+		reader, st.p.table, st.columnList())
+}
+
 // selectKeysBetween lists the keys with a time in [first, last]: with
 // input sorted by time, one short range scan of the time-first unique
 // index. (A tuple IN list of the keys is exact too, but MariaDB scans the
