@@ -7,7 +7,7 @@
 // 1% extra. It prints wall time, peak RSS and the outcome counts; it
 // asserts nothing. The generated data lives in a temp folder.
 //
-//	go run ./importer/resync/bench -db sqlite,mariadb
+//	go run ./importer/resync/bench sqlite mariadb
 package main
 
 import (

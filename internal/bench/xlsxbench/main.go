@@ -29,6 +29,7 @@ import (
 func main() {
 	rowsFlag := flag.String("rows", "1000000,100000", "comma-separated punch counts to measure")
 	bare := flag.String("bare", "", "internal: read every cell of this .xlsx with excelize's streaming reader and exit")
+	keep := flag.Bool("keep", false, "keep the work folder (its path is printed)")
 	flag.Parse()
 	if *bare != "" {
 		check(bareLoop(*bare))
@@ -36,7 +37,11 @@ func main() {
 	}
 	work, err := os.MkdirTemp("", "hrsync-xlsxbench-")
 	check(err)
-	defer os.RemoveAll(work)
+	if *keep {
+		fmt.Fprintln(os.Stderr, "work folder:", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
 	bin := filepath.Join(work, "hrsync")
 	run("go", "build", "-o", bin, "./cmd/hrsync")
 	self, err := os.Executable()
