@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/hrsync/hrsync/sources/fetch/fetchtest"
 )
 
 // serverUser is who the test servers run as. As root, that is "nobody":
@@ -83,17 +83,8 @@ func chownTree(t testing.TB, su serverUser, root string) {
 	}
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// sshdServer is OpenSSH's sshd on a loopback port with a throwaway host key.
+// sshdServer is OpenSSH's sshd on a loopback port with a throwaway host key
+// (fetchtest starts it), seen through the names these tests use.
 type sshdServer struct {
 	addr           string
 	port           int
@@ -107,119 +98,16 @@ type sshdServer struct {
 
 func startSSHD(t testing.TB) *sshdServer {
 	t.Helper()
-	const sshd = "/usr/sbin/sshd"
-	if _, err := os.Stat(sshd); err != nil {
-		t.Skipf("sshd not installed (%v): apt-get install -y openssh-server", err)
+	s := fetchtest.StartSSHD(t)
+	su := serverUser{name: s.User, uid: s.UID, gid: s.GID}
+	if s.AsOther {
+		su.cred = &syscall.Credential{Uid: uint32(s.UID), Gid: uint32(s.GID)}
 	}
-	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		t.Skipf("ssh-keygen not installed: %v", err)
-	}
-	su := testServerUser(t)
-	dir := serverDir(t, su)
-	s := &sshdServer{user: su.name, su: su, data: filepath.Join(dir, "data")}
-	hostKey := filepath.Join(dir, "host_ed25519")
-	userKey := filepath.Join(t.TempDir(), "user_ed25519")
-	for _, key := range []string{hostKey, userKey} {
-		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key).CombinedOutput(); err != nil {
-			t.Fatalf("ssh-keygen: %v: %s", err, out)
-		}
-	}
-	s.userKeyFile = userKey
-	pub, err := os.ReadFile(userKey + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	authorized := filepath.Join(dir, "authorized_keys")
-	if err := os.WriteFile(authorized, pub, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	hostPub, err := os.ReadFile(hostKey + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, _, _, _, err := ssh.ParseAuthorizedKey(hostPub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.fingerprint = ssh.FingerprintSHA256(pk)
-
-	s.port = freePort(t)
-	s.addr = fmt.Sprintf("127.0.0.1:%d", s.port)
-	s.knownHostsFile = filepath.Join(t.TempDir(), "known_hosts")
-	if err := os.WriteFile(s.knownHostsFile, []byte(fmt.Sprintf("[127.0.0.1]:%d %s", s.port, hostPub)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	config := filepath.Join(dir, "sshd_config")
-	// UsePAM yes: without it sshd refuses accounts with a locked password
-	// (nobody's "*"), and key login needs no password.
-	cfg := fmt.Sprintf(`Port %d
-ListenAddress 127.0.0.1
-HostKey %s
-AuthorizedKeysFile %s
-StrictModes no
-PidFile none
-UsePAM yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-Subsystem sftp internal-sftp
-LogLevel VERBOSE
-`, s.port, hostKey, authorized)
-	if err := os.WriteFile(config, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(s.data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	chownTree(t, su, dir)
-	if su.cred == nil && os.Getuid() == 0 {
-		_ = os.MkdirAll("/run/sshd", 0o755) // privilege separation directory
-	}
-	cmd := exec.Command(sshd, "-D", "-e", "-f", config)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: su.cred}
-	startAndWait(t, cmd, s.addr, "sshd")
-	return s
+	return &sshdServer{addr: s.Addr, port: s.Port, user: s.User, userKeyFile: s.UserKeyFile, fingerprint: s.Fingerprint,
+		knownHostsFile: s.KnownHostsFile, data: s.Data, su: su}
 }
 
-// startAndWait starts a server and waits until its port accepts connections.
-func startAndWait(t testing.TB, cmd *exec.Cmd, addr, name string) {
-	t.Helper()
-	logFile := filepath.Join(t.TempDir(), name+".log")
-	out, err := os.Create(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		out.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			t.Logf("%s log:\n%s", name, b)
-		}
-	})
-	for i := 0; i < 200; i++ {
-		select {
-		case err := <-exited:
-			b, _ := os.ReadFile(logFile)
-			exited <- err
-			t.Fatalf("%s exited: %v\n%s", name, err, b)
-		default:
-		}
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s did not listen on %s", name, addr)
-}
+func freePort(t testing.TB) int { return fetchtest.FreePort(t) }
 
 // ftpServer is pyftpdlib on a loopback port, optionally with explicit TLS.
 type ftpServer struct {
@@ -290,7 +178,7 @@ func startFTP(t testing.TB, withTLS bool) *ftpServer {
 	s.addr = fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(py, script, strconv.Itoa(port), s.user, s.pass, s.data, cert)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: su.cred}
-	startAndWait(t, cmd, s.addr, "pyftpdlib")
+	fetchtest.StartAndWait(t, cmd, s.addr, "pyftpdlib")
 	return s
 }
 

@@ -30,8 +30,10 @@ type SSHD struct {
 	Fingerprint    string // SHA256:... of the host key
 	KnownHostsFile string // a known_hosts file trusting the host key
 	Data           string // a folder the user can read and write; put files here
-	uid, gid       int
-	asOther        bool
+	// UID and GID are the server user's; AsOther says sshd runs as that
+	// other user (tests running as root serve "nobody").
+	UID, GID int
+	AsOther  bool
 }
 
 // StartSSHD starts sshd for the test and stops it at the test's end.
@@ -52,10 +54,10 @@ func StartSSHD(t testing.TB) *SSHD {
 		if err != nil {
 			t.Skipf("running as root and there is no user nobody to run sshd as: %v", err)
 		}
-		s.User, s.asOther = "nobody", true
-		s.uid, _ = strconv.Atoi(u.Uid)
-		s.gid, _ = strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(s.uid), Gid: uint32(s.gid)}
+		s.User, s.AsOther = "nobody", true
+		s.UID, _ = strconv.Atoi(u.Uid)
+		s.GID, _ = strconv.Atoi(u.Gid)
+		cred = &syscall.Credential{Uid: uint32(s.UID), Gid: uint32(s.GID)}
 	} else {
 		u, err := user.Current()
 		if err != nil {
@@ -96,7 +98,7 @@ func StartSSHD(t testing.TB) *SSHD {
 		t.Fatal(err)
 	}
 	s.Fingerprint = ssh.FingerprintSHA256(pk)
-	s.Port = freePort(t)
+	s.Port = FreePort(t)
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", s.Port)
 	s.KnownHostsFile = filepath.Join(t.TempDir(), "known_hosts")
 	if err := os.WriteFile(s.KnownHostsFile, []byte(fmt.Sprintf("[127.0.0.1]:%d %s", s.Port, hostPub)), 0o644); err != nil {
@@ -125,12 +127,12 @@ LogLevel VERBOSE
 		t.Fatal(err)
 	}
 	s.Chown(t, dir)
-	if !s.asOther && os.Getuid() == 0 {
+	if !s.AsOther && os.Getuid() == 0 {
 		_ = os.MkdirAll("/run/sshd", 0o755) // privilege separation directory
 	}
 	cmd := exec.Command(sshd, "-D", "-e", "-f", config)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	startAndWait(t, cmd, s.Addr)
+	StartAndWait(t, cmd, s.Addr, "sshd")
 	return s
 }
 
@@ -138,21 +140,22 @@ LogLevel VERBOSE
 // user, so it can read, move and delete them.
 func (s *SSHD) Chown(t testing.TB, root string) {
 	t.Helper()
-	if !s.asOther {
+	if !s.AsOther {
 		return
 	}
 	err := filepath.Walk(root, func(p string, _ os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
-		return os.Lchown(p, s.uid, s.gid)
+		return os.Lchown(p, s.UID, s.GID)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 }
 
-func freePort(t testing.TB) int {
+// FreePort returns a loopback port nothing listens on.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -162,17 +165,18 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startAndWait starts the server and waits until its port accepts connections.
-func startAndWait(t testing.TB, cmd *exec.Cmd, addr string) {
+// StartAndWait starts a test server and waits until its port accepts
+// connections; it is stopped, and its log shown on failure, at the test's end.
+func StartAndWait(t testing.TB, cmd *exec.Cmd, addr, name string) {
 	t.Helper()
-	logFile := filepath.Join(t.TempDir(), "sshd.log")
+	logFile := filepath.Join(t.TempDir(), name+".log")
 	out, err := os.Create(logFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sshd: %v", err)
+		t.Fatalf("start %s: %v", name, err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -182,7 +186,7 @@ func startAndWait(t testing.TB, cmd *exec.Cmd, addr string) {
 		out.Close()
 		if t.Failed() {
 			b, _ := os.ReadFile(logFile)
-			t.Logf("sshd log:\n%s", b)
+			t.Logf("%s log:\n%s", name, b)
 		}
 	})
 	for i := 0; i < 200; i++ {
@@ -190,7 +194,7 @@ func startAndWait(t testing.TB, cmd *exec.Cmd, addr string) {
 		case err := <-exited:
 			b, _ := os.ReadFile(logFile)
 			exited <- err
-			t.Fatalf("sshd exited: %v\n%s", err, b)
+			t.Fatalf("%s exited: %v\n%s", name, err, b)
 		default:
 		}
 		if c, err := net.Dial("tcp", addr); err == nil {
@@ -199,5 +203,5 @@ func startAndWait(t testing.TB, cmd *exec.Cmd, addr string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("sshd did not listen on %s", addr)
+	t.Fatalf("%s did not listen on %s", name, addr)
 }
