@@ -22,9 +22,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/hrsync/hrsync/internal/httpx"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Statuses of an event.
@@ -345,16 +345,7 @@ func update(ctx context.Context, db Querier, id int64, what, set string, args ..
 }
 
 // clip cuts s to MaxResponse bytes on a character boundary.
-func clip(s string) string {
-	if len(s) <= MaxResponse {
-		return s
-	}
-	cut := MaxResponse
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func clip(s string) string { return httpx.Clip(s, MaxResponse) }
 
 // MarkSucceeded records a try the target accepted.
 func MarkSucceeded(ctx context.Context, db Querier, id int64, status int, response string, now time.Time) error {

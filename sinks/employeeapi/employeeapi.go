@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hrsync/hrsync/internal/httpx"
 	"github.com/hrsync/hrsync/mapping"
@@ -122,7 +121,7 @@ func (c *Client) Employees(ctx context.Context) ([]mapping.Employee, error) {
 			return nil, fmt.Errorf("list employees: %w", err)
 		}
 		if !resp.OK() {
-			return nil, fmt.Errorf("list employees: GET %s: HTTP %d: %s", path, resp.Status, snippet(resp.Body))
+			return nil, fmt.Errorf("list employees: GET %s: HTTP %d: %s", path, resp.Status, httpx.Snippet(resp.Body))
 		}
 		items, err := c.items(resp.Body)
 		if err != nil {
@@ -236,35 +235,14 @@ func (c *Client) send(ctx context.Context, what string, ep Endpoint, id string, 
 	resp, err := c.http.Send(ctx, httpx.Request{Method: ep.Method, Path: path, Body: data,
 		Header: http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}})
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, hide(err, password))
+		return fmt.Errorf("%s: %w", what, httpx.HideSecret(err, password))
 	}
 	if !resp.OK() {
-		msg := snippet(resp.Body)
+		msg := httpx.Snippet(resp.Body)
 		if password != "" {
 			msg = strings.ReplaceAll(msg, password, "******")
 		}
 		return fmt.Errorf("%s: %s %s: HTTP %d after %d attempt(s): %s", what, ep.Method, path, resp.Status, resp.Attempts, msg)
 	}
 	return nil
-}
-
-// snippet is the start of a reply body, for an error message.
-func snippet(b []byte) string {
-	const max = 300
-	s := strings.TrimSpace(string(b))
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func hide(err error, password string) error {
-	if password == "" || !strings.Contains(err.Error(), password) {
-		return err
-	}
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), password, "******"))
 }

@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/internal/httpx"
@@ -417,14 +416,7 @@ func (s *Sink) Send(ctx context.Context, e outbox.Event) (int, string, error) {
 	if err != nil {
 		return 0, "", fmt.Errorf("httpsink: event %d: %w", e.ID, err)
 	}
-	text := string(resp.Body)
-	if len(text) > MaxResponse {
-		cut := MaxResponse
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		text = text[:cut]
-	}
+	text := httpx.Clip(string(resp.Body), MaxResponse)
 	if !resp.OK() && text == "" {
 		text = strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status)
 	}

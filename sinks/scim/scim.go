@@ -7,7 +7,6 @@
 package scim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/hrsync/hrsync/internal/httpx"
 	"github.com/hrsync/hrsync/mapping"
@@ -136,7 +134,7 @@ func (c *Client) Employees(ctx context.Context) ([]mapping.Employee, error) {
 			return nil, fmt.Errorf("scim: list users: %w", err)
 		}
 		if !resp.OK() {
-			return nil, fmt.Errorf("scim: list users: GET %s: HTTP %d: %s", path, resp.Status, snippet(resp.Body))
+			return nil, fmt.Errorf("scim: list users: GET %s: HTTP %d: %s", path, resp.Status, httpx.Snippet(resp.Body))
 		}
 		var lr listResponse
 		if err := json.Unmarshal(resp.Body, &lr); err != nil {
@@ -242,10 +240,10 @@ func (c *Client) Create(ctx context.Context, e mapping.Employee, password string
 	}
 	resp, err := c.http.Send(ctx, httpx.Request{Method: http.MethodPost, Path: "Users", Body: body, Header: scimHeader()})
 	if err != nil {
-		return fmt.Errorf("scim: create user %s: %w", e.ID, hide(err, password))
+		return fmt.Errorf("scim: create user %s: %w", e.ID, httpx.HideSecret(err, password))
 	}
 	if !resp.OK() {
-		return fmt.Errorf("scim: create user %s: POST Users: HTTP %d after %d attempt(s): %s", e.ID, resp.Status, resp.Attempts, strings.ReplaceAll(snippet(resp.Body), nonEmpty(password), "******"))
+		return fmt.Errorf("scim: create user %s: POST Users: HTTP %d after %d attempt(s): %s", e.ID, resp.Status, resp.Attempts, strings.ReplaceAll(httpx.Snippet(resp.Body), nonEmpty(password), "******"))
 	}
 	var created user
 	if json.Unmarshal(resp.Body, &created) == nil && created.ID != "" {
@@ -304,7 +302,7 @@ func (c *Client) Update(ctx context.Context, e mapping.Employee, changed []strin
 		return fmt.Errorf("scim: update user %s: %w", e.ID, err)
 	}
 	if !resp.OK() {
-		return fmt.Errorf("scim: update user %s: PATCH %s: HTTP %d after %d attempt(s): %s", e.ID, path, resp.Status, resp.Attempts, snippet(resp.Body))
+		return fmt.Errorf("scim: update user %s: PATCH %s: HTTP %d after %d attempt(s): %s", e.ID, path, resp.Status, resp.Attempts, httpx.Snippet(resp.Body))
 	}
 	return nil
 }
@@ -319,24 +317,4 @@ func nonEmpty(s string) string {
 		return "\x00never"
 	}
 	return s
-}
-
-func snippet(b []byte) string {
-	const max = 300
-	s := strings.TrimSpace(string(bytes.ToValidUTF8(b, nil)))
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func hide(err error, password string) error {
-	if password == "" || !strings.Contains(err.Error(), password) {
-		return err
-	}
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), password, "******"))
 }
