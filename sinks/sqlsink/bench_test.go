@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -222,14 +221,6 @@ func BenchmarkWritePunchesServer(b *testing.B) {
 func startCPU() func() float64 {
 	before := cpuSeconds()
 	return func() float64 { return cpuSeconds() - before }
-}
-
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // writeBenchCSV writes the benchmark's punches as the table's rows, id
