@@ -10,14 +10,15 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/bench/proc"
 	"github.com/hrsync/hrsync/internal/gen"
 )
 
@@ -77,20 +78,14 @@ sources:
 }
 
 func measure(n int, what, bin string, args ...string) {
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = nil, os.Stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 3 {
-		err = nil // rows were rejected (the unmapped employees): expected
-	}
+	cmd := proc.Cmd(bin, args...)
+	cmd.Stdout = io.Discard
+	r, err := proc.Time(cmd)
 	check(err)
-	rss := int64(0)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss / 1024
+	if r.ExitCode != 0 && r.ExitCode != 3 { // 3: rows were rejected (the unmapped employees), as expected
+		check(fmt.Errorf("%s exited %d", what, r.ExitCode))
 	}
-	fmt.Printf("%-9d %-28s %8.2f %11.0f %10d\n", n, what, wall.Seconds(), float64(n)/wall.Seconds(), rss)
+	fmt.Printf("%-9d %-28s %8.2f %11.0f %10.0f\n", n, what, r.Wall.Seconds(), float64(n)/r.Wall.Seconds(), r.MaxRSSMB())
 }
 
 func check(err error) {

@@ -20,9 +20,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/bench/proc"
 	"github.com/hrsync/hrsync/internal/gen"
 	"github.com/hrsync/hrsync/internal/sqldb"
 )
@@ -164,7 +164,7 @@ sources:
 			a = append(append([]string(nil), args...), "--dry-run")
 		}
 		r := timed(bin, a...)
-		fmt.Printf("%-8s %-28s %8.2f %10.1f  %s\n", db, what, r.wall.Seconds(), float64(r.maxRSS)/1024, r.counts)
+		fmt.Printf("%-8s %-28s %8.2f %10.1f  %s\n", db, what, r.Wall.Seconds(), r.MaxRSSMB(), r.counts)
 	}
 	if db == "mariadb" {
 		_, _ = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+table)
@@ -259,28 +259,22 @@ func load(ctx context.Context, db *sqldb.DB, table string) int {
 }
 
 type result struct {
-	wall   time.Duration
-	maxRSS int64 // KiB
+	proc.Result
 	counts string
 }
 
+// timed runs hrsync with --output json and keeps its counts.
 func timed(name string, args ...string) result {
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	out, _ := cmd.Output()
-	r := result{wall: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss
-	}
+	pr, err := proc.Time(proc.Cmd(name, args...))
+	check(err)
+	r := result{Result: pr}
 	var v struct {
-		Counts   map[string]int64 `json:"counts"`
-		ExitCode int              `json:"exit_code"`
+		Counts map[string]int64 `json:"counts"`
 	}
-	if json.Unmarshal(out, &v) == nil {
-		r.counts = fmt.Sprintf("%v exit=%d", v.Counts, cmd.ProcessState.ExitCode())
+	if json.Unmarshal(pr.Stdout, &v) == nil {
+		r.counts = fmt.Sprintf("%v exit=%d", v.Counts, pr.ExitCode)
 	} else {
-		r.counts = fmt.Sprintf("exit=%d", cmd.ProcessState.ExitCode())
+		r.counts = fmt.Sprintf("exit=%d", pr.ExitCode)
 	}
 	return r
 }

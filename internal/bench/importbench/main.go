@@ -16,9 +16,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/bench/proc"
 	"github.com/hrsync/hrsync/internal/gen"
 )
 
@@ -94,39 +94,24 @@ CREATE UNIQUE INDEX punches_key ON punches(punch_time, employee_id, device_id);`
 CREATE UNIQUE INDEX attendance_punches_key ON attendance_punches(punch_time, employee_id, device_id);`)
 	cli2 := timed("sqlite3", same, ".import --csv "+mapped+" attendance_punches")
 	report(n, "sqlite3 .import, hrsync's schema", cli2)
-	fmt.Printf("%-9d %-34s %9.2fx %8.2fx  (wall, CPU)\n", n, "ratio hrsync / .import same file", first.wall.Seconds()/cli.wall.Seconds(), first.cpu.Seconds()/cli.cpu.Seconds())
-	fmt.Printf("%-9d %-34s %9.2fx %8.2fx  (wall, CPU)\n", n, "ratio hrsync / .import same schema", first.wall.Seconds()/cli2.wall.Seconds(), first.cpu.Seconds()/cli2.cpu.Seconds())
+	fmt.Printf("%-9d %-34s %9.2fx %8.2fx  (wall, CPU)\n", n, "ratio hrsync / .import same file", first.Wall.Seconds()/cli.Wall.Seconds(), first.CPU.Seconds()/cli.CPU.Seconds())
+	fmt.Printf("%-9d %-34s %9.2fx %8.2fx  (wall, CPU)\n", n, "ratio hrsync / .import same schema", first.Wall.Seconds()/cli2.Wall.Seconds(), first.CPU.Seconds()/cli2.CPU.Seconds())
 }
 
-type result struct {
-	wall   time.Duration
-	cpu    time.Duration // user + system
-	maxRSS int64         // KiB
-	code   int
-}
+type result = proc.Result
 
+// timed runs a command and measures it; a failure to start ends the bench.
 func timed(name string, args ...string) result {
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := result{wall: time.Since(start)}
-	if cmd.ProcessState == nil {
-		check(err)
-	}
-	r.code = cmd.ProcessState.ExitCode()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss
-	}
-	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	if r.code != 0 {
-		fmt.Fprintf(os.Stderr, "%s exited %d\n", name, r.code)
+	r, err := proc.Time(proc.Cmd(name, args...))
+	check(err)
+	if r.ExitCode != 0 {
+		fmt.Fprintf(os.Stderr, "%s exited %d\n", name, r.ExitCode)
 	}
 	return r
 }
 
 func report(n int, what string, r result) {
-	fmt.Printf("%-9d %-34s %9.2f %9.2f %11.0f %9.1f\n", n, what, r.wall.Seconds(), r.cpu.Seconds(), float64(n)/r.wall.Seconds(), float64(r.maxRSS)/1024)
+	fmt.Printf("%-9d %-34s %9.2f %9.2f %11.0f %9.1f\n", n, what, r.Wall.Seconds(), r.CPU.Seconds(), float64(n)/r.Wall.Seconds(), r.MaxRSSMB())
 }
 
 func run(name string, args ...string) {

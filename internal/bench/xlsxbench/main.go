@@ -18,11 +18,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/hrsync/hrsync/internal/bench/proc"
 	"github.com/hrsync/hrsync/internal/gen"
 )
 
@@ -96,8 +96,8 @@ sources:
 	report(n, "hrsync import .xlsx", x)
 	c := timed(bin, "import", "--quiet", "--config", filepath.Join(dir, "csv.yaml"), "--report", filepath.Join(dir, "c.csv"))
 	report(n, "hrsync import .csv (same rows)", c)
-	fmt.Printf("%-9d %-40s %9.2fx\n", n, "ratio xlsx import / bare excelize loop", x.wall.Seconds()/loop.wall.Seconds())
-	fmt.Printf("%-9d %-40s %9.2fx\n", n, "ratio xlsx import / csv import", x.wall.Seconds()/c.wall.Seconds())
+	fmt.Printf("%-9d %-40s %9.2fx\n", n, "ratio xlsx import / bare excelize loop", x.Wall.Seconds()/loop.Wall.Seconds())
+	fmt.Printf("%-9d %-40s %9.2fx\n", n, "ratio xlsx import / csv import", x.Wall.Seconds()/c.Wall.Seconds())
 }
 
 // writeXLSX copies the CSV into a workbook with excelize's stream writer:
@@ -178,31 +178,20 @@ func bareLoop(path string) error {
 	return rows.Close()
 }
 
-type result struct {
-	wall   time.Duration
-	maxRSS int64
-}
+type result = proc.Result
 
+// timed runs a command and measures it; a failure to start ends the bench.
 func timed(name string, args ...string) result {
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := result{wall: time.Since(start)}
-	if cmd.ProcessState == nil {
-		check(err)
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss
-	}
-	if code := cmd.ProcessState.ExitCode(); code != 0 {
-		fmt.Fprintf(os.Stderr, "%s exited %d\n", name, code)
+	r, err := proc.Time(proc.Cmd(name, args...))
+	check(err)
+	if r.ExitCode != 0 {
+		fmt.Fprintf(os.Stderr, "%s exited %d\n", name, r.ExitCode)
 	}
 	return r
 }
 
 func report(n int, what string, r result) {
-	fmt.Printf("%-9d %-40s %9.2f %11.0f %9.1f\n", n, what, r.wall.Seconds(), float64(n)/r.wall.Seconds(), float64(r.maxRSS)/1024)
+	fmt.Printf("%-9d %-40s %9.2f %11.0f %9.1f\n", n, what, r.Wall.Seconds(), float64(n)/r.Wall.Seconds(), r.MaxRSSMB())
 }
 
 func run(name string, args ...string) {

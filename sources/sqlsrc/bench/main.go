@@ -22,9 +22,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/bench/proc"
 	"github.com/hrsync/hrsync/internal/gen"
 )
 
@@ -102,7 +102,7 @@ LOAD DATA LOCAL INFILE '%s' INTO TABLE %s FIELDS TERMINATED BY ',' IGNORE 1 LINE
 	l := timed("mariadb", "--local-infile=1", "-h127.0.0.1", "-uroot", "test", "-e",
 		fmt.Sprintf(`LOAD DATA LOCAL INFILE '%s' IGNORE INTO TABLE %s FIELDS TERMINATED BY ',' IGNORE 1 LINES (employee_id, punch_time, direction, device_id)`, csv, ld))
 	report(n, "(b) mariadb LOAD DATA LOCAL INFILE IGNORE, same key", l)
-	fmt.Printf("%-9d %-52s %9.2fx\n", n, "(b) ratio hrsync / LOAD DATA", b.wall.Seconds()/l.wall.Seconds())
+	fmt.Printf("%-9d %-52s %9.2fx\n", n, "(b) ratio hrsync / LOAD DATA", b.Wall.Seconds()/l.Wall.Seconds())
 
 	// (c) CSV → PostgreSQL HR table, against \copy.
 	pgTable := "bench_hr_" + tag
@@ -122,7 +122,7 @@ LOAD DATA LOCAL INFILE '%s' INTO TABLE %s FIELDS TERMINATED BY ',' IGNORE 1 LINE
 	p := timed("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-c",
 		fmt.Sprintf(`\copy %s (employee_id, punch_time, direction, device_id) FROM '%s' WITH (FORMAT csv, HEADER true)`, cp, csv))
 	report(n, "(c) psql \\copy, same unique key (not idempotent)", p)
-	fmt.Printf("%-9d %-52s %9.2fx\n", n, "(c) ratio hrsync / \\copy", c.wall.Seconds()/p.wall.Seconds())
+	fmt.Printf("%-9d %-52s %9.2fx\n", n, "(c) ratio hrsync / \\copy", c.Wall.Seconds()/p.Wall.Seconds())
 	return nil
 }
 
@@ -169,30 +169,18 @@ sources:
 	return os.WriteFile(filepath.Join(dir, "hrsync.yaml"), []byte(yaml), 0o644)
 }
 
-type result struct {
-	wall   time.Duration
-	maxRSS int64 // KiB
-}
+type result = proc.Result
 
 func timed(name string, args ...string) result {
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := result{wall: time.Since(start)}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-	}
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.maxRSS = ru.Maxrss
-		}
+	r, err := proc.Time(proc.Cmd(name, args...))
+	if err != nil || r.ExitCode != 0 {
+		fmt.Fprintf(os.Stderr, "%s: exit %d %v\n", name, r.ExitCode, err)
 	}
 	return r
 }
 
 func report(n int, what string, r result) {
-	fmt.Printf("%-9d %-52s %9.2f %11.0f %9.1f\n", n, what, r.wall.Seconds(), float64(n)/r.wall.Seconds(), float64(r.maxRSS)/1024)
+	fmt.Printf("%-9d %-52s %9.2f %11.0f %9.1f\n", n, what, r.Wall.Seconds(), float64(n)/r.Wall.Seconds(), r.MaxRSSMB())
 }
 
 func mariadb(sql string) error {

@@ -1,0 +1,60 @@
+//go:build !windows
+
+// Package proc runs a command the way the benchmark programs measure one:
+// wall time, CPU time and peak memory of that child alone. Linux reports a
+// child's peak RSS as at least its parent's at fork, so a parent that
+// measures must stay small itself.
+package proc
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// Result is one measured run.
+type Result struct {
+	Wall, CPU time.Duration
+	MaxRSSKiB int64
+	ExitCode  int
+	Stdout    []byte // when captured
+}
+
+// MaxRSSMB is the peak resident memory in MB.
+func (r Result) MaxRSSMB() float64 { return float64(r.MaxRSSKiB) / 1024 }
+
+// Cmd builds a command whose stderr goes to ours; set Dir or Stdout on it
+// before calling Time.
+func Cmd(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// Time runs cmd and measures it. A non-zero exit is not an error (hrsync
+// exits 3 when rows are rejected); err is set only when the command could
+// not run. Stdout is captured when cmd.Stdout is nil.
+func Time(cmd *exec.Cmd) (Result, error) {
+	capture := cmd.Stdout == nil
+	start := time.Now()
+	var (
+		out []byte
+		err error
+	)
+	if capture {
+		out, err = cmd.Output()
+	} else {
+		err = cmd.Run()
+	}
+	r := Result{Wall: time.Since(start), Stdout: out}
+	if cmd.ProcessState == nil {
+		return r, err
+	}
+	r.ExitCode = cmd.ProcessState.ExitCode()
+	r.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.MaxRSSKiB = ru.Maxrss
+	}
+	return r, nil
+}
