@@ -36,12 +36,7 @@ func BenchmarkImport(b *testing.B) {
 sources:
   gate:
     path: punches.csv
-    mapping:
-      employee_key: { column: AC-No }
-      time: { column: Time, layout: "2006-01-02 15:04:05" }
-      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
-      device: { column: Device }
-`), 0o644)
+`+gen.MappingYAML(4)), 0o644)
 	cfg, err := config.Load(filepath.Join(dir, "hrsync.yaml"))
 	if err != nil {
 		b.Fatal(err)

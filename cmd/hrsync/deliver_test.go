@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hrsync/hrsync/internal/gen"
 )
 
 // punchTarget is an HR API that honours the idempotency key: a body whose
@@ -116,12 +118,7 @@ hr:
 sources:
   gate:
     path: punches.csv
-    mapping:
-      employee_key: { column: AC-No }
-      time: { column: Time, layout: "2006-01-02 15:04:05" }
-      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
-      device: { column: Device }
-`, srv.URL)))
+`+gen.MappingYAML(4), srv.URL)))
 
 	// Kill points: the request numbers, counted over all runs, at which
 	// hrsync is killed. 2000 punches make 40 batches.

@@ -153,12 +153,7 @@ func TestKillMidImportThenRerun(t *testing.T) {
 sources:
   gate:
     path: punches.csv
-    mapping:
-      employee_key: { column: AC-No }
-      time: { column: Time }
-      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
-      device: { column: Device }
-`), 0o644)
+`+gen.MappingYAML(4)), 0o644)
 	db := filepath.Join(dir, "hr.db")
 	killed := false
 	for attempt := 0; attempt < 5 && !killed; attempt++ {

@@ -161,12 +161,7 @@ sources:
   gate:
     path: punches.csv
     format: { type: csv, delimiter: ",", encoding: utf-8 }
-    mapping:
-      employee_key: { column: AC-No }
-      time: { column: Time, layout: "2006-01-02 15:04:05" }
-      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
-      device: { column: Device }
-`, srv.URL, batch, conc)), 0o644)
+`+gen.MappingYAML(4), srv.URL, batch, conc)), 0o644)
 }
 
 // directWriter sends each batch's parts at once, up to concurrency in

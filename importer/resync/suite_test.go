@@ -17,6 +17,7 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/gen"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks/sqlsink"
@@ -94,12 +95,7 @@ sources:
   gate:
     path: punches.csv
     format: { type: csv, delimiter: ",", encoding: utf-8 }
-    mapping:
-      employee_key: { column: AC-No }
-      time: { column: Time, layout: "2006-01-02 15:04:05" }
-      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
-      device: { column: Device }
-resync:
+`+gen.MappingYAML(4)+`resync:
   profiles:
     sales_manager: { departments: [Sales] }
     thu_duc: { branches: [thu duc] }

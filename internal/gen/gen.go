@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -85,4 +86,16 @@ func WritePunchesCSV(w io.Writer, s Spec) (int, error) {
 		written += want
 	}
 	return written, bw.Flush()
+}
+
+// MappingYAML is the config's mapping: section for the files
+// WritePunchesCSV writes, each line indented by indent spaces, ending in a
+// newline. Benchmarks and tests put it under their source.
+func MappingYAML(indent int) string {
+	pad := strings.Repeat(" ", indent)
+	return pad + "mapping:\n" +
+		pad + "  employee_key: { column: AC-No }\n" +
+		pad + `  time: { column: Time, layout: "2006-01-02 15:04:05" }` + "\n" +
+		pad + "  direction: { column: State, codes: { in: [C/In], out: [C/Out] } }\n" +
+		pad + "  device: { column: Device }\n"
 }

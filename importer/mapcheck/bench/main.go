@@ -65,12 +65,7 @@ sources:
   gate:
     path: punches.csv
     format: { type: csv }
-    mapping:
-      employee_key: { column: AC-No }
-      time: { column: Time, layout: "2006-01-02 15:04:05" }
-      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
-      device: { column: Device }
-`), 0o644))
+`+gen.MappingYAML(4)), 0o644))
 		cfg := filepath.Join(dir, "hrsync.yaml")
 		measure(n, "map-check", bin, "map-check", "--config", cfg, "--output", "json")
 		measure(n, "map-check --report .csv", bin, "map-check", "--config", cfg, "--output", "json", "--report", filepath.Join(dir, "r.csv"))

@@ -62,12 +62,7 @@ sources:
   gate:
     path: punches.csv
     format: { type: csv, delimiter: ",", encoding: utf-8 }
-    mapping:
-      employee_key: { column: AC-No }
-      time: { column: Time, layout: "2006-01-02 15:04:05" }
-      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
-      device: { column: Device }
-`), 0o644))
+`+gen.MappingYAML(4)), 0o644))
 	cfg := filepath.Join(dir, "hrsync.yaml")
 	first := timed(bin, "import", "--quiet", "--config", cfg, "--report", filepath.Join(dir, "r1.csv"))
 	report(n, "hrsync import (new rows)", first)

@@ -83,12 +83,7 @@ hr:
 sources:
   gate:
     path: punches.`+kind+`
-    mapping:
-      employee_key: { column: AC-No }
-      time: { column: Time }
-      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
-      device: { column: Device }
-`), 0o644))
+`+gen.MappingYAML(4)), 0o644))
 	}
 	loop := timed(self, "-bare", filepath.Join(dir, "punches.xlsx"))
 	report(n, "excelize streaming reader, bare loop", loop)

@@ -147,11 +147,7 @@ func writeData(dir string, n, employees int) error {
 func csvSource(path string) string {
 	return fmt.Sprintf(`path: %s
     format: { type: csv, delimiter: ",", encoding: utf-8 }
-    mapping:
-      employee_key: { column: AC-No }
-      time: { column: Time, layout: "2006-01-02 15:04:05" }
-      direction: { column: State, codes: { in: [C/In], out: [C/Out] } }
-      device: { column: Device }`, path)
+`, path) + gen.MappingYAML(4)
 }
 
 func writeConfig(dir, work, hr, source string) error {
