@@ -73,9 +73,9 @@ type result struct {
 // Deliver sends opts.Target's events that are due now (only those among
 // ids, when given) and records each outcome. Up to Concurrency sends run at
 // once; all database work stays on the calling goroutine, so writes never
-// contend. When ctx ends, sends in flight are left
-// unrecorded (they count as Interrupted) and go again on the next run with
-// the same key. Deliver assumes one process delivers at a time (the run
+// contend. When ctx ends, no new send starts; a send in flight that gets a
+// reply is still recorded, and one cut short is left unrecorded (it counts
+// as Interrupted) and goes again on the next run with the same key. Deliver assumes one process delivers at a time (the run
 // lock); two at once could each send the same event.
 func Deliver(ctx context.Context, db Querier, sender Sender, opts Options, ids ...int64) (Summary, error) {
 	now := opts.Now
@@ -117,9 +117,13 @@ func Deliver(ctx context.Context, db Querier, sender Sender, opts Options, ids .
 			firstErr = err
 		}
 	}
+	// A reply that came back is recorded even when the run is being
+	// stopped: the target has the event, and forgetting that would send it
+	// again. Only a send cut short is left due.
+	recordCtx := context.WithoutCancel(ctx)
 	record := func(r result) {
-		if errors.Is(r.err, context.Canceled) || ctx.Err() != nil {
-			// The run is ending: whether the target got it is unknown.
+		if r.err != nil && (errors.Is(r.err, context.Canceled) || ctx.Err() != nil) {
+			// The send was cut short: whether the target got it is unknown.
 			// Leave the event due so the next run sends it again.
 			sum.Interrupted++
 			return
@@ -130,14 +134,14 @@ func Deliver(ctx context.Context, db Querier, sender Sender, opts Options, ids .
 			response = r.err.Error()
 		}
 		if ok {
-			if err := MarkSucceeded(ctx, db, r.id, r.status, response, now()); err != nil {
+			if err := MarkSucceeded(recordCtx, db, r.id, r.status, response, now()); err != nil {
 				keep(err)
 				return
 			}
 			sum.Succeeded++
 			return
 		}
-		retry, err := MarkFailed(ctx, db, r.id, r.status, response, permanent, now(), schedule)
+		retry, err := MarkFailed(recordCtx, db, r.id, r.status, response, permanent, now(), schedule)
 		switch {
 		case err != nil:
 			keep(err)
