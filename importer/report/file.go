@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,8 +16,9 @@ import (
 type File struct {
 	f    *os.File
 	buf  *bufio.Writer
-	csv  *csv.Writer
 	json *json.Encoder
+	// line is the CSV record being built, kept from record to record.
+	line []byte
 	Path string
 }
 
@@ -45,8 +45,8 @@ func NewFile(out io.Writer, format string, header []string) *File {
 		return rf
 	}
 	rf.buf.WriteString("\uFEFF") // so Excel reads UTF-8
-	rf.csv = csv.NewWriter(rf.buf)
-	_ = rf.csv.Write(header)
+	// The header is ours, not data: no formula escaping.
+	_ = rf.endLine(appendFields(rf.line[:0], header...))
 	return rf
 }
 
@@ -54,12 +54,18 @@ func NewFile(out io.Writer, format string, header []string) *File {
 func (rf *File) JSON() bool { return rf.json != nil }
 
 // Record writes one CSV record, escaping cells a spreadsheet would run as
-// formulas. It changes rec in place.
+// formulas.
 func (rf *File) Record(rec []string) error {
-	for i := range rec {
-		rec[i] = SafeCell(rec[i])
-	}
-	return rf.csv.Write(rec)
+	return rf.endLine(appendCells(rf.line[:0], rec...))
+}
+
+// endLine ends the record built in b, which grew from rf.line, and writes
+// it; b's memory is kept for the next record.
+func (rf *File) endLine(b []byte) error {
+	b = append(b, '\n')
+	rf.line = b
+	_, err := rf.buf.Write(b)
+	return err
 }
 
 // Object writes one JSON line.
@@ -67,18 +73,17 @@ func (rf *File) Object(v any) error { return rf.json.Encode(v) }
 
 // Close flushes, syncs and closes the report.
 func (rf *File) Close() error {
-	if rf.csv != nil {
-		rf.csv.Flush()
-		if err := rf.csv.Error(); err != nil {
-			return err
-		}
-	}
 	if err := rf.buf.Flush(); err != nil {
 		return fmt.Errorf("report %s: %w", rf.Path, err)
 	}
 	if rf.f != nil {
-		if err := rf.f.Sync(); err != nil {
-			return err
+		// A report sent to a device (--report /dev/null, NUL) has nothing
+		// to sync, and saying so must not fail a run that went well.
+		if fi, err := rf.f.Stat(); err == nil && fi.Mode().IsRegular() {
+			if err := rf.f.Sync(); err != nil {
+				rf.f.Close()
+				return fmt.Errorf("report %s: %w", rf.Path, err)
+			}
 		}
 		return rf.f.Close()
 	}

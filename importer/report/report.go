@@ -7,7 +7,6 @@ import (
 	"io"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,7 +71,6 @@ type Writer struct {
 	loc    *time.Location
 	Counts Counts
 	Path   string
-	rec    []string
 	// countOnly writers tally outcomes and write nothing.
 	countOnly bool
 }
@@ -136,27 +134,37 @@ func (w *Writer) Write(l *Line) error {
 	if w.countOnly {
 		return nil
 	}
-	ts := ""
-	if !l.Time.IsZero() {
-		ts = l.Time.In(w.loc).Format(time.RFC3339)
-	}
 	if w.file.JSON() {
+		ts := ""
+		if !l.Time.IsZero() {
+			ts = l.Time.In(w.loc).Format(time.RFC3339)
+		}
 		return w.file.Object(jsonLine{Line: *l, Time: ts})
 	}
-	w.rec = append(w.rec[:0], l.Source, l.File, l.Sheet, strconv.Itoa(l.Line), l.Key, l.EmployeeID, ts,
-		l.Direction, l.Device, string(l.Outcome), l.Reason)
-	w.rec = append(w.rec, l.Raw...)
-	return w.file.Record(w.rec)
+	return w.file.endLine(w.appendCSV(w.file.line[:0], l))
+}
+
+// appendCSV appends l as a CSV record in header order, formatting the line
+// number and time straight into b.
+func (w *Writer) appendCSV(b []byte, l *Line) []byte {
+	b = appendCells(b, l.Source, l.File, l.Sheet)
+	b = appendInt(append(b, ','), l.Line)
+	b = appendCells(append(b, ','), l.Key, l.EmployeeID)
+	b = append(b, ',')
+	if !l.Time.IsZero() {
+		b = appendTime(b, l.Time.In(w.loc))
+	}
+	b = appendCells(append(b, ','), l.Direction, l.Device, string(l.Outcome), l.Reason)
+	for _, s := range l.Raw {
+		b = appendCell(append(b, ','), s)
+	}
+	return b
 }
 
 // SafeCell keeps a spreadsheet from reading a cell as a formula: cells that
 // start with = + - @ (or a tab or carriage return) get a leading apostrophe.
 func SafeCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	if s != "" && formulaStart(s[0]) {
 		return "'" + s
 	}
 	return s

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -51,5 +52,19 @@ func TestJSONLines(t *testing.T) {
 	}
 	if got["outcome"] != "invalid_time" || got["line"] != float64(3) {
 		t.Fatalf("got %v", got)
+	}
+}
+
+// A report sent to the null device, to keep none, closes without error.
+func TestReportToNullDevice(t *testing.T) {
+	w, err := Create(os.DevNull, CSV, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(&Line{Source: "gate", Line: 2, Outcome: mapping.Imported}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("close: %v", err)
 	}
 }
