@@ -30,15 +30,7 @@ func FuzzRead(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		header := setting&0x80 != 0
-		opt := Options{
-			Delimiter: delimiters[int(setting)%len(delimiters)],
-			Encoding:  encodings[int(setting>>3)%len(encodings)],
-			Header:    &header,
-		}
-		if setting&0x40 != 0 {
-			opt.Fallback = "windows-1252"
-		}
+		opt := fuzzOptions(setting, delimiters, encodings)
 		r, err := Open(path, "fuzz", opt)
 		if err != nil {
 			return
@@ -58,4 +50,20 @@ func FuzzRead(f *testing.F) {
 		}
 		t.Fatalf("more rows than bytes in %q", data)
 	})
+}
+
+// fuzzOptions picks a reader's options from a fuzzed byte: the delimiter
+// and the encoding from the lists, a header and a fallback encoding from
+// its top bits.
+func fuzzOptions(setting uint8, delimiters, encodings []string) Options {
+	header := setting&0x80 != 0
+	opt := Options{
+		Delimiter: delimiters[int(setting)%len(delimiters)],
+		Encoding:  encodings[int(setting>>3)%len(encodings)],
+		Header:    &header,
+	}
+	if setting&0x40 != 0 {
+		opt.Fallback = "windows-1252"
+	}
+	return opt
 }
