@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // directionCodes maps a raw code to its direction. Codes are matched
-// trimmed and case-insensitively; keys are stored lower-cased so the hot
-// path lowers (and allocates) only when the value has upper-case letters.
+// trimmed and case-insensitively; keys are stored lower-cased, and the hot
+// path lowers short ASCII values on the stack, as every row has one.
 type directionCodes struct {
 	byCode map[string]Direction
 	spec   map[Direction][]string
@@ -45,11 +46,38 @@ func compileCodes(codes map[Direction][]string) (directionCodes, error) {
 
 func (c directionCodes) lookup(raw string) (Direction, bool) {
 	v := trimValue(raw)
+	var buf [32]byte
+	if lower, ok := asciiLower(buf[:0], v); ok {
+		// Keys hold no upper-case ASCII, so for ASCII values this one
+		// lookup finds what the two below would. Indexing with
+		// string(lower) does not allocate.
+		d, ok := c.byCode[string(lower)]
+		return d, ok
+	}
 	if d, ok := c.byCode[v]; ok {
 		return d, true
 	}
 	d, ok := c.byCode[strings.ToLower(v)]
 	return d, ok
+}
+
+// asciiLower appends s lower-cased to dst, as strings.ToLower would, when s
+// is ASCII and fits dst's capacity; ok is false otherwise.
+func asciiLower(dst []byte, s string) (lower []byte, ok bool) {
+	if len(s) > cap(dst)-len(dst) {
+		return dst, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return dst, false
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
 }
 
 // describe lists the codes for a message: "in: 0, 4; out: 1, 5".

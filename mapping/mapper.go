@@ -230,9 +230,9 @@ func (b *Binding) Columns() map[string]string {
 // EmployeeID is left empty: the directory lookup is the caller's.
 func (b *Binding) Map(row Row) (Punch, *Reject) {
 	if row.Err != nil {
-		return Punch{}, b.reject(row, InvalidRow, nil, "the row could not be read: "+row.Err.Error())
+		return Punch{}, b.reject(&row, InvalidRow, nil, "the row could not be read: "+row.Err.Error())
 	}
-	rawKey, rej := b.raw(&b.key, row)
+	rawKey, rej := b.raw(&b.key, &row)
 	if rej != nil {
 		return Punch{}, rej
 	}
@@ -242,24 +242,24 @@ func (b *Binding) Map(row Row) (Punch, *Reject) {
 		if trimValue(rawKey) != "" {
 			reason = fmt.Sprintf("employee_key column %s value %q is blank after the transforms", b.key.describe(), rawKey)
 		}
-		return Punch{}, b.reject(row, InvalidRow, &b.key, reason)
+		return Punch{}, b.reject(&row, InvalidRow, &b.key, reason)
 	}
 	// Past this point a reject still carries the key, so the report can say
 	// whose punch it was.
-	t, rej := b.when(row)
+	t, rej := b.when(&row)
 	if rej != nil {
 		return Punch{SourceKey: key}, rej
 	}
 	p := Punch{SourceKey: key, Time: t, Direction: DirUnknown, Source: row.Origin.Source, Origin: row.Origin}
 	if b.direction != nil {
-		d, rej := b.dir(row)
+		d, rej := b.dir(&row)
 		if rej != nil {
 			return Punch{SourceKey: key, Time: t}, rej
 		}
 		p.Direction = d
 	}
 	if b.device != nil {
-		dev, rej := b.value(b.device, row)
+		dev, rej := b.value(b.device, &row)
 		if rej != nil {
 			return Punch{SourceKey: key, Time: t}, rej
 		}
@@ -269,7 +269,7 @@ func (b *Binding) Map(row Row) (Punch, *Reject) {
 }
 
 // raw returns the field's cell (or constant) before transforms.
-func (b *Binding) raw(f *boundField, row Row) (string, *Reject) {
+func (b *Binding) raw(f *boundField, row *Row) (string, *Reject) {
 	if f.isConst {
 		return f.constant, nil
 	}
@@ -280,7 +280,7 @@ func (b *Binding) raw(f *boundField, row Row) (string, *Reject) {
 }
 
 // value returns the field's value after transforms.
-func (b *Binding) value(f *boundField, row Row) (string, *Reject) {
+func (b *Binding) value(f *boundField, row *Row) (string, *Reject) {
 	if f.isConst {
 		return f.constant, nil
 	}
@@ -291,7 +291,7 @@ func (b *Binding) value(f *boundField, row Row) (string, *Reject) {
 	return f.tf.Apply(raw), nil
 }
 
-func (b *Binding) when(row Row) (time.Time, *Reject) {
+func (b *Binding) when(row *Row) (time.Time, *Reject) {
 	m := b.m
 	timeVal, rej := b.value(&b.time, row)
 	if rej != nil {
@@ -334,7 +334,10 @@ func (b *Binding) when(row Row) (time.Time, *Reject) {
 			t = resolveWall(time.Date(y, mo, d+extraDay, h, mi, s, 0, time.UTC), m.loc)
 		}
 	}
-	t = t.UTC().Truncate(time.Second)
+	t = t.UTC()
+	if t.Nanosecond() != 0 { // most times have no fraction, and Truncate divides
+		t = t.Truncate(time.Second)
+	}
 	shown := func() string { // the column(s) and value(s), for messages; built only on a reject
 		s := fmt.Sprintf("time column %s value %s is", b.time.describe(), b.shownValue(&b.time, row, timeVal))
 		if b.date != nil {
@@ -355,7 +358,7 @@ func (b *Binding) when(row Row) (time.Time, *Reject) {
 	return t, nil
 }
 
-func (b *Binding) badTime(row Row, f *boundField, val string, p *timeParser) *Reject {
+func (b *Binding) badTime(row *Row, f *boundField, val string, p *timeParser) *Reject {
 	what := "time"
 	if p.kind == kindDate {
 		what = "date"
@@ -369,7 +372,7 @@ func (b *Binding) badTime(row Row, f *boundField, val string, p *timeParser) *Re
 	return b.reject(row, InvalidTime, f, reason)
 }
 
-func (b *Binding) dir(row Row) (Direction, *Reject) {
+func (b *Binding) dir(row *Row) (Direction, *Reject) {
 	f := b.direction
 	val, rej := b.value(f, row)
 	if rej != nil {
@@ -388,7 +391,7 @@ func (b *Binding) dir(row Row) (Direction, *Reject) {
 
 // shownValue quotes a field's cell as the file has it, and the value the
 // transforms made of it when they changed more than white space.
-func (b *Binding) shownValue(f *boundField, row Row, used string) string {
+func (b *Binding) shownValue(f *boundField, row *Row, used string) string {
 	raw, rej := b.raw(f, row)
 	if rej != nil || f.isConst {
 		return strconv.Quote(used)
@@ -409,7 +412,7 @@ func (f *boundField) describe() string {
 	return strconv.Quote(f.label)
 }
 
-func (b *Binding) reject(row Row, code Code, f *boundField, reason string) *Reject {
+func (b *Binding) reject(row *Row, code Code, f *boundField, reason string) *Reject {
 	r := &Reject{Origin: row.Origin, Code: code, Reason: reason}
 	if row.Fields != nil {
 		r.Raw = append([]string(nil), row.Fields...)

@@ -59,6 +59,7 @@ type layout struct {
 	zoned  bool // the value carries its own offset
 	abbrev bool // zone abbreviation (MST): resolved against the source zone
 	upper  bool // AM/PM: Go matches "PM" or "pm" exactly, so pick by the value
+	digits bool // parseDigits reads the common values of this layout
 	// parseLower is parse with "pm": lower-case values parse without copying.
 	parseLower string
 }
@@ -81,6 +82,7 @@ func newLayout(text string) layout {
 		l.parseLower = strings.Replace(l.parse, "PM", "pm", 1)
 	}
 	l.abbrev = strings.Contains(text, "MST")
+	l.digits = isDigitLayout(l.parse)
 	l.zoned = l.abbrev || strings.Contains(text, "Z07") || strings.Contains(text, "-07")
 	return l
 }
@@ -159,6 +161,11 @@ func (p *timeParser) tryErr(i int, value string, loc *time.Location) (parsed, er
 			return parsed{}, errNotSerial
 		}
 		return parsed{t: t}, nil
+	}
+	if l.digits {
+		if t, ok := parseDigits(l.parse, value); ok {
+			return parsed{t: t}, nil
+		}
 	}
 	layout := l.parse
 	if l.upper && hasASCIILower(value) {

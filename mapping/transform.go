@@ -201,8 +201,15 @@ func ApplyTransforms(ts []Transform, s string) string {
 // trimValue trims white space, including no-break spaces and a stray
 // byte-order mark that spreadsheet exports leave behind.
 func trimValue(s string) string {
+	// Most values start and end in a visible ASCII character; they need
+	// not be decoded rune by rune to learn there is nothing to trim.
+	if s != "" && isVisibleASCII(s[0]) && isVisibleASCII(s[len(s)-1]) {
+		return s
+	}
 	return strings.TrimFunc(s, isSpaceOrBOM)
 }
+
+func isVisibleASCII(c byte) bool { return '!' <= c && c <= '~' }
 
 func isSpaceOrBOM(r rune) bool { return r == '\uFEFF' || unicode.IsSpace(r) }
 

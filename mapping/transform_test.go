@@ -93,3 +93,33 @@ func TestNormalizeHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestTrimValue(t *testing.T) {
+	for in, want := range map[string]string{
+		"":               "",
+		"x":              "x",
+		" 42 ":           "42",
+		"\u00a042\ufeff": "42",
+		"\t\r\n":         "",
+		"a b":            "a b",
+		"\u3000全角\u3000": "全角",
+		"é":              "é",
+	} {
+		if got := trimValue(in); got != want {
+			t.Errorf("trimValue(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// FuzzTrimValue: the shortcut for values with visible ASCII at both ends
+// trims exactly what strings.TrimFunc does.
+func FuzzTrimValue(f *testing.F) {
+	for _, s := range []string{"", "a", " a", "a ", "\ufeffa", "a\u00a0", "\x85", "~\x7f", "!"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := trimValue(s), strings.TrimFunc(s, isSpaceOrBOM); got != want {
+			t.Fatalf("trimValue(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
