@@ -10,13 +10,23 @@ import (
 // Directory finds the employee a punch key belongs to. It tries each match
 // field in the configured order (attendance number, then employee number, ...).
 type Directory struct {
-	byField   []map[string]*mapping.Employee
+	byField   []map[string]entry
 	normalize func(string) string
 	matchDesc string // "attendance_no, employee_no", for reasons
 	All       []mapping.Employee
 }
 
-// NewDirectory indexes employees by the match fields. keyTransform is applied
+// entry is an indexed employee with what every punch asks of it, its ID
+// and whether it is active, copied into the index: reading them from the
+// Employee was a cache miss per row in a directory of thousands.
+type entry struct {
+	employee *mapping.Employee
+	id       string
+	active   bool
+}
+
+// NewDirectory indexes employees by the match fields. It reads them once:
+// changes made to them afterwards are not seen. keyTransform is applied
 // to the directory's own keys (e.g. strip_leading_zeros), so "00123" in the
 // HR system meets "123" from a spreadsheet that lost its zeros.
 func NewDirectory(employees []mapping.Employee, match []string, keyTransform []mapping.Transform) (*Directory, error) {
@@ -27,12 +37,12 @@ func NewDirectory(employees []mapping.Employee, match []string, keyTransform []m
 	}
 	d.normalize = func(s string) string { return tr.Apply(strings.TrimSpace(s)) }
 	for _, field := range match {
-		idx := make(map[string]*mapping.Employee, len(employees))
+		idx := make(map[string]entry, len(employees))
 		for i := range employees {
 			e := &employees[i]
 			if k := d.normalize(e.Field(field)); k != "" {
 				if _, taken := idx[k]; !taken {
-					idx[k] = e
+					idx[k] = entry{employee: e, id: e.ID, active: e.Active()}
 				}
 			}
 		}
@@ -43,17 +53,22 @@ func NewDirectory(employees []mapping.Employee, match []string, keyTransform []m
 
 // Lookup returns the employee with this key, or nil.
 func (d *Directory) Lookup(key string) *mapping.Employee {
+	return d.find(key).employee
+}
+
+// find is Lookup for the hot path; the zero entry means no employee.
+func (d *Directory) find(key string) entry {
 	for _, idx := range d.byField {
-		if e := idx[key]; e != nil {
+		if e, ok := idx[key]; ok {
 			return e
 		}
 	}
 	if n := d.normalize(key); n != key {
 		for _, idx := range d.byField {
-			if e := idx[n]; e != nil {
+			if e, ok := idx[n]; ok {
 				return e
 			}
 		}
 	}
-	return nil
+	return entry{}
 }
