@@ -36,11 +36,11 @@ import (
 // then runs again by the INSERT path, which is exact whatever happens.
 // PostgreSQL skips the read while batches arrive all new (see copyFrom).
 
-// bulkLoader writes a whole batch by bulk load, marking inserted[i] for
-// each row it stored. It returns errBulkUnavailable when the database
-// refuses bulk loads for good, errRangeCrowded, errMiscounted or
-// errBulkConflict when the INSERT path should write this batch instead.
-type bulkLoader func(ctx context.Context, batch []mapping.Punch, inserted []bool, importedAt time.Time) error
+// bulkLoader writes a whole encoded batch by bulk load, marking
+// inserted[i] for each row it stored. It returns errBulkUnavailable when
+// the database refuses bulk loads for good, errRangeCrowded, errMiscounted
+// or errBulkConflict when the INSERT path should write this batch instead.
+type bulkLoader func(ctx context.Context, e *Encoded, inserted []bool) error
 
 // errBulkUnavailable: the database refuses bulk loads (MySQL with
 // local_infile off); the sink stops trying.
@@ -49,6 +49,125 @@ var errBulkUnavailable = errors.New("bulk load unavailable")
 // errBulkConflict: a key the read of stored keys found absent was stored
 // before the bulk load wrote it (another writer).
 var errBulkConflict = errors.New("a key was stored by another writer during the bulk load")
+
+// Encoded is a batch of punches made ready for the database ahead of its
+// write (see Encode), so that a caller can encode the next batch on one
+// core while the database loads this one on the other.
+type Encoded struct {
+	punches    []mapping.Punch
+	importedAt time.Time
+	layout     bulkLayout
+	// whole: text holds every punch for the bulk load. Encode leaves it
+	// out while batches hold stored keys: only the new rows are loaded
+	// then, and a re-import would encode every batch for nothing.
+	whole bool
+	text  []byte
+}
+
+// Encode makes punches ready for WriteEncoded, reusing e's buffers. It
+// reads only what Open set and one atomic flag, so it may run on another
+// goroutine while the sink writes an earlier batch, but not on an e that
+// is being written.
+func (s *Sink) Encode(punches []mapping.Punch, e *Encoded) {
+	e.punches = punches
+	e.importedAt = s.now().UTC().Truncate(time.Second)
+	e.text, e.whole = e.text[:0], false
+	if l, ok := s.bulkLayout(punches); ok {
+		e.layout = l
+		if s.expectNew.Load() {
+			e.text, e.whole = appendRows(e.text, l, punches, nil, e.importedAt), true
+		}
+	}
+}
+
+// loadWhole loads e whole with load, without reading stored keys, while
+// batches arrive new, and marks every punch inserted. done is false when
+// the sink expects stored keys, or when load failed with short, having
+// changed nothing: the batch held a stored key, and it goes the careful
+// way, as do the batches after it until one is all new.
+func (s *Sink) loadWhole(e *Encoded, inserted []bool, short error, load func(text []byte) error) (done bool, err error) {
+	if !s.expectNew.Load() {
+		return false, nil
+	}
+	err = load(s.rowsText(e, nil, len(e.punches)))
+	switch {
+	case err == nil:
+		markAll(inserted)
+		return true, nil
+	case errors.Is(err, short):
+		s.expectNew.Store(false)
+		return false, nil
+	}
+	return false, err
+}
+
+// bulkLayout is how a batch is written for the bulk load.
+type bulkLayout struct {
+	// binary: PostgreSQL's binary COPY format (see pgbinary.go) instead
+	// of text.
+	binary bool
+	// fields are written on every line, in this order.
+	fields []string
+	// source, when set, is the one source of every punch of the batch,
+	// which LOAD DATA sets once per statement (as it does imported_at)
+	// instead of parsing it on every line.
+	source *string
+	// zone follows every time: COPY reads a time without one in the
+	// session's zone when the column has one (timestamptz).
+	zone string
+}
+
+// bulkLayout is the layout of the batch for the bulk load; false where
+// the database has none.
+func (s *Sink) bulkLayout(batch []mapping.Punch) (bulkLayout, bool) {
+	switch s.db.Dialect.Name() {
+	case sqldb.Postgres:
+		return bulkLayout{fields: s.st.p.fields, zone: "+00", binary: s.copyBinary}, true
+	case sqldb.MySQL:
+		var l bulkLayout
+		if src, ok := oneSource(batch); ok && plainLiteral(src) {
+			l.source = &src
+		}
+		for _, f := range s.st.p.fields {
+			if f == "imported_at" || f == "source" && l.source != nil {
+				continue
+			}
+			l.fields = append(l.fields, f)
+		}
+		return l, true
+	}
+	return bulkLayout{}, false
+}
+
+// oneSource is the source every punch of batch shares.
+func oneSource(batch []mapping.Punch) (string, bool) {
+	if len(batch) == 0 {
+		return "", false
+	}
+	src := batch[0].Source
+	for i := range batch {
+		if batch[i].Source != src {
+			return "", false
+		}
+	}
+	return src, true
+}
+
+// plainLiteral reports whether s can go between single quotes in any
+// sql_mode: no quote, no backslash, nothing but letters, digits and
+// _ - . : and space. Other source names go on every line instead.
+func plainLiteral(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_-.: ", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // chooseBulk picks the bulk loader of the database, nil where there is
 // none (SQLite, SQL Server, Oracle).
@@ -64,14 +183,14 @@ func (s *Sink) chooseBulk() bulkLoader {
 
 // writeBulk tries the bulk loader on the batch. done is false when the
 // batch is still to be written by the INSERT path (inserted cleared).
-func (s *Sink) writeBulk(ctx context.Context, batch []mapping.Punch, inserted []bool, importedAt time.Time) (done bool, err error) {
+func (s *Sink) writeBulk(ctx context.Context, e *Encoded, inserted []bool) (done bool, err error) {
 	if s.bulk == nil {
 		return false, nil
 	}
 	if s.beforeBulk != nil {
 		defer func() { s.beforeBulk = nil }()
 	}
-	err = s.bulk(ctx, batch, inserted, importedAt)
+	err = s.bulk(ctx, e, inserted)
 	switch {
 	case err == nil:
 		return true, nil
@@ -93,7 +212,7 @@ func (s *Sink) markStored(res rowScanner, rows []mapping.Punch, inserted []bool)
 	for i := range inserted {
 		inserted[i] = true
 	}
-	crowded, err := markKeys(res, rows, inserted, false, true, crowdedFactor*len(rows))
+	crowded, err := s.markKeys(res, rows, inserted, false, true, crowdedFactor*len(rows))
 	if err != nil {
 		return 0, err
 	}
@@ -118,49 +237,83 @@ func timeRange(rows []mapping.Punch) (first, last time.Time) {
 	return first, last
 }
 
-// loadData is MySQL's bulk loader: LOAD DATA LOCAL INFILE IGNORE of the
-// new rows, sent from memory through the driver's reader handler (no file,
-// and no allowAllFiles).
-func (s *Sink) loadData(ctx context.Context, batch []mapping.Punch, inserted []bool, importedAt time.Time) error {
+// loadData is MySQL's bulk loader: LOAD DATA LOCAL INFILE IGNORE, sent
+// from memory through the driver's reader handler (no file, and no
+// allowAllFiles).
+//
+// When the last batch held no stored key (new punches arriving in time
+// order), the batch is loaded whole without reading stored keys: if the
+// server stored every row, all were new. If it skipped some, the load is
+// rolled back, and the batch goes the careful way: read the keys stored in
+// its time range, then load the others and check the count.
+func (s *Sink) loadData(ctx context.Context, e *Encoded, inserted []bool) error {
+	n := len(e.punches)
+	done, err := s.loadWhole(e, inserted, errMiscounted, func(text []byte) error {
+		return s.inTx(ctx, func(tx *sqlx.Tx) error { return s.execLoad(ctx, tx, e, text, n) })
+	})
+	if done || err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		d := s.db.Dialect
-		first, last := timeRange(batch)
+		first, last := timeRange(e.punches)
 		res, err := tx.QueryContext(ctx, s.st.selectKeysBetween(), d.BindTime(first), d.BindTime(last))
 		if err != nil {
 			return err
 		}
-		want, err := s.markStored(res, batch, inserted)
-		if err != nil || want == 0 {
+		want, err := s.markStored(res, e.punches, inserted)
+		if err != nil {
 			return err
+		}
+		s.expectNew.Store(want == n)
+		if want == 0 {
+			return nil
 		}
 		if s.beforeBulk != nil {
 			s.beforeBulk()
 		}
-		s.text = appendTSV(s.text[:0], s.st.p.fields, batch, inserted, importedAt)
-		name := fmt.Sprintf("hrsync-%d", loadDataSeq.Add(1))
-		data := s.text
-		mysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(data) })
-		defer mysql.DeregisterReaderHandler(name)
-		exec := s.execLoadData
-		if exec == nil {
-			exec = tx.ExecContext
-		}
-		r, err := exec(ctx, s.st.loadData(name))
-		if localInfileRefused(err) {
-			return fmt.Errorf("%w: %v", errBulkUnavailable, err)
-		}
-		if err != nil {
-			return err
-		}
-		got, err := r.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if int(got) != want {
-			return fmt.Errorf("expected to load %d of %d punches, loaded %d: %w", want, len(batch), got, errMiscounted)
-		}
-		return nil
+		return s.execLoad(ctx, tx, e, s.rowsText(e, inserted, want), want)
 	})
+}
+
+// rowsText is the bulk-load text of the rows marked in include (every row
+// when include is nil), want of them: the text Encode made when it holds
+// them all, else made now.
+func (s *Sink) rowsText(e *Encoded, include []bool, want int) []byte {
+	if e.whole && want == len(e.punches) {
+		return e.text
+	}
+	s.text = appendRows(s.text[:0], e.layout, e.punches, include, e.importedAt)
+	return s.text
+}
+
+// execLoad runs LOAD DATA of text on tx and checks that it stored want rows.
+func (s *Sink) execLoad(ctx context.Context, tx *sqlx.Tx, e *Encoded, text []byte, want int) error {
+	name := fmt.Sprintf("hrsync-%d", loadDataSeq.Add(1))
+	mysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(text) })
+	defer mysql.DeregisterReaderHandler(name)
+	exec := s.execLoadData
+	if exec == nil {
+		exec = tx.ExecContext
+	}
+	r, err := exec(ctx, s.st.loadData(name, e.layout, e.importedAt))
+	if localInfileRefused(err) {
+		return fmt.Errorf("%w: %v", errBulkUnavailable, err)
+	}
+	if err != nil {
+		return err
+	}
+	got, err := r.RowsAffected()
+	if err != nil {
+		return err
+	}
+	return checkCount(got, want, len(e.punches), "load", "loaded")
+}
+
+func markAll(inserted []bool) {
+	for i := range inserted {
+		inserted[i] = true
+	}
 }
 
 // loadDataSeq names reader handlers, which the driver keeps in one
@@ -184,25 +337,37 @@ func localInfileRefused(err error) bool {
 	return false
 }
 
-// appendTSV writes the rows marked in include as LOAD DATA's default text
-// format: fields separated by tab, lines ended by newline, backslash
-// escapes.
-func appendTSV(dst []byte, fields []string, rows []mapping.Punch, include []bool, importedAt time.Time) []byte {
+// appendRows writes the rows marked in include (every row when include is
+// nil) in layout l.
+func appendRows(dst []byte, l bulkLayout, rows []mapping.Punch, include []bool, importedAt time.Time) []byte {
+	if l.binary {
+		return appendBinary(dst, l.fields, rows, include, importedAt)
+	}
+	return appendText(dst, l, rows, include, importedAt)
+}
+
+// appendText writes the rows marked in include (every row when include
+// is nil) as bulk-load text in layout l: LOAD DATA's default format, which
+// is also COPY's text format: fields separated by tab, lines ended by
+// newline, backslash escapes.
+func appendText(dst []byte, l bulkLayout, rows []mapping.Punch, include []bool, importedAt time.Time) []byte {
 	at := importedAt.UTC().Format(sqldb.TimeLayout)
 	for i := range rows {
-		if !include[i] {
+		if include != nil && !include[i] {
 			continue
 		}
 		p := &rows[i]
-		for j, f := range fields {
+		for j, f := range l.fields {
 			if j > 0 {
 				dst = append(dst, '\t')
 			}
 			switch f {
 			case "punch_time":
 				dst = p.Time.UTC().AppendFormat(dst, sqldb.TimeLayout)
+				dst = append(dst, l.zone...)
 			case "imported_at":
 				dst = append(dst, at...)
+				dst = append(dst, l.zone...)
 			default:
 				dst = appendEscaped(dst, punchText(p, f))
 			}
@@ -269,8 +434,8 @@ func needsEscape(s string) bool {
 	return false
 }
 
-// copyFrom is PostgreSQL's bulk loader: COPY of the new rows through
-// pgx, on one connection taken from the pool.
+// copyFrom is PostgreSQL's bulk loader: COPY of the batch's text on one
+// connection taken from the pool.
 //
 // When the last batch held no stored key (new punches arriving in time
 // order), the batch is copied whole as one statement, without reading
@@ -278,7 +443,7 @@ func needsEscape(s string) bool {
 // new then, or fails at a stored key and changes nothing. After such a
 // failure, and while batches hold stored keys, it reads the stored keys
 // first and copies the others in a transaction.
-func (s *Sink) copyFrom(ctx context.Context, batch []mapping.Punch, inserted []bool, importedAt time.Time) error {
+func (s *Sink) copyFrom(ctx context.Context, e *Encoded, inserted []bool) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -290,80 +455,47 @@ func (s *Sink) copyFrom(ctx context.Context, batch []mapping.Punch, inserted []b
 			return fmt.Errorf("%w: driver connection is %T", errBulkUnavailable, driverConn)
 		}
 		pc := sc.Conn()
-		if s.expectNew {
-			for i := range inserted {
-				inserted[i] = true
-			}
-			err := s.copyRows(ctx, pc, batch, inserted, len(batch), importedAt)
-			if !errors.Is(err, errBulkConflict) {
-				return err
-			}
-			s.expectNew = false
+		done, err := s.loadWhole(e, inserted, errBulkConflict, func(text []byte) error {
+			return s.copyText(ctx, pc.PgConn(), e, text, len(e.punches))
+		})
+		if done || err != nil {
+			return err
 		}
 		tx, err := pc.Begin(ctx)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback(ctx)
-		if err := s.copyInTx(ctx, tx, batch, inserted, importedAt); err != nil {
+		if err := s.copyInTx(ctx, tx, e, inserted); err != nil {
 			return err
 		}
 		return tx.Commit(ctx)
 	})
 }
 
-func (s *Sink) copyInTx(ctx context.Context, tx pgx.Tx, batch []mapping.Punch, inserted []bool, importedAt time.Time) error {
-	first, last := timeRange(batch)
+func (s *Sink) copyInTx(ctx context.Context, tx pgx.Tx, e *Encoded, inserted []bool) error {
+	first, last := timeRange(e.punches)
 	res, err := tx.Query(ctx, s.st.selectKeysBetween(), first.UTC(), last.UTC())
 	if err != nil {
 		return err
 	}
-	want, err := s.markStored(pgxRows{res}, batch, inserted)
+	want, err := s.markStored(pgxRows{res}, e.punches, inserted)
 	if err != nil {
 		return err
 	}
-	s.expectNew = want == len(batch)
+	s.expectNew.Store(want == len(e.punches))
 	if want == 0 {
 		return nil
 	}
 	if s.beforeBulk != nil {
 		s.beforeBulk()
 	}
-	return s.copyRows(ctx, tx, batch, inserted, want, importedAt)
+	return s.copyText(ctx, tx.Conn().PgConn(), e, s.rowsText(e, inserted, want), want)
 }
 
-// copier is what copyRows needs of a pgx connection or transaction.
-type copier interface {
-	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
-}
-
-// copyRows copies the rows marked in include, want of them.
-func (s *Sink) copyRows(ctx context.Context, c copier, batch []mapping.Punch, include []bool, want int, importedAt time.Time) error {
-	at := importedAt.UTC()
-	row := make([]any, len(s.st.p.fields))
-	next := 0
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		for next < len(batch) && !include[next] {
-			next++
-		}
-		if next == len(batch) {
-			return nil, nil
-		}
-		p := &batch[next]
-		next++
-		for j, f := range s.st.p.fields {
-			switch f {
-			case "punch_time":
-				row[j] = p.Time.UTC()
-			case "imported_at":
-				row[j] = at
-			default:
-				row[j] = punchText(p, f)
-			}
-		}
-		return row, nil
-	})
-	got, err := c.CopyFrom(ctx, copyTable(s.st.p.rawTable), s.st.p.raw, src)
+// copyText runs COPY of text and checks that it stored want rows.
+func (s *Sink) copyText(ctx context.Context, c *pgconn.PgConn, e *Encoded, text []byte, want int) error {
+	tag, err := c.CopyFrom(ctx, bytes.NewReader(text), s.st.copyFrom(e.layout.binary))
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
 		return fmt.Errorf("%w: %v", errBulkConflict, err)
@@ -371,15 +503,7 @@ func (s *Sink) copyRows(ctx context.Context, c copier, batch []mapping.Punch, in
 	if err != nil {
 		return err
 	}
-	if int(got) != want {
-		return fmt.Errorf("expected to copy %d of %d punches, copied %d: %w", want, len(batch), got, errMiscounted)
-	}
-	return nil
-}
-
-// copyTable names the table for COPY, schema apart.
-func copyTable(raw string) pgx.Identifier {
-	return pgx.Identifier(strings.Split(raw, "."))
+	return checkCount(tag.RowsAffected(), want, len(e.punches), "copy", "copied")
 }
 
 // pgxRows gives pgx.Rows the Close that markKeys wants.

@@ -15,18 +15,59 @@ import (
 	"github.com/hrsync/hrsync/mapping"
 )
 
-func TestAppendTSV(t *testing.T) {
+func TestAppendText(t *testing.T) {
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	rows := []mapping.Punch{
 		{EmployeeID: "E1", Time: t0, Direction: mapping.DirIn, DeviceID: "gate", Source: "s", SourceKey: "k"},
 		{EmployeeID: "skipped", Time: t0},
 		{EmployeeID: "a\tb\nc\\d\re\x00\x01", Time: t0.Add(time.Second), DeviceID: `\N`, Source: "s", SourceKey: "k"},
 	}
-	got := string(appendTSV(nil, PunchFields, rows, []bool{true, false, true}, at))
+	include := []bool{true, false, true}
+	got := string(appendText(nil, bulkLayout{fields: PunchFields}, rows, include, at))
 	want := "E1\t2026-03-01 08:00:00\tin\tgate\ts\tk\t2026-03-02 10:00:00\n" +
 		`a\tb\nc\\d\re\0` + "\x01\t2026-03-01 08:00:01\tunknown\t" + `\\N` + "\ts\tk\t2026-03-02 10:00:00\n"
 	if got != want {
-		t.Fatalf("appendTSV:\n got %q\nwant %q", got, want)
+		t.Fatalf("appendText:\n got %q\nwant %q", got, want)
+	}
+	// PostgreSQL: every time carries its zone.
+	got = string(appendText(nil, bulkLayout{fields: []string{"employee_id", "punch_time", "imported_at"}, zone: "+00"}, rows[:1], nil, at))
+	if want := "E1\t2026-03-01 08:00:00+00\t2026-03-02 10:00:00+00\n"; got != want {
+		t.Fatalf("appendText with zone:\n got %q\nwant %q", got, want)
+	}
+}
+
+// MySQL sets a batch's one source and its import time once in LOAD DATA
+// when the source is a plain literal, and reads them per line otherwise.
+func TestLoadDataLayout(t *testing.T) {
+	d, _ := sqldb.DialectFor(sqldb.MySQL)
+	p, err := resolvePunches(d, PunchesTable{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Sink{db: &sqldb.DB{Dialect: d}, st: statements{d: d, p: p}}
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		sources []string
+		want    string
+	}{
+		{[]string{"gate", "gate"}, "LOAD DATA LOCAL INFILE 'Reader::r' IGNORE INTO TABLE `attendance_punches` CHARACTER SET utf8mb4 (`employee_id`, `punch_time`, `direction`, `device_id`, `source_key`) SET `source` = 'gate', `imported_at` = '2026-03-02 10:00:00'"},
+		{[]string{"gate", "door"}, "LOAD DATA LOCAL INFILE 'Reader::r' IGNORE INTO TABLE `attendance_punches` CHARACTER SET utf8mb4 (`employee_id`, `punch_time`, `direction`, `device_id`, `source`, `source_key`) SET `imported_at` = '2026-03-02 10:00:00'"},
+		{[]string{`it's\`, `it's\`}, "LOAD DATA LOCAL INFILE 'Reader::r' IGNORE INTO TABLE `attendance_punches` CHARACTER SET utf8mb4 (`employee_id`, `punch_time`, `direction`, `device_id`, `source`, `source_key`) SET `imported_at` = '2026-03-02 10:00:00'"},
+	} {
+		batch := punches(0, len(tc.sources))
+		for i, src := range tc.sources {
+			batch[i].Source = src
+		}
+		l, ok := s.bulkLayout(batch)
+		if !ok {
+			t.Fatal("no layout for MySQL")
+		}
+		if got := s.st.loadData("r", l, at); got != tc.want {
+			t.Errorf("sources %q:\n got %s\nwant %s", tc.sources, got, tc.want)
+		}
+		if n := strings.Count(string(appendText(nil, l, batch, nil, at)), "\t"); n != len(batch)*(len(l.fields)-1) {
+			t.Errorf("sources %q: %d tabs for %d fields", tc.sources, n, len(l.fields))
+		}
 	}
 }
 
@@ -61,6 +102,9 @@ func TestBulkKeepsAwkwardText(t *testing.T) {
 	for _, b := range bulkBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			s := serverSink(t, b.url)
+			if b.name == "postgres" && !s.copyBinary {
+				t.Fatal("the table hrsync creates should copy in binary")
+			}
 			batch := punches(0, 4)
 			batch[0].EmployeeID = "tab\there"
 			batch[1].EmployeeID = "line\nbreak"
@@ -214,6 +258,7 @@ func TestMarkKeys(t *testing.T) {
 		return k
 	}
 	few, many := []int{0, 3, 5, 39}, []int{0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 39}
+	var s Sink // one for every case: its reused key map must not carry over
 	for _, tc := range []struct {
 		name       string
 		stored     []int // rows whose key is read back
@@ -248,7 +293,7 @@ func TestMarkKeys(t *testing.T) {
 			for i := range got {
 				got[i] = true
 			}
-			if _, err := markKeys(&keyRows{keys: keys}, rows, got, false, tc.fold, 0); err != nil {
+			if _, err := s.markKeys(&keyRows{keys: keys}, rows, got, false, tc.fold, 0); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(got, want) {
@@ -258,42 +303,170 @@ func TestMarkKeys(t *testing.T) {
 	}
 }
 
-// After a batch of new punches, PostgreSQL copies the next batch whole
-// without reading stored keys; a batch that then holds stored keys fails
-// that COPY, changes nothing, and is written exactly the careful way.
-func TestCopyWholeAfterNewBatch(t *testing.T) {
+// After a batch of new punches, the next batch is loaded whole without
+// reading stored keys; a batch that then holds stored keys fails that load
+// (COPY stops at the stored key, LOAD DATA's count falls short and is
+// rolled back), changes nothing, and is written exactly the careful way.
+func TestLoadWholeAfterNewBatch(t *testing.T) {
 	ctx := context.Background()
-	var pg backend
-	for _, b := range backends(t) {
+	for _, b := range bulkBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s := serverSink(t, b.url)
+			steps := []struct {
+				from, n  int
+				want     []bool
+				tryWhole bool // loaded whole first, without the read of stored keys
+			}{
+				{0, 5, []bool{true, true, true, true, true}, false},
+				{5, 5, []bool{true, true, true, true, true}, true},
+				{8, 4, []bool{false, false, true, true}, true}, // fails whole, goes careful
+				{12, 2, []bool{true, true}, false},             // the last batch held stored keys
+				{14, 2, []bool{true, true}, true},
+			}
+			for i, st := range steps {
+				if s.expectNew.Load() != st.tryWhole {
+					t.Fatalf("step %d: load whole first = %v, want %v", i+1, s.expectNew.Load(), st.tryWhole)
+				}
+				got, err := s.WritePunches(ctx, punches(st.from, st.n))
+				if err != nil {
+					t.Fatalf("step %d: %v", i+1, err)
+				}
+				if !slices.Equal(got, st.want) {
+					t.Fatalf("step %d: inserted = %v, want %v", i+1, got, st.want)
+				}
+			}
+			// A batch encoded before the sink expected new rows (Encode
+			// runs ahead, on another goroutine) is encoded when loaded whole.
+			var e Encoded
+			s.expectNew.Store(false)
+			s.Encode(punches(16, 2), &e)
+			s.expectNew.Store(true)
+			if e.whole {
+				t.Fatal("encoded whole while the sink expected stored keys")
+			}
+			if got, err := s.WriteEncoded(ctx, &e); err != nil || !all(got, true) {
+				t.Fatalf("late whole load: inserted = %v, %v", got, err)
+			}
+			if n := countRows(t, s); n != 18 {
+				t.Fatalf("%d rows stored, want 18", n)
+			}
+		})
+	}
+}
+
+// A customer's time column with a zone (PostgreSQL timestamptz, MySQL
+// TIMESTAMP) on a session in another zone stores the same instant by the
+// bulk path as by INSERT; PostgreSQL in either COPY format.
+func TestBulkZonedTimeColumn(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range bulkBackends(t) {
+		formats := []string{"text"}
 		if b.name == "postgres" {
-			pg = b
+			formats = []string{"binary", "text"}
+		}
+		for _, format := range formats {
+			t.Run(b.name+"/"+format, func(t *testing.T) {
+				reachable(t, b)
+				url, ddl := b.url, "CREATE TABLE %s (employee_id VARCHAR(64) NOT NULL, punch_time TIMESTAMP NOT NULL, device_id VARCHAR(64) NOT NULL, PRIMARY KEY (punch_time, employee_id, device_id))"
+				if b.name == "postgres" {
+					url += "&timezone=Asia/Kolkata"
+					ddl = strings.Replace(ddl, "TIMESTAMP", "TIMESTAMPTZ", 1)
+				}
+				table := uniqueName("zoned")
+				db, err := sqldb.Open(ctx, url, sqldb.Credentials{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				if _, err := db.ExecContext(ctx, fmt.Sprintf(ddl, table)); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { dropTables(b.url, table) })
+				no := false
+				s, err := newSink(ctx, db, Config{Create: &no, Punches: PunchesTable{Table: table,
+					Columns: map[string]string{"direction": "", "source": "", "source_key": "", "imported_at": ""}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.bulk == nil {
+					t.Fatal("no bulk path")
+				}
+				if b.name == "postgres" {
+					if !s.copyBinary {
+						t.Fatal("VARCHAR and TIMESTAMPTZ columns should copy in binary")
+					}
+					s.copyBinary = format == "binary"
+				}
+				want := punches(0, 3)
+				want[1].EmployeeID = "tab\there ünï"
+				if got, err := s.WritePunches(ctx, want); err != nil || !all(got, true) {
+					t.Fatalf("inserted = %v, %v", got, err)
+				}
+				var stored []struct {
+					Emp  string    `db:"employee_id"`
+					Time time.Time `db:"punch_time"`
+				}
+				if err := db.SelectContext(ctx, &stored, "SELECT employee_id, punch_time FROM "+table+" ORDER BY punch_time"); err != nil {
+					t.Fatal(err)
+				}
+				for i, got := range stored {
+					if !got.Time.Equal(want[i].Time) || got.Emp != want[i].EmployeeID {
+						t.Errorf("row %d stored %q %v, want %q %v", i, got.Emp, got.Time, want[i].EmployeeID, want[i].Time)
+					}
+				}
+				if got, err := s.WritePunches(ctx, want); err != nil || !all(got, false) {
+					t.Fatalf("again: inserted = %v, %v; want all duplicates", got, err)
+				}
+			})
 		}
 	}
-	s := serverSink(t, pg.url)
-	steps := []struct {
-		from, n  int
-		want     []bool
-		tryWhole bool // copied whole first, without the read of stored keys
-	}{
-		{0, 5, []bool{true, true, true, true, true}, false},
-		{5, 5, []bool{true, true, true, true, true}, true},
-		{8, 4, []bool{false, false, true, true}, true}, // fails whole, goes careful
-		{12, 2, []bool{true, true}, false},             // the last batch held stored keys
-		{14, 2, []bool{true, true}, true},
-	}
-	for i, st := range steps {
-		if s.expectNew != st.tryWhole {
-			t.Fatalf("step %d: copy whole first = %v, want %v", i+1, s.expectNew, st.tryWhole)
+}
+
+// A PostgreSQL table with a column type the binary format does not write
+// (here an integer source_key) copies as text.
+func TestCopyTextForOtherColumnTypes(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range bulkBackends(t) {
+		if b.name != "postgres" {
+			continue
 		}
-		got, err := s.WritePunches(ctx, punches(st.from, st.n))
+		reachable(t, b)
+		table := uniqueName("typed")
+		db, err := sqldb.Open(ctx, b.url, sqldb.Credentials{})
 		if err != nil {
-			t.Fatalf("step %d: %v", i+1, err)
+			t.Fatal(err)
 		}
-		if !slices.Equal(got, st.want) {
-			t.Fatalf("step %d: inserted = %v, want %v", i+1, got, st.want)
+		defer db.Close()
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (employee_id TEXT NOT NULL, punch_time TIMESTAMP NOT NULL, device_id TEXT NOT NULL, source_key INTEGER NOT NULL, PRIMARY KEY (punch_time, employee_id, device_id))", table)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { dropTables(b.url, table) })
+		no := false
+		s, err := newSink(ctx, db, Config{Create: &no, Punches: PunchesTable{Table: table,
+			Columns: map[string]string{"direction": "", "source": "", "imported_at": ""}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.copyBinary {
+			t.Fatal("an INTEGER column should make COPY use text")
+		}
+		if got, err := s.WritePunches(ctx, punches(0, 4)); err != nil || !all(got, true) {
+			t.Fatalf("inserted = %v, %v", got, err)
+		}
+		var sum int
+		if err := db.GetContext(ctx, &sum, "SELECT SUM(source_key) FROM "+table); err != nil || sum != 0+1+2+3 {
+			t.Fatalf("sum of source keys = %d, %v; want 6", sum, err)
 		}
 	}
-	if n := countRows(t, s); n != 16 {
-		t.Fatalf("%d rows stored, want 16", n)
+}
+
+func TestAppendBinary(t *testing.T) {
+	rows := []mapping.Punch{{EmployeeID: "E1", Time: time.Date(2000, 1, 1, 0, 0, 1, 0, time.UTC)}, {EmployeeID: "skipped"}}
+	got := appendBinary(nil, []string{"employee_id", "punch_time"}, rows, []bool{true, false}, time.Time{})
+	want := "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00\x00\x00\x00\x00" + // signature, flags, extension
+		"\x00\x02" + "\x00\x00\x00\x02E1" + "\x00\x00\x00\x08\x00\x00\x00\x00\x00\x0f\x42\x40" + // 2 fields: "E1", 1,000,000 µs
+		"\xff\xff"
+	if string(got) != want {
+		t.Fatalf("appendBinary:\n got %q\nwant %q", got, want)
 	}
 }

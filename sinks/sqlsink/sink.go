@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -37,10 +38,20 @@ type Sink struct {
 	// bulk writes whole batches by bulk load (MySQL, PostgreSQL); nil
 	// where there is none or the database refused it.
 	bulk bulkLoader
-	text []byte // LOAD DATA's rows, reused
-	// expectNew: the last batch held no stored key; PostgreSQL then
-	// copies the next one whole without reading stored keys first.
-	expectNew bool
+	// copyBinary: PostgreSQL copies in the binary format, which the
+	// punch table's column types allow.
+	copyBinary bool
+	// encoded is WritePunches' batch; text the bulk load's text of the
+	// new rows of a batch that holds stored keys. Both are reused.
+	encoded Encoded
+	text    []byte
+	// expectNew: the last batch held no stored key; the next one is
+	// encoded whole ahead (by Encode, on another goroutine) and loaded
+	// whole without reading stored keys first.
+	expectNew atomic.Bool
+	// keys and exact are markKeys' list and map, reused.
+	keys  []mapping.Key
+	exact map[mapping.Key]int
 	// Tests set these: beforeBulk runs between the read of stored keys and
 	// the bulk load of the next batch; execLoadData replaces the run of
 	// LOAD DATA.
@@ -118,6 +129,11 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 	s.bulk = s.chooseBulk()
 	if err := s.ensurePunchTable(ctx); err != nil {
 		return nil, err
+	}
+	if db.Dialect.Name() == sqldb.Postgres {
+		if s.copyBinary, err = s.copyBinaryFits(ctx); err != nil {
+			return nil, s.explainPunches(err)
+		}
 	}
 	if s.create && emp.query == "" {
 		if err := s.ensureEmployeeTable(ctx); err != nil {
@@ -265,8 +281,15 @@ const crowdedFactor = 4
 // whether it was inserted (false: its key was already stored). The caller
 // guarantees that no two punches in one call share a key. A transaction
 // that fails for a transient reason is run again, whole. A Sink is not
-// safe for concurrent use.
+// safe for concurrent use, except for Encode.
 func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool, error) {
+	s.Encode(batch, &s.encoded)
+	return s.WriteEncoded(ctx, &s.encoded)
+}
+
+// WriteEncoded is WritePunches of a batch made ready by Encode.
+func (s *Sink) WriteEncoded(ctx context.Context, e *Encoded) ([]bool, error) {
+	batch, importedAt := e.punches, e.importedAt
 	inserted := make([]bool, len(batch))
 	if len(batch) == 0 {
 		return inserted, nil
@@ -279,7 +302,6 @@ func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool,
 			return nil, fmt.Errorf("punch %d of the batch (%s line %d): no time", i+1, batch[i].Origin.File, batch[i].Origin.Line)
 		}
 	}
-	importedAt := s.now().UTC().Truncate(time.Second)
 	if err := s.prepareFullBatch(ctx, len(batch)); err != nil {
 		return nil, fmt.Errorf("write %d punches: %w", len(batch), s.explainPunches(err))
 	}
@@ -288,7 +310,7 @@ func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool,
 	err := sqldb.Retry(ctx, retryAttempts, func(ctx context.Context) error {
 		clear(inserted)
 		if bulk {
-			done, err := s.writeBulk(ctx, batch, inserted, importedAt)
+			done, err := s.writeBulk(ctx, e, inserted)
 			if done || err != nil {
 				return err
 			}
@@ -338,7 +360,7 @@ func (s *Sink) writeReturning(ctx context.Context, tx *sqlx.Tx, rows []mapping.P
 	if err != nil {
 		return err
 	}
-	_, err = markKeys(res, rows, inserted, true, false, 0)
+	_, err = s.markKeys(res, rows, inserted, true, false, 0)
 	return err
 }
 
@@ -361,7 +383,7 @@ func (s *Sink) writeCounted(ctx context.Context, tx *sqlx.Tx, rows []mapping.Pun
 	if s.plan.returning != nil {
 		limit = crowdedFactor * len(rows)
 	}
-	crowded, err := markKeys(res, rows, inserted, false, true, limit)
+	crowded, err := s.markKeys(res, rows, inserted, false, true, limit)
 	if err != nil {
 		return err
 	}
@@ -396,8 +418,14 @@ func (s *Sink) insertCounted(ctx context.Context, tx *sqlx.Tx, rows []mapping.Pu
 	if err != nil {
 		return err
 	}
+	return checkCount(got, want, len(rows), "insert", "inserted")
+}
+
+// checkCount returns errMiscounted unless the statement stored (got) want
+// of the batch's n punches.
+func checkCount(got int64, want, n int, verb, done string) error {
 	if int(got) != want {
-		return fmt.Errorf("expected to insert %d of %d punches, inserted %d: %w", want, len(rows), got, errMiscounted)
+		return fmt.Errorf("expected to %s %d of %d punches, %s %d: %w", verb, want, n, done, got, errMiscounted)
 	}
 	return nil
 }
@@ -480,9 +508,14 @@ type rowScanner interface {
 // compare, for keys read back from a table rather than echoed by the
 // insert. With limit > 0 it stops after that many rows and reports
 // crowded.
-func markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold bool, limit int) (crowded bool, err error) {
+//
+// It reuses the sink's key list and map from batch to batch: a re-import
+// reads back every key of every batch, and making them anew was most of
+// what its collector had to do.
+func (s *Sink) markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold bool, limit int) (crowded bool, err error) {
 	defer res.Close()
-	var keys []mapping.Key
+	keys := s.keys[:0]
+	defer func() { s.keys = keys[:0] }()
 	var t, emp, dev any
 	for n := 1; res.Next(); n++ {
 		if limit > 0 && n > limit {
@@ -508,7 +541,11 @@ func markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value, fold boo
 		}
 		return false, nil
 	}
-	exact := make(map[mapping.Key]int, len(rows))
+	if s.exact == nil {
+		s.exact = make(map[mapping.Key]int, len(rows))
+	}
+	exact := s.exact
+	clear(exact)
 	for i := range rows {
 		k := rows[i].Key()
 		if _, seen := exact[k]; !seen { // a repeated key: the first copy counts

@@ -2,7 +2,9 @@ package sqlsink
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/hrsync/hrsync/internal/sqldb"
 )
@@ -88,11 +90,39 @@ func (st statements) insertIgnore(n int) string {
 // loadData loads the rows the MySQL driver sends from the reader handler
 // name, skipping stored keys (IGNORE). The text is in LOAD DATA's default
 // format (fields ended by tab, lines by newline, backslash escapes; see
-// appendTSV), left implicit so that no backslash in the statement depends
-// on the sql_mode NO_BACKSLASH_ESCAPES.
-func (st statements) loadData(reader string) string {
-	return fmt.Sprintf("LOAD DATA LOCAL INFILE 'Reader::%s' IGNORE INTO TABLE %s CHARACTER SET utf8mb4 (%s)",
-		reader, st.p.table, st.columnList())
+// appendText), left implicit so that no backslash in the statement depends
+// on the sql_mode NO_BACKSLASH_ESCAPES. The fields the text leaves out are
+// set once for every row: the server then parses and converts them once
+// per batch instead of once per row.
+func (st statements) loadData(reader string, l bulkLayout, importedAt time.Time) string {
+	cols := make([]string, len(l.fields))
+	for i, f := range l.fields {
+		cols[i] = st.p.col(f)
+	}
+	var set []string
+	if st.p.has("source") && l.source != nil {
+		set = append(set, fmt.Sprintf("%s = '%s'", st.p.col("source"), *l.source))
+	}
+	if st.p.has("imported_at") && !slices.Contains(l.fields, "imported_at") {
+		set = append(set, fmt.Sprintf("%s = '%s'", st.p.col("imported_at"), importedAt.UTC().Format(sqldb.TimeLayout)))
+	}
+	q := fmt.Sprintf("LOAD DATA LOCAL INFILE 'Reader::%s' IGNORE INTO TABLE %s CHARACTER SET utf8mb4 (%s)",
+		reader, st.p.table, strings.Join(cols, ", "))
+	if len(set) > 0 {
+		q += " SET " + strings.Join(set, ", ")
+	}
+	return q
+}
+
+// copyFrom copies the rows PostgreSQL reads from the connection, in COPY's
+// binary format or its text format (the same tab, newline and backslash
+// rules as LOAD DATA's).
+func (st statements) copyFrom(binary bool) string {
+	q := fmt.Sprintf("COPY %s (%s) FROM STDIN", st.p.table, st.columnList())
+	if binary {
+		q += " WITH (FORMAT binary)"
+	}
+	return q
 }
 
 // selectKeysBetween lists the keys with a time in [first, last]: with

@@ -54,6 +54,10 @@ var golden = []struct{ dialect, statement, want string }{
 		"INSERT INTO \"attendance_punches\" (\"employee_id\", \"punch_time\", \"direction\", \"device_id\", \"source_key\") VALUES ($1,$2,$3,$4,$5),($6,$7,$8,$9,$10) ON CONFLICT DO NOTHING RETURNING \"punch_time\", \"employee_id\", \"device_id\""},
 	{"postgres", "insertSkipping",
 		"INSERT INTO \"attendance_punches\" (\"employee_id\", \"punch_time\", \"direction\", \"device_id\", \"source_key\") VALUES ($1,$2,$3,$4,$5),($6,$7,$8,$9,$10) ON CONFLICT DO NOTHING"},
+	{"postgres", "copyFrom",
+		"COPY \"attendance_punches\" (\"employee_id\", \"punch_time\", \"direction\", \"device_id\", \"source_key\") FROM STDIN"},
+	{"postgres", "copyFromBinary",
+		"COPY \"attendance_punches\" (\"employee_id\", \"punch_time\", \"direction\", \"device_id\", \"source_key\") FROM STDIN WITH (FORMAT binary)"},
 	{"postgres", "createPunches[0]",
 		"CREATE TABLE \"attendance_punches\" (\"employee_id\" TEXT NOT NULL, \"punch_time\" TIMESTAMP(0) NOT NULL, \"direction\" TEXT NOT NULL, \"device_id\" TEXT NOT NULL, \"source_key\" TEXT NOT NULL, CONSTRAINT \"attendance_punches_key\" PRIMARY KEY (\"punch_time\", \"employee_id\", \"device_id\"))"},
 	{"postgres", "createPunches[1]",
@@ -94,6 +98,10 @@ func TestStatementsGolden(t *testing.T) {
 				got = st.selectKeysBetween()
 			case "mergeOutput":
 				got = st.mergeOutput(2)
+			case "copyFrom":
+				got = st.copyFrom(false)
+			case "copyFromBinary":
+				got = st.copyFrom(true)
 			case "mergeOracle":
 				got = st.mergeOracle(2)
 			default:
