@@ -140,15 +140,15 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 	}
 	it.punch, it.mapped = p, true
 	it.line.Key, it.line.Time, it.line.Direction, it.line.Device = p.SourceKey, p.Time, string(p.Direction), p.DeviceID
-	e := m.dir.Lookup(p.SourceKey)
-	if e == nil {
+	e := m.dir.find(p.SourceKey)
+	if e.employee == nil {
 		return reject(mapping.Unmapped, fmt.Sprintf("no employee has key %q (matched on %s)", p.SourceKey, m.dir.matchDesc))
 	}
-	it.line.EmployeeID = e.ID
-	if !e.Active() && !m.importOff {
-		return reject(mapping.Inactive, fmt.Sprintf("employee %s is %s", e.ID, e.Status))
+	it.line.EmployeeID = e.id
+	if !e.active && !m.importOff {
+		return reject(mapping.Inactive, fmt.Sprintf("employee %s is %s", e.id, e.employee.Status))
 	}
-	it.punch.EmployeeID, it.punch.Source = e.ID, m.src.Name
+	it.punch.EmployeeID, it.punch.Source = e.id, m.src.Name
 	it.ok = true
 	return it
 }
@@ -245,7 +245,9 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 		}
 		it := m.mapRow(binding, bindErr, row)
 		if m.observer != nil {
-			it.row = &row
+			// A copy, so that row itself stays on the stack when no one observes.
+			kept := row
+			it.row = &kept
 		}
 		if err := emit(it); err != nil {
 			return &emitError{err}
