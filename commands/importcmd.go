@@ -57,6 +57,9 @@ func runImport(cmd *cobra.Command, app *App, o importOptions) error {
 			return err
 		}
 	}
+	if !o.DryRun {
+		tuneForServerImport(cfg)
+	}
 	opts := importer.Options{Config: cfg, Sources: o.Sources, DryRun: o.DryRun, ReportPath: o.ReportPath,
 		ReportFormat: o.ReportFormat, Log: app.Log, Args: commandLine(cmd)}
 	var bar *progressbar.ProgressBar

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -20,6 +21,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/runlock"
+	"github.com/hrsync/hrsync/internal/sqldb"
 )
 
 // Exit codes, documented in the README.
@@ -128,6 +130,23 @@ func tuneGC() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(48 << 20)
 	}
+}
+
+// tuneForServerImport gives the Go scheduler one P more than there are
+// cores when an import writes into a database server. The writer goroutine
+// then waits on the server's replies while the read, prepare and report
+// stages keep every P busy, and Go notices a reply only when a P looks for
+// work, which can take milliseconds, hundreds of times a run. A spare P
+// lets the operating system run the writer as soon as its reply arrives
+// (1M punches into PostgreSQL on two cores: 2.87 → 2.61 s, medians of
+// three). SQLite works on our own cores, where the extra P only adds
+// switching (4.0 → 4.5 s), so it keeps the default. GOMAXPROCS, when set,
+// wins.
+func tuneForServerImport(cfg *config.Config) {
+	if d, ok := sqldb.DialectOf(cfg.HR.URL); !ok || d == sqldb.SQLite || os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	runtime.GOMAXPROCS(runtime.NumCPU() + 1)
 }
 
 // isCobraUsage recognises cobra's own flag and argument errors.

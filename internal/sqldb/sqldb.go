@@ -61,6 +61,17 @@ func Schemes() []string {
 	return []string{"sqlite", "mysql", "mariadb", "postgres", "postgresql", "sqlserver", "oracle"}
 }
 
+// DialectOf names the dialect of a database URL by its scheme (one of the
+// dialect constants); false when the scheme is not a database's (http://).
+func DialectOf(rawURL string) (string, bool) {
+	scheme, _, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return "", false
+	}
+	o, ok := openers[strings.ToLower(scheme)]
+	return o.dialect, ok
+}
+
 // Open connects to the database at rawURL and checks that it answers.
 // Non-empty fields of cred replace the user and password in the URL.
 //
