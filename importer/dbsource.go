@@ -21,6 +21,15 @@ type watermarks interface {
 	SetWatermark(ctx context.Context, source, value string) error
 }
 
+// openDatabaseSource opens a database source of the config.
+func openDatabaseSource(ctx context.Context, cfg *config.Config, src *config.Source) (*sqlsrc.Source, error) {
+	sc, err := sourceConfig(cfg, src)
+	if err != nil {
+		return nil, err
+	}
+	return sqlsrc.Open(ctx, sc)
+}
+
 // sourceConfig turns a database source of the config into sqlsrc's.
 func sourceConfig(cfg *config.Config, src *config.Source) (sqlsrc.Config, error) {
 	url := src.URL
@@ -62,11 +71,7 @@ func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m
 		it := item{line: report.Line{Source: src.Name, File: firstNonEmpty(src.Table, "query"), Outcome: mapping.Failed, Reason: err.Error()}}
 		return []string{err.Error()}, emit(it)
 	}
-	sc, err := sourceConfig(cfg, src)
-	if err != nil {
-		return fail(err)
-	}
-	s, err := sqlsrc.Open(ctx, sc)
+	s, err := openDatabaseSource(ctx, cfg, src)
 	if err != nil {
 		return fail(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
@@ -49,11 +48,7 @@ func pullDatabase(ctx context.Context, cfg *config.Config, src *config.Source, s
 	if err != nil {
 		return fail(fmt.Errorf("reading the pull position of source %s: %w", src.Name, err))
 	}
-	sc, err := sourceConfig(cfg, src)
-	if err != nil {
-		return fail(err)
-	}
-	s, err := sqlsrc.Open(ctx, sc)
+	s, err := openDatabaseSource(ctx, cfg, src)
 	if err != nil {
 		return fail(err)
 	}
@@ -128,7 +123,7 @@ func pullDatabase(ctx context.Context, cfg *config.Config, src *config.Source, s
 		return fail(fmt.Errorf("inbox: %w", err))
 	}
 	done = true
-	if err := syncFolder(inbox); err != nil {
+	if err := fetch.SyncDir(inbox); err != nil {
 		return fail(fmt.Errorf("inbox: %w", err))
 	}
 	if cursor != "" {
@@ -165,18 +160,4 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
-}
-
-// syncFolder makes a rename in dir durable (a no-op on Windows, where NTFS
-// journals the rename and a folder cannot be opened for syncing).
-func syncFolder(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -576,7 +576,7 @@ func (p *puller) finish(pt *partial) (d download, err error) {
 	} else if err := os.Rename(tmp.Name(), target.path); err != nil {
 		return d, &inboxError{err}
 	}
-	if err := syncDir(p.inbox); err != nil {
+	if err := SyncDir(p.inbox); err != nil {
 		return d, &inboxError{err}
 	}
 	return download{path: target.path, sha256: pt.sum, bytes: pt.n}, nil

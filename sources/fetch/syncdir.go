@@ -5,9 +5,9 @@ import (
 	"runtime"
 )
 
-// syncDir makes a rename in dir durable. Windows cannot open a folder for
+// SyncDir makes a rename in dir durable. Windows cannot open a folder for
 // syncing (NTFS journals the rename itself), so there it is a no-op.
-func syncDir(dir string) error {
+func SyncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
