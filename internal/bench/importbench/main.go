@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -109,11 +108,7 @@ func report(n int, what string, r result) {
 	fmt.Printf("%-9d %-34s %9.2f %9.2f %11.0f %9.1f\n", n, what, r.Wall.Seconds(), r.CPU.Seconds(), float64(n)/r.Wall.Seconds(), r.MaxRSSMB())
 }
 
-func run(name string, args ...string) {
-	cmd := exec.Command(name, args...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	check(cmd.Run())
-}
+func run(name string, args ...string) { check(proc.Run(name, args...)) }
 
 func check(err error) {
 	if err != nil {

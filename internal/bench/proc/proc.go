@@ -7,6 +7,7 @@
 package proc
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"syscall"
@@ -57,4 +58,15 @@ func Time(cmd *exec.Cmd) (Result, error) {
 		r.MaxRSSKiB = ru.Maxrss
 	}
 	return r, nil
+}
+
+// Run runs a benchmark's set-up step (a build, a load, a conversion) to
+// completion, its output going to our stderr.
+func Run(name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
