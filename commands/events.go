@@ -313,7 +313,13 @@ func newMarkProcessedCmd(app *App) *cobra.Command {
 			if strings.TrimSpace(note) == "" {
 				return usageError(errors.New("--note is required: say what was done with the batch"))
 			}
-			sess, err := app.readSession(cmd)
+			cfg, err := app.loadConfig()
+			if err != nil {
+				return err
+			}
+			// Under the run lock, so a scheduled run cannot be sending the
+			// event while it is closed by hand.
+			sess, err := importer.LockSession(cmd.Context(), cfg, app.Log)
 			if err != nil {
 				return err
 			}

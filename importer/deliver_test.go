@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/importer/runlock"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -139,5 +141,43 @@ func TestQueuedRowsExitFour(t *testing.T) {
 		if got := r.ExitCode(); got != tt.want {
 			t.Errorf("%v: exit %d, want %d", tt.counts, got, tt.want)
 		}
+	}
+}
+
+// TestLockSessionWaitsAndSendsNothing: closing an event by hand takes the
+// run lock (so no run is sending the event meanwhile) and, unlike a run,
+// sends nothing on opening.
+func TestLockSessionWaitsAndSendsNothing(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t, "lock_wait: 200ms\n")
+	sink, err := NewHTTPSink(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := OpenSession(ctx, cfg, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := outbox.Enqueue(ctx, read.State.DB, outbox.Event{Target: sink.Target(), Kind: "punches", IdempotencyKey: "k", Payload: []byte("[]")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read.Close()
+
+	held, err := runlock.Acquire(ctx, filepath.Join(cfg.Resolve(cfg.DataDir), "hrsync.lock"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockSession(ctx, cfg, nil); !errors.Is(err, runlock.ErrBusy) {
+		t.Fatalf("while a run holds the lock: %v, want ErrBusy", err)
+	}
+	held.Release()
+	sess, err := LockSession(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if e, err := outbox.Get(ctx, sess.State.DB, id); err != nil || e.Attempts != 0 || e.Status != outbox.Pending {
+		t.Fatalf("event after LockSession: %+v %v; want untouched (pending, no attempt)", e, err)
 	}
 }

@@ -34,8 +34,20 @@ type Session struct {
 	Delivered outbox.Summary
 }
 
-// OpenSession opens the state store and, when exclusive, takes the run lock.
+// OpenSession opens the state store and, when exclusive, takes the run lock
+// and first delivers what earlier runs left due.
 func OpenSession(ctx context.Context, cfg *config.Config, exclusive bool, log *slog.Logger) (*Session, error) {
+	return openSession(ctx, cfg, exclusive, exclusive, log)
+}
+
+// LockSession opens the state store under the run lock and sends nothing:
+// for changing the outbox by hand, which must not race a run's send of the
+// same event.
+func LockSession(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Session, error) {
+	return openSession(ctx, cfg, true, false, log)
+}
+
+func openSession(ctx context.Context, cfg *config.Config, exclusive, deliver bool, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -60,7 +72,7 @@ func OpenSession(ctx context.Context, cfg *config.Config, exclusive bool, log *s
 		return nil, err
 	}
 	s.State = st
-	if exclusive {
+	if deliver {
 		// Whatever earlier runs could not deliver goes first.
 		if s.Delivered, err = s.DeliverDue(ctx); err != nil {
 			log.Warn("delivering queued batches", "err", err)
