@@ -16,6 +16,16 @@ import (
 // OpenHR opens the HR database named by hr.url. Tables are created only
 // when writing and allowed to (a dry run never creates anything).
 func OpenHR(ctx context.Context, cfg *config.Config, writing bool) (*sqlsink.Sink, error) {
+	return openHR(ctx, cfg, writing, false)
+}
+
+// OpenHREmployees opens the HR database for its employees table alone
+// (push-users): a database without hrsync's punch table is fine.
+func OpenHREmployees(ctx context.Context, cfg *config.Config, writing bool) (*sqlsink.Sink, error) {
+	return openHR(ctx, cfg, writing, true)
+}
+
+func openHR(ctx context.Context, cfg *config.Config, writing, employeesOnly bool) (*sqlsink.Sink, error) {
 	url := cfg.HR.URL
 	if strings.HasPrefix(url, "sqlite://") {
 		// sqlite paths are relative to the config file, like every other path.
@@ -37,9 +47,10 @@ func OpenHR(ctx context.Context, cfg *config.Config, writing bool) (*sqlsink.Sin
 		Employees: sqlsink.EmployeesTable{
 			Table: cfg.HR.Employees.Table, Query: cfg.HR.Employees.Query, Columns: cfg.HR.Employees.Columns,
 		},
-		Punches:   sqlsink.PunchesTable{Table: cfg.HR.Punches.Table, Columns: cfg.HR.Punches.Columns, EmployeeIndex: cfg.HR.Punches.EmployeeIndex},
-		Create:    create,
-		BatchSize: cfg.HR.BatchSize,
+		Punches:       sqlsink.PunchesTable{Table: cfg.HR.Punches.Table, Columns: cfg.HR.Punches.Columns, EmployeeIndex: cfg.HR.Punches.EmployeeIndex},
+		Create:        create,
+		BatchSize:     cfg.HR.BatchSize,
+		EmployeesOnly: employeesOnly,
 	}
 	if cfg.HR.Employees.File != "" {
 		sc.Employees = sqlsink.EmployeesTable{}

@@ -76,7 +76,7 @@ func OpenTarget(ctx context.Context, cfg *config.Config, writing bool, log *slog
 		t, err := OpenRemoteTarget(cfg, log)
 		return t, func() {}, err
 	}
-	hr, err := importer.OpenHR(ctx, cfg, writing)
+	hr, err := importer.OpenHREmployees(ctx, cfg, writing)
 	if err != nil {
 		return nil, nil, err
 	}

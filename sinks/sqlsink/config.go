@@ -29,6 +29,10 @@ type Config struct {
 	// WritePunches call instead, and use it only when they fall back to
 	// INSERT.
 	BatchSize int
+
+	// EmployeesOnly opens the sink for the employees table alone (push-users):
+	// the punch table is neither checked nor created, and need not exist.
+	EmployeesOnly bool
 }
 
 // EmployeesTable is where the employee directory is read from: a table

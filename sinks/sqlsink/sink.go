@@ -127,12 +127,14 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 		return nil, err
 	}
 	s.bulk = s.chooseBulk()
-	if err := s.ensurePunchTable(ctx); err != nil {
-		return nil, err
-	}
-	if db.Dialect.Name() == sqldb.Postgres {
-		if s.copyBinary, err = s.copyBinaryFits(ctx); err != nil {
-			return nil, s.explainPunches(err)
+	if !cfg.EmployeesOnly {
+		if err := s.ensurePunchTable(ctx); err != nil {
+			return nil, err
+		}
+		if db.Dialect.Name() == sqldb.Postgres {
+			if s.copyBinary, err = s.copyBinaryFits(ctx); err != nil {
+				return nil, s.explainPunches(err)
+			}
 		}
 	}
 	if s.create && emp.query == "" {
