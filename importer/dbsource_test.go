@@ -110,6 +110,11 @@ func (c *clockTable) addMany(n int, from time.Time) {
 // dbConfig writes an hrsync.yaml reading the clock table into an embedded
 // SQLite HR database.
 func dbConfig(t *testing.T, src dbSource, table, watermark string) *config.Config {
+	return dbConfigInto(t, src, table, watermark, "url: sqlite://hr.db")
+}
+
+// dbConfigInto is dbConfig with the hr: section's url (and more) given.
+func dbConfigInto(t *testing.T, src dbSource, table, watermark, hr string) *config.Config {
 	dir := t.TempDir()
 	emp := "id,attendance_no,name,status\n"
 	for i := 1001; i <= 1005; i++ {
@@ -120,7 +125,7 @@ func dbConfig(t *testing.T, src dbSource, table, watermark string) *config.Confi
 	}
 	yaml := fmt.Sprintf(`timezone: UTC
 hr:
-  url: sqlite://hr.db
+  %s
   employees: { file: employees.csv }
 sources:
   clock:
@@ -130,7 +135,7 @@ sources:
     mapping:
       employee_key: badge
       time: punched_at
-`, src.url, table, watermark)
+`, hr, src.url, table, watermark)
 	path := filepath.Join(dir, "hrsync.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)

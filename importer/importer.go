@@ -47,6 +47,8 @@ type Options struct {
 	// target (benchmarks compare writers through the same pipeline).
 	Writer PunchWriter
 
+	// writers, in tests, replace the sink and its twin.
+	writers []PunchWriter
 	// afterCommit, in tests, runs after a batch is committed in the sink
 	// and before its watermark is saved (an error stands for a crash).
 	afterCommit func() error

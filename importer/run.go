@@ -234,7 +234,19 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 			return res, err
 		}
 	}
-	pipeErr := runPipeline(ctx, cfg, srcs, dir, sink, marks, rep, opts, &res)
+	writers := []PunchWriter{sink}
+	if hr != nil && sink == PunchWriter(hr) {
+		// A second connection loads one batch while the first loads the
+		// batch before it.
+		if twin := hr.Twin(); twin != nil {
+			defer twin.Close()
+			writers = append(writers, twin)
+		}
+	}
+	if opts.writers != nil {
+		writers = opts.writers
+	}
+	pipeErr := runPipeline(ctx, cfg, srcs, dir, writers, marks, rep, opts, &res)
 	closeErr := rep.Close()
 	res.Counts = rep.Counts
 	if pipeErr != nil {
@@ -269,7 +281,11 @@ func selectSources(cfg *config.Config, names []string) ([]*config.Source, error)
 // cores and the database each always have work: read and map; prepare
 // (settle repeats within the batch, encode it for the database); write;
 // report.
-func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, sink PunchWriter, marks watermarks, rep *report.Writer, opts Options, res *Result) error {
+//
+// writers are the sink and its twins (see writeInOrder); a dry run has one,
+// nil.
+func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []PunchWriter, marks watermarks, rep *report.Writer, opts Options, res *Result) error {
+	sink := writers[0]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	mapped := make(chan *batch, 1)
@@ -356,25 +372,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	go func() {
 		reportErr <- reportBatches(written, free, rep, opts)
 	}()
-	writeErr := func() error {
-		defer close(written)
-		for b := range prepared {
-			if err := writeBatch(ctx, sink, b); err != nil {
-				return err
-			}
-			if sink != nil && marks != nil {
-				if err := saveCursors(ctx, marks, b.items, opts.afterCommit); err != nil {
-					return err
-				}
-			}
-			select {
-			case written <- b:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	}()
+	writeErr := writeInOrder(ctx, writers, prepared, written, marks, opts.afterCommit)
 	if writeErr != nil {
 		cancel()
 		for range prepared {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -468,5 +470,53 @@ func TestAppendBinary(t *testing.T) {
 		"\xff\xff"
 	if string(got) != want {
 		t.Fatalf("appendBinary:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestTwin: a twin writes its own batches at the same time as its sink,
+// through another connection, and closing it leaves the sink's database
+// open. SQLite (one writer) has none.
+func TestTwin(t *testing.T) {
+	ctx := context.Background()
+	lite, err := Open(ctx, Config{URL: "sqlite://" + filepath.Join(t.TempDir(), "hr.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	if lite.Twin() != nil {
+		t.Error("a SQLite sink has a twin")
+	}
+	for _, b := range bulkBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s := serverSink(t, b.url)
+			twin := s.Twin()
+			if twin == nil || twin.bulk == nil {
+				t.Fatalf("no twin, or a twin without the bulk path: %v", twin)
+			}
+			for round := range 3 {
+				var wg sync.WaitGroup
+				var errs [2]error
+				var got [2][]bool
+				for i, w := range []*Sink{s, twin} {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						got[i], errs[i] = w.WritePunches(ctx, punches(round*200+i*100, 100))
+					}()
+				}
+				wg.Wait()
+				for i := range 2 {
+					if errs[i] != nil || !all(got[i], true) {
+						t.Fatalf("round %d, writer %d: %v %v", round, i, got[i], errs[i])
+					}
+				}
+			}
+			if err := twin.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if n := countRows(t, s); n != 600 {
+				t.Fatalf("%d rows after the twin closed, want 600", n)
+			}
+		})
 	}
 }

@@ -1,0 +1,261 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/internal/sqldb"
+	"github.com/hrsync/hrsync/mapping"
+)
+
+func TestMayShare(t *testing.T) {
+	at := func(sec int) time.Time { return time.Date(2025, 12, 1, 8, 0, sec, 0, time.UTC) }
+	p := func(emp string, sec int) mapping.Punch { return mapping.Punch{EmployeeID: emp, Time: at(sec)} }
+	cases := []struct {
+		name string
+		a, b []mapping.Punch
+		want bool
+	}{
+		{"apart", []mapping.Punch{p("E1", 0), p("E2", 5)}, []mapping.Punch{p("E1", 6), p("E1", 9)}, false},
+		{"meet in a second, other people", []mapping.Punch{p("E1", 0), p("E2", 5)}, []mapping.Punch{p("E3", 5), p("E1", 9)}, false},
+		{"meet in a second, same punch", []mapping.Punch{p("E1", 0), p("E2", 5)}, []mapping.Punch{p("E2", 5), p("E1", 9)}, true},
+		{"overlap", []mapping.Punch{p("E1", 0), p("E2", 5)}, []mapping.Punch{p("E3", 4), p("E1", 9)}, true},
+		{"inside, out of order", []mapping.Punch{p("E1", 9), p("E2", 0)}, []mapping.Punch{p("E3", 4), p("E3", 3)}, true},
+		{"inside one second that has no punch of the other", []mapping.Punch{p("E1", 9), p("E2", 0)}, []mapping.Punch{p("E2", 3)}, false},
+		{"nothing to write", []mapping.Punch{p("E1", 0)}, nil, false},
+	}
+	for _, c := range cases {
+		got := mayShare(spanOf(c.a), spanOf(c.b), c.a, c.b)
+		if back := mayShare(spanOf(c.b), spanOf(c.a), c.b, c.a); got != back {
+			t.Errorf("%s: not symmetric", c.name)
+		}
+		if got != c.want {
+			t.Errorf("%s: mayShare = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// gateWriter is a fake sink whose first write waits for a second write to
+// start (up to wait), and which records whether two writes ran at once.
+type gateWriter struct {
+	mu       sync.Mutex
+	running  int
+	overlaps []string // "first line A while B" for each write that began during another
+	first    sync.Once
+	second   chan struct{}
+	wait     time.Duration
+}
+
+func (g *gateWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool, error) {
+	g.mu.Lock()
+	g.running++
+	if g.running > 1 {
+		g.overlaps = append(g.overlaps, fmt.Sprintf("batch from line %d", batch[0].Origin.Line))
+		select {
+		case g.second <- struct{}{}:
+		default:
+		}
+	}
+	g.mu.Unlock()
+	g.first.Do(func() {
+		select {
+		case <-g.second:
+		case <-time.After(g.wait):
+		}
+	})
+	g.mu.Lock()
+	g.running--
+	g.mu.Unlock()
+	inserted := make([]bool, len(batch))
+	for i := range inserted {
+		inserted[i] = true
+	}
+	return inserted, nil
+}
+
+// punchLines writes n punches of employee 1001, one a second from 08:00;
+// repeat, when > 0, makes data line repeat+1 a copy of line repeat.
+func punchLines(n, repeat int) []byte {
+	var b strings.Builder
+	b.WriteString("Pin,Time\n")
+	t0 := time.Date(2025, 12, 1, 8, 0, 0, 0, time.UTC)
+	for i := range n {
+		sec := i
+		if repeat > 0 && i == repeat {
+			sec = i - 1
+		}
+		fmt.Fprintf(&b, "1001,%s\n", t0.Add(time.Duration(sec)*time.Second).Format("2006-01-02 15:04:05"))
+	}
+	return []byte(b.String())
+}
+
+// TestTwoBatchesWriteAtOnce: with two writers, the next batch is written
+// while the one before it still is, and the report keeps input order.
+func TestTwoBatchesWriteAtOnce(t *testing.T) {
+	cfg := setup(t, punchLines(2*batchRows+10, 0), "")
+	g := &gateWriter{second: make(chan struct{}, 1), wait: 20 * time.Second}
+	rep := filepath.Join(t.TempDir(), "r.jsonl")
+	res, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep, writers: []PunchWriter{g, g}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.overlaps) == 0 {
+		t.Fatal("the second batch was not written while the first was: one writer at a time")
+	}
+	if res.Counts[mapping.Imported] != 2*batchRows+10 {
+		t.Fatalf("counts %v", res.Counts)
+	}
+	for i, l := range readLines(t, rep) {
+		if l.Line != i+2 {
+			t.Fatalf("report line %d is input line %d: out of order", i+1, l.Line)
+		}
+	}
+}
+
+// TestBatchesThatMayShareAPunchWriteInTurn: when the last punch of one
+// batch repeats as the first of the next, the two are not written at once,
+// so the first is the one stored whatever the timing.
+func TestBatchesThatMayShareAPunchWriteInTurn(t *testing.T) {
+	cfg := setup(t, punchLines(2*batchRows+10, batchRows), "")
+	g := &gateWriter{second: make(chan struct{}, 1), wait: 300 * time.Millisecond}
+	if _, err := Import(context.Background(), Options{Config: cfg, ReportPath: filepath.Join(t.TempDir(), "r.csv"), writers: []PunchWriter{g, g}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.overlaps) > 0 {
+		t.Fatalf("batches that share a punch were written at once: %v", g.overlaps)
+	}
+}
+
+// hrServers are the server databases an import writes to with two writers.
+var hrServers = []struct{ name, url string }{
+	{"mariadb", "mysql://root@127.0.0.1:3306/test"},
+	{"postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"},
+}
+
+// serverHR gives a fresh punch table in the named server for cfg's hr:
+// section and a function that counts its rows; it skips when the server
+// is not reachable.
+func serverHR(t *testing.T, url string) (hr string, count func() int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	db, err := sqldb.Open(ctx, url, sqldb.Credentials{})
+	if err != nil {
+		t.Skipf("%s not reachable: %v", url, err)
+	}
+	table := fmt.Sprintf("twin_%d", time.Now().UnixNano()%1e12)
+	t.Cleanup(func() {
+		db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+table)
+		db.Close()
+	})
+	count = func() int {
+		var n int
+		if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	return fmt.Sprintf("url: %q\n  create_tables: true\n  punches: { table: %s }", url, table), count
+}
+
+// TestServerHRCrashWithTwoWriters: an import into MariaDB or PostgreSQL
+// (two writers) that dies after the second batch's commit leaves the
+// watermark at the first batch; the third batch may be stored already.
+// The re-run stores the rest: every punch once.
+func TestServerHRCrashWithTwoWriters(t *testing.T) {
+	src := dbSource{"sqlite", "sqlite://" + filepath.Join(t.TempDir(), "clock.db"), "TEXT"}
+	for _, hr := range hrServers {
+		t.Run(hr.name, func(t *testing.T) {
+			hrSection, count := serverHR(t, hr.url)
+			clock := newClockTable(t, openSource(t, src), src.timeType)
+			const rows = 3*batchRows + 700
+			clock.addMany(rows, clock.start)
+			cfg := dbConfigInto(t, src, clock.name, "{ column: id, kind: id }", hrSection)
+
+			crash := errors.New("crash after commit")
+			calls := 0
+			_, err := Import(context.Background(), Options{Config: cfg, ReportPath: filepath.Join(t.TempDir(), "r.csv"),
+				afterCommit: func() error {
+					if calls++; calls == 2 {
+						return crash
+					}
+					return nil
+				}})
+			if !errors.Is(err, crash) {
+				t.Fatalf("import: %v", err)
+			}
+			if wm := storedWatermark(t, cfg); wm != fmt.Sprint(batchRows) {
+				t.Fatalf("watermark after the crash %q, want %d", wm, batchRows)
+			}
+			stored := count()
+			if stored != 2*batchRows && stored != 3*batchRows {
+				t.Fatalf("HR has %d punches after the crash, want %d or %d", stored, 2*batchRows, 3*batchRows)
+			}
+			again := runImport(t, cfg, Options{})
+			if got, want := again.Counts[mapping.Duplicate], int64(stored-batchRows); got != want {
+				t.Errorf("re-run duplicates %d, want %d", got, want)
+			}
+			if got, want := again.Counts[mapping.Imported], int64(rows-stored); got != want {
+				t.Errorf("re-run imported %d, want %d", got, want)
+			}
+			if n := count(); n != rows {
+				t.Errorf("HR has %d punches, want %d", n, rows)
+			}
+			if wm := storedWatermark(t, cfg); wm != fmt.Sprint(rows) {
+				t.Errorf("final watermark %q", wm)
+			}
+		})
+	}
+}
+
+// TestServerHRRepeatAcrossBatches: a punch repeated across a batch
+// boundary is stored once, and the report names the earlier line as
+// imported and the later as the duplicate.
+func TestServerHRRepeatAcrossBatches(t *testing.T) {
+	for _, hr := range hrServers {
+		t.Run(hr.name, func(t *testing.T) {
+			hrSection, count := serverHR(t, hr.url)
+			cfg := setup(t, punchLines(2*batchRows+10, batchRows), "")
+			cfg = withHR(t, cfg, hrSection)
+			rep := filepath.Join(t.TempDir(), "r.jsonl")
+			res, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Counts[mapping.Imported] != 2*batchRows+9 || res.Counts[mapping.Duplicate] != 1 || count() != 2*batchRows+9 {
+				t.Fatalf("counts %v, %d stored", res.Counts, count())
+			}
+			lines := readLines(t, rep)
+			if first, repeat := lines[batchRows-1], lines[batchRows]; first.Outcome != mapping.Imported || repeat.Outcome != mapping.Duplicate {
+				t.Fatalf("line %d %s, line %d %s: want the first imported and the repeat a duplicate",
+					first.Line, first.Outcome, repeat.Line, repeat.Outcome)
+			}
+		})
+	}
+}
+
+// withHR rewrites cfg's file with the given hr: section and loads it again.
+func withHR(t *testing.T, cfg *config.Config, hr string) *config.Config {
+	t.Helper()
+	b, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(b), "url: sqlite://hr.db", hr, 1)
+	if err := os.WriteFile(cfg.Path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
