@@ -161,7 +161,9 @@ func (s *Sink) Close() error {
 // Twin returns a second writer to the same punch table, for a caller that
 // keeps two batches in flight: it writes through its own connection from
 // the same pool, so the server works on two loads at once (1M punches from
-// CSV: MariaDB 3.0 s → 2.4 s, PostgreSQL 2.2 s → 2.0 s). The caller must
+// CSV, one writer against two, run alternately: MariaDB 2.8–3.2 s → 2.3–2.5
+// s, PostgreSQL 2.0–2.4 s → 1.9–2.1 s; a third writer gained nothing on two
+// cores). The caller must
 // not give the two batches that can hold the same key at once, or which
 // of the two is stored would depend on timing. Twin is nil where a second
 // writer does not pay or is untested: SQLite has one writer at a time, and
