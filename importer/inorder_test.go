@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -242,20 +241,7 @@ func TestServerHRRepeatAcrossBatches(t *testing.T) {
 	}
 }
 
-// withHR rewrites cfg's file with the given hr: section and loads it again.
+// withHR gives cfg the hr: section hr instead of the embedded database.
 func withHR(t *testing.T, cfg *config.Config, hr string) *config.Config {
-	t.Helper()
-	b, err := os.ReadFile(cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(b), "url: sqlite://hr.db", hr, 1)
-	if err := os.WriteFile(cfg.Path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := config.Load(cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return rewriteConfig(t, cfg, "url: sqlite://hr.db", hr)
 }

@@ -64,12 +64,18 @@ func TestDatabasePullWritesNewRowsToTheInbox(t *testing.T) {
 
 // withInbox gives the config's clock source an inbox and reloads it.
 func withInbox(t *testing.T, cfg *config.Config) *config.Config {
+	return rewriteConfig(t, cfg, "    mapping:", "    inbox: inbox/clock\n    mapping:")
+}
+
+// rewriteConfig replaces the first old in cfg's file with new and loads
+// the file again.
+func rewriteConfig(t *testing.T, cfg *config.Config, old, new string) *config.Config {
 	t.Helper()
 	b, err := os.ReadFile(cfg.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Replace(string(b), "    mapping:", "    inbox: inbox/clock\n    mapping:", 1)
+	text := strings.Replace(string(b), old, new, 1)
 	if err := os.WriteFile(cfg.Path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
