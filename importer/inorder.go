@@ -23,11 +23,11 @@ type writing struct {
 //
 // Two batches are in flight together only when they cannot hold the same
 // punch: otherwise which of the two is stored would depend on timing, and a
-// load could wait on the other's uncommitted row. A batch that could
-// waits for the batches up to that one to finish first. Punch exports come
-// in time order, so batches meet at most in one second, and there the keys
-// are compared.
-func writeInOrder(ctx context.Context, writers []PunchWriter, prepared <-chan *batch, written chan<- *batch, marks watermarks, afterCommit func() error) (err error) {
+// load could wait on the other's uncommitted row. A batch that could hold
+// a punch of one in flight waits until that one, and every batch before
+// it, is done. Punch exports come in time order, so batches meet at most in
+// one second, and there the keys are compared.
+func writeInOrder(ctx context.Context, writers []PunchWriter, prepared <-chan *batch, written chan<- *batch, marks watermarks, afterCommit func() error) error {
 	defer close(written)
 	var queue []*writing // oldest first
 	defer func() {
