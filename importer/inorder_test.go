@@ -245,3 +245,45 @@ func TestServerHRRepeatAcrossBatches(t *testing.T) {
 func withHR(t *testing.T, cfg *config.Config, hr string) *config.Config {
 	return rewriteConfig(t, cfg, "url: sqlite://hr.db", hr)
 }
+
+// failingWriter fails the batch that starts at line failAt and stores the
+// others.
+type failingWriter struct {
+	failAt int
+	mu     sync.Mutex
+	lines  []int // first line of each batch written
+}
+
+func (w *failingWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool, error) {
+	if batch[0].Origin.Line == w.failAt {
+		return nil, errors.New("connection lost for good")
+	}
+	w.mu.Lock()
+	w.lines = append(w.lines, batch[0].Origin.Line)
+	w.mu.Unlock()
+	inserted := make([]bool, len(batch))
+	for i := range inserted {
+		inserted[i] = true
+	}
+	return inserted, nil
+}
+
+// TestWriteErrorWithTwoWriters: when one of two writers fails, the run
+// ends with its error once the other write in flight is done, and the
+// report holds only the batches before the failed one.
+func TestWriteErrorWithTwoWriters(t *testing.T) {
+	cfg := setup(t, punchLines(4*batchRows, 0), "")
+	w := &failingWriter{failAt: batchRows + 2} // the second batch
+	rep := filepath.Join(t.TempDir(), "r.jsonl")
+	_, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep, writers: []PunchWriter{w, w}})
+	if err == nil || !strings.Contains(err.Error(), "connection lost for good") {
+		t.Fatalf("import: %v, want the writer's error", err)
+	}
+	lines := readLines(t, rep)
+	if len(lines) != batchRows || lines[len(lines)-1].Line != batchRows+1 {
+		t.Fatalf("report has %d lines, want the first batch's %d", len(lines), batchRows)
+	}
+	if len(w.lines) > 2 {
+		t.Fatalf("batches from lines %v written: more than the one in flight after the failure", w.lines)
+	}
+}
