@@ -159,6 +159,9 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	srcs, err := selectSources(cfg, opts.Sources)
 	if err != nil {
 		return res, err
@@ -238,7 +241,11 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if hr != nil && sink == PunchWriter(hr) {
 		// A second connection loads one batch while the first loads the
 		// batch before it.
-		if twin := hr.Twin(); twin != nil {
+		twin, err := hr.Twin(ctx)
+		switch {
+		case err != nil:
+			opts.Log.Info("writing through one connection", "err", err)
+		case twin != nil:
 			defer twin.Close()
 			writers = append(writers, twin)
 		}

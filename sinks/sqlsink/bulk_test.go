@@ -483,15 +483,15 @@ func TestTwin(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lite.Close()
-	if lite.Twin() != nil {
-		t.Error("a SQLite sink has a twin")
+	if twin, err := lite.Twin(ctx); twin != nil || err != nil {
+		t.Errorf("a SQLite sink has a twin: %v %v", twin, err)
 	}
 	for _, b := range bulkBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			s := serverSink(t, b.url)
-			twin := s.Twin()
-			if twin == nil || twin.bulk == nil {
-				t.Fatalf("no twin, or a twin without the bulk path: %v", twin)
+			twin, err := s.Twin(ctx)
+			if err != nil || twin == nil || twin.bulk == nil {
+				t.Fatalf("no twin, or a twin without the bulk path: %v %v", twin, err)
 			}
 			for round := range 3 {
 				var wg sync.WaitGroup
@@ -516,6 +516,67 @@ func TestTwin(t *testing.T) {
 			}
 			if n := countRows(t, s); n != 600 {
 				t.Fatalf("%d rows after the twin closed, want 600", n)
+			}
+		})
+	}
+}
+
+// TestNoTwinForAOneConnectionUser: a database user allowed one connection
+// gets no twin, and an error saying why, and the sink alone still writes.
+func TestNoTwinForAOneConnectionUser(t *testing.T) {
+	ctx := context.Background()
+	const user = "hrsync_one_conn"
+	for _, b := range bulkBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			reachable(t, b)
+			admin, err := sqldb.Open(ctx, b.url, sqldb.Credentials{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer admin.Close()
+			setup := []string{
+				"DROP USER IF EXISTS " + user + "@'%'",
+				"CREATE USER " + user + "@'%' WITH MAX_USER_CONNECTIONS 1",
+				"GRANT ALL ON test.* TO " + user + "@'%'",
+			}
+			drop := "DROP USER IF EXISTS " + user + "@'%'"
+			if b.name == "postgres" {
+				setup = []string{
+					"DROP OWNED BY " + user, // fails harmlessly when the role is new
+					"DROP ROLE IF EXISTS " + user,
+					"CREATE ROLE " + user + " LOGIN CONNECTION LIMIT 1",
+					"GRANT ALL ON SCHEMA public TO " + user,
+				}
+				drop = "DROP OWNED BY " + user + "; DROP ROLE IF EXISTS " + user
+			}
+			for i, q := range setup {
+				if _, err := admin.ExecContext(ctx, q); err != nil && !(b.name == "postgres" && i == 0) {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			cfg := testConfig()
+			cfg.URL = b.url
+			yes := true
+			cfg.Create = &yes
+			cfg.Credentials = sqldb.Credentials{User: user}
+			s, err := Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				s.Close()
+				dropTables(b.url, cfg.Punches.Table, cfg.Employees.Table)
+				for _, q := range strings.Split(drop, "; ") {
+					admin.ExecContext(context.Background(), q)
+				}
+			})
+			twin, err := s.Twin(ctx)
+			if twin != nil || err == nil {
+				t.Fatalf("twin %v, err %v: want none, and why", twin, err)
+			}
+			t.Logf("no twin: %v", err)
+			if got, err := s.WritePunches(ctx, punches(0, 20)); err != nil || !all(got, true) {
+				t.Fatalf("the sink alone: %v %v", got, err)
 			}
 		})
 	}

@@ -163,24 +163,39 @@ func (s *Sink) Close() error {
 // the same pool, so the server works on two loads at once (1M punches from
 // CSV, one writer against two, run alternately: MariaDB 2.8–3.2 s → 2.3–2.5
 // s, PostgreSQL 2.0–2.4 s → 1.9–2.1 s; a third writer gained nothing on two
-// cores). The caller must
-// not give the two batches that can hold the same key at once, or which
-// of the two is stored would depend on timing. Twin is nil where a second
-// writer does not pay or is untested: SQLite has one writer at a time, and
-// SQL Server and Oracle cannot be measured here. Close it before s.
-func (s *Sink) Twin() *Sink {
+// cores). The caller must not give the two batches that can hold the same
+// key at once, or which of the two is stored would depend on timing.
+//
+// Twin is nil where a second writer does not pay or is untested: SQLite has
+// one writer at a time, and SQL Server and Oracle cannot be measured here.
+// It is nil with an error when the database will not give a second
+// connection (a user limited to one, a server at its limit): the caller
+// then writes with s alone. Close it before s.
+func (s *Sink) Twin(ctx context.Context) (*Sink, error) {
 	switch s.db.Dialect.Name() {
 	case sqldb.MySQL, sqldb.Postgres:
 	default:
-		return nil
+		return nil, nil
 	}
+	// Hold two connections at once: the pool would otherwise hand back
+	// the one connection it already has.
+	first, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer first.Close()
+	second, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("a second connection to %s: %w", s.db.URL, err)
+	}
+	second.Close()
 	t := &Sink{db: s.db, st: s.st, emp: s.emp, batchSize: s.batchSize, plan: s.plan,
 		copyBinary: s.copyBinary, now: s.now, twin: true}
 	if s.bulk != nil {
 		t.bulk = t.chooseBulk() // bound to t: its buffers are its own
 	}
 	t.expectNew.Store(s.expectNew.Load())
-	return t
+	return t, nil
 }
 
 // DB gives the open database, for callers that share it (tests, tools).
