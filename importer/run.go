@@ -238,7 +238,10 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 		}
 	}
 	writers := []PunchWriter{sink}
-	if hr != nil && sink == PunchWriter(hr) {
+	switch {
+	case opts.writers != nil:
+		writers = opts.writers
+	case hr != nil && sink == PunchWriter(hr):
 		// A second connection loads one batch while the first loads the
 		// batch before it.
 		twin, err := hr.Twin(ctx)
@@ -249,9 +252,6 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 			defer twin.Close()
 			writers = append(writers, twin)
 		}
-	}
-	if opts.writers != nil {
-		writers = opts.writers
 	}
 	pipeErr := runPipeline(ctx, cfg, srcs, dir, writers, marks, rep, opts, &res)
 	closeErr := rep.Close()
