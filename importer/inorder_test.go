@@ -78,11 +78,7 @@ func (g *gateWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([
 	g.mu.Lock()
 	delete(g.running, line)
 	g.mu.Unlock()
-	inserted := make([]bool, len(batch))
-	for i := range inserted {
-		inserted[i] = true
-	}
-	return inserted, nil
+	return allNew(len(batch)), nil
 }
 
 // punchLines writes n punches of employee 1001, one a second from 08:00;
@@ -266,11 +262,7 @@ func (w *failingWriter) WritePunches(ctx context.Context, batch []mapping.Punch)
 	w.mu.Lock()
 	w.lines = append(w.lines, batch[0].Origin.Line)
 	w.mu.Unlock()
-	inserted := make([]bool, len(batch))
-	for i := range inserted {
-		inserted[i] = true
-	}
-	return inserted, nil
+	return allNew(len(batch)), nil
 }
 
 // TestWriteErrorWithTwoWriters: when one of two writers fails, the run
@@ -291,4 +283,13 @@ func TestWriteErrorWithTwoWriters(t *testing.T) {
 	if len(w.lines) > 2 {
 		t.Fatalf("batches from lines %v written: more than the one in flight after the failure", w.lines)
 	}
+}
+
+// allNew says every one of n punches was inserted.
+func allNew(n int) []bool {
+	inserted := make([]bool, n)
+	for i := range inserted {
+		inserted[i] = true
+	}
+	return inserted
 }
