@@ -69,17 +69,8 @@ func serverDir(t testing.TB, su serverUser) string {
 // chownTree hands a folder tree to the server user.
 func chownTree(t testing.TB, su serverUser, root string) {
 	t.Helper()
-	if su.cred == nil {
-		return
-	}
-	err := filepath.Walk(root, func(p string, _ os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(p, su.uid, su.gid)
-	})
-	if err != nil {
-		t.Fatal(err)
+	if su.cred != nil {
+		fetchtest.ChownTree(t, root, su.uid, su.gid)
 	}
 }
 

@@ -140,14 +140,19 @@ LogLevel VERBOSE
 // user, so it can read, move and delete them.
 func (s *SSHD) Chown(t testing.TB, root string) {
 	t.Helper()
-	if !s.AsOther {
-		return
+	if s.AsOther {
+		ChownTree(t, root, s.UID, s.GID)
 	}
+}
+
+// ChownTree gives every file and folder under root to uid:gid.
+func ChownTree(t testing.TB, root string, uid, gid int) {
+	t.Helper()
 	err := filepath.Walk(root, func(p string, _ os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
-		return os.Lchown(p, s.UID, s.GID)
+		return os.Lchown(p, uid, gid)
 	})
 	if err != nil {
 		t.Fatal(err)
