@@ -48,7 +48,7 @@ func TestMayShare(t *testing.T) {
 type gateWriter struct {
 	mu       sync.Mutex
 	running  map[int]bool // first lines of the batches being written
-	overlaps [][2]int     // {earlier, later} first lines of two writes at once
+	overlaps [][2]int     // first lines of two writes at once, lower first (either may start first)
 	first    sync.Once
 	second   chan struct{}
 	wait     time.Duration
@@ -61,7 +61,7 @@ func (g *gateWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([
 		g.running = map[int]bool{}
 	}
 	for other := range g.running {
-		g.overlaps = append(g.overlaps, [2]int{other, line})
+		g.overlaps = append(g.overlaps, [2]int{min(other, line), max(other, line)})
 		select {
 		case g.second <- struct{}{}:
 		default:
