@@ -11,6 +11,7 @@ import (
 	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/internal/httpx"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sinks/httpsink"
 )
 
@@ -98,18 +99,6 @@ func (s *Session) Prune(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// outcome is what became of one punch.
-type outcome struct {
-	code   mapping.Code
-	reason string
-}
-
-// outcomeWriter is a PunchWriter that can say more than new-or-not: the
-// outbox writer also has queued.
-type outcomeWriter interface {
-	writeOutcomes(ctx context.Context, batch []mapping.Punch) ([]outcome, error)
-}
-
 // outboxWriter writes punches to an HTTP target through the outbox: each
 // batch is encoded into parts, the parts are committed to the run state as
 // pending events, and only then sent. A crash at any point leaves every
@@ -132,24 +121,16 @@ func newOutboxWriter(sess *Session, runID int64, now func() time.Time) (*outboxW
 	return &outboxWriter{db: sess.State.DB, sink: sink, opts: opts, runID: runID, now: now}, nil
 }
 
-// WritePunches implements PunchWriter: a punch counts as inserted when its
-// part was delivered in this call.
-func (w *outboxWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool, error) {
-	outs, err := w.writeOutcomes(ctx, batch)
-	if err != nil {
-		return nil, err
+// WritePunches implements sinks.PunchSink: a punch is Imported when its
+// part was delivered in this call, Queued while its event is due, and
+// Duplicate when an earlier run delivered it or it was closed by hand.
+func (w *outboxWriter) WritePunches(ctx context.Context, batch []mapping.Punch, out []sinks.Outcome) error {
+	if len(out) != len(batch) {
+		return fmt.Errorf("outbox writer: %d outcomes for %d punches", len(out), len(batch))
 	}
-	inserted := make([]bool, len(outs))
-	for i, o := range outs {
-		inserted[i] = o.code == mapping.Imported
-	}
-	return inserted, nil
-}
-
-func (w *outboxWriter) writeOutcomes(ctx context.Context, batch []mapping.Punch) ([]outcome, error) {
 	events, counts, err := w.sink.EncodeParts(batch)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	created := w.now()
 	for i := range events {
@@ -157,53 +138,60 @@ func (w *outboxWriter) writeOutcomes(ctx context.Context, batch []mapping.Punch)
 	}
 	ids, err := outbox.EnqueueAll(ctx, w.db, events)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// A part queued by an earlier run keeps its event (same key): note
 	// which ones were already settled so they are reported as such.
 	before, err := outbox.Peek(ctx, w.db, ids...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := outbox.Deliver(ctx, w.db, w.sink, w.opts, ids...); err != nil {
-		return nil, fmt.Errorf("delivering to %s (the batches are kept in the outbox for the next run): %w", w.sink.Target(), err)
+		return fmt.Errorf("delivering to %s (the batches are kept in the outbox for the next run): %w", w.sink.Target(), err)
 	}
 	after, err := outbox.Peek(ctx, w.db, ids...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]outcome, 0, len(batch))
+	n := 0
 	for i, id := range ids {
 		o := eventOutcome(before[id], after[id])
 		for range counts[i] {
-			out = append(out, o)
+			if n < len(out) {
+				out[n] = o
+			}
+			n++
 		}
 	}
-	if len(out) != len(batch) {
-		return nil, errors.New("outbox writer: parts do not add up to the batch")
+	if n != len(batch) {
+		return errors.New("outbox writer: parts do not add up to the batch")
 	}
-	return out, nil
+	return nil
 }
+
+// Close implements sinks.PunchSink; the outbox is the run state's, closed
+// with the session.
+func (w *outboxWriter) Close() error { return nil }
 
 // eventOutcome is the report outcome of the punches of event e, given what
 // the event looked like before this run tried it.
-func eventOutcome(before, e outbox.Event) outcome {
+func eventOutcome(before, e outbox.Event) sinks.Outcome {
 	switch {
 	case before.Status == outbox.Succeeded:
-		return outcome{mapping.Duplicate, fmt.Sprintf("already delivered in event %d", e.ID)}
+		return sinks.Outcome{Code: mapping.Duplicate, Reason: fmt.Sprintf("already delivered in event %d", e.ID)}
 	case e.Status == outbox.Processed:
-		return outcome{mapping.Duplicate, fmt.Sprintf("event %d was marked processed: %s", e.ID, e.Note)}
+		return sinks.Outcome{Code: mapping.Duplicate, Reason: fmt.Sprintf("event %d was marked processed: %s", e.ID, e.Note)}
 	case e.Status == outbox.Succeeded:
-		return outcome{mapping.Imported, ""}
+		return sinks.Outcome{Code: mapping.Imported}
 	}
 	last := e.LastResponse
 	if e.LastStatus != 0 {
 		last = fmt.Sprintf("HTTP %d %s", e.LastStatus, e.LastResponse)
 	}
 	if e.WillRetry() {
-		return outcome{mapping.Queued, fmt.Sprintf("event %d: the target did not take it (%s); retried after %s",
+		return sinks.Outcome{Code: mapping.Queued, Reason: fmt.Sprintf("event %d: the target did not take it (%s); retried after %s",
 			e.ID, last, e.NextAttempt.Local().Format("2006-01-02 15:04"))}
 	}
-	return outcome{mapping.Queued, fmt.Sprintf("event %d failed for good (%s): fix the cause, then hrsync retry %d, or hrsync mark-processed %d --note ...",
+	return sinks.Outcome{Code: mapping.Queued, Reason: fmt.Sprintf("event %d failed for good (%s): fix the cause, then hrsync retry %d, or hrsync mark-processed %d --note ...",
 		e.ID, last, e.ID, e.ID)}
 }

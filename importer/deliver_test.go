@@ -120,8 +120,8 @@ func TestEventOutcome(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := eventOutcome(tt.before, tt.after)
-			if got.code != tt.want || !strings.Contains(got.reason, tt.reason) {
-				t.Errorf("got %s %q, want %s containing %q", got.code, got.reason, tt.want, tt.reason)
+			if got.Code != tt.want || !strings.Contains(got.Reason, tt.reason) {
+				t.Errorf("got %s %q, want %s containing %q", got.Code, got.Reason, tt.want, tt.reason)
 			}
 		})
 	}

@@ -14,15 +14,10 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sources"
 	"github.com/hrsync/hrsync/sources/sqlsrc"
 )
-
-// PunchWriter is what a run needs of the HR system's punch store: write a
-// batch idempotently, and say which punches were new.
-type PunchWriter interface {
-	WritePunches(ctx context.Context, batch []mapping.Punch) (inserted []bool, err error)
-}
 
 // Options for one import run.
 type Options struct {
@@ -45,10 +40,10 @@ type Options struct {
 	NoState bool
 	// Writer, when set, takes the punches instead of the configured HR
 	// target (benchmarks compare writers through the same pipeline).
-	Writer PunchWriter
+	Writer sinks.PunchSink
 
 	// writers, in tests, replace the sink and its twin.
-	writers []PunchWriter
+	writers []sinks.PunchSink
 	// afterCommit, in tests, runs after a batch is committed in the sink
 	// and before its watermark is saved (an error stands for a crash).
 	afterCommit func() error

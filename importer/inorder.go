@@ -27,7 +27,7 @@ type writing struct {
 // a punch of one in flight waits until that one, and every batch before
 // it, is done. Punch exports come in time order, so batches meet at most in
 // one second, and there the keys are compared.
-func writeInOrder(ctx context.Context, writers []PunchWriter, prepared <-chan *batch, written chan<- *batch, marks watermarks, afterCommit func() error) error {
+func writeInOrder(ctx context.Context, writers []writer, prepared <-chan *batch, written chan<- *batch, marks watermarks, afterCommit func() error) error {
 	defer close(written)
 	var queue []*writing // oldest first
 	defer func() {
@@ -42,7 +42,7 @@ func writeInOrder(ctx context.Context, writers []PunchWriter, prepared <-chan *b
 		if err := <-f.done; err != nil {
 			return err
 		}
-		if writers[f.w] != nil && marks != nil {
+		if writers[f.w].sink != nil && marks != nil {
 			if err := saveCursors(ctx, marks, f.b.items, afterCommit); err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 )
 
 func TestMayShare(t *testing.T) {
@@ -54,7 +55,7 @@ type gateWriter struct {
 	wait     time.Duration
 }
 
-func (g *gateWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool, error) {
+func (g *gateWriter) WritePunches(ctx context.Context, batch []mapping.Punch, out []sinks.Outcome) error {
 	line := batch[0].Origin.Line
 	g.mu.Lock()
 	if g.running == nil {
@@ -78,7 +79,8 @@ func (g *gateWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([
 	g.mu.Lock()
 	delete(g.running, line)
 	g.mu.Unlock()
-	return allNew(len(batch)), nil
+	allNew(out)
+	return nil
 }
 
 // punchLines writes n punches of employee 1001, one a second from 08:00;
@@ -103,7 +105,7 @@ func TestTwoBatchesWriteAtOnce(t *testing.T) {
 	cfg := setup(t, punchLines(2*batchRows+10, 0), "")
 	g := &gateWriter{second: make(chan struct{}, 1), wait: 20 * time.Second}
 	rep := filepath.Join(t.TempDir(), "r.jsonl")
-	res, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep, writers: []PunchWriter{g, g}})
+	res, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep, writers: []sinks.PunchSink{g, g}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +128,7 @@ func TestTwoBatchesWriteAtOnce(t *testing.T) {
 func TestBatchesThatMayShareAPunchWriteInTurn(t *testing.T) {
 	cfg := setup(t, punchLines(2*batchRows+10, batchRows), "")
 	g := &gateWriter{second: make(chan struct{}, 1), wait: 300 * time.Millisecond}
-	if _, err := Import(context.Background(), Options{Config: cfg, ReportPath: filepath.Join(t.TempDir(), "r.csv"), writers: []PunchWriter{g, g}}); err != nil {
+	if _, err := Import(context.Background(), Options{Config: cfg, ReportPath: filepath.Join(t.TempDir(), "r.csv"), writers: []sinks.PunchSink{g, g}}); err != nil {
 		t.Fatal(err)
 	}
 	if slices.Contains(g.overlaps, [2]int{2, batchRows + 2}) {
@@ -255,14 +257,15 @@ type failingWriter struct {
 	lines  []int // first line of each batch written
 }
 
-func (w *failingWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool, error) {
+func (w *failingWriter) WritePunches(ctx context.Context, batch []mapping.Punch, out []sinks.Outcome) error {
 	if batch[0].Origin.Line == w.failAt {
-		return nil, errors.New("connection lost for good")
+		return errors.New("connection lost for good")
 	}
 	w.mu.Lock()
 	w.lines = append(w.lines, batch[0].Origin.Line)
 	w.mu.Unlock()
-	return allNew(len(batch)), nil
+	allNew(out)
+	return nil
 }
 
 // TestWriteErrorWithTwoWriters: when one of two writers fails, the run
@@ -272,7 +275,7 @@ func TestWriteErrorWithTwoWriters(t *testing.T) {
 	cfg := setup(t, punchLines(4*batchRows, 0), "")
 	w := &failingWriter{failAt: batchRows + 2} // the second batch
 	rep := filepath.Join(t.TempDir(), "r.jsonl")
-	_, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep, writers: []PunchWriter{w, w}})
+	_, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep, writers: []sinks.PunchSink{w, w}})
 	if err == nil || !strings.Contains(err.Error(), "connection lost for good") {
 		t.Fatalf("import: %v, want the writer's error", err)
 	}
@@ -285,11 +288,12 @@ func TestWriteErrorWithTwoWriters(t *testing.T) {
 	}
 }
 
-// allNew says every one of n punches was inserted.
-func allNew(n int) []bool {
-	inserted := make([]bool, n)
-	for i := range inserted {
-		inserted[i] = true
+// allNew says every punch was stored by this write.
+func allNew(out []sinks.Outcome) {
+	for i := range out {
+		out[i] = sinks.Outcome{Code: mapping.Imported}
 	}
-	return inserted
 }
+
+func (g *gateWriter) Close() error    { return nil }
+func (w *failingWriter) Close() error { return nil }

@@ -45,7 +45,7 @@ func TestPrepareSettlesRepeats(t *testing.T) {
 			var p preparer
 			p.seen = map[mapping.Key]int{}
 			b := &batch{items: tc.items}
-			p.prepare(b, false)
+			p.prepare(b)
 			if len(b.punches) != tc.written {
 				t.Errorf("%d punches to write, want %d", len(b.punches), tc.written)
 			}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/hrsync/hrsync/importer/runlock"
 	"github.com/hrsync/hrsync/importer/state"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sinks/sqlsink"
 )
 
@@ -223,7 +225,7 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	} else {
 		rep = report.CountOnly()
 	}
-	var sink PunchWriter = hr
+	var sink sinks.PunchSink = hr
 	switch {
 	case opts.DryRun:
 		sink = nil
@@ -237,20 +239,23 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 			return res, err
 		}
 	}
-	writers := []PunchWriter{sink}
+	writers := []writer{newWriter(sink)}
 	switch {
 	case opts.writers != nil:
-		writers = opts.writers
-	case hr != nil && sink == PunchWriter(hr):
+		writers = writers[:0]
+		for _, w := range opts.writers {
+			writers = append(writers, newWriter(w))
+		}
+	case writers[0].twinner != nil:
 		// A second connection loads one batch while the first loads the
 		// batch before it.
-		twin, err := hr.Twin(ctx)
+		twin, err := writers[0].twinner.Twin(ctx)
 		switch {
 		case err != nil:
 			opts.Log.Info("writing through one connection", "err", err)
 		case twin != nil:
 			defer twin.Close()
-			writers = append(writers, twin)
+			writers = append(writers, newWriter(twin))
 		}
 	}
 	pipeErr := runPipeline(ctx, cfg, srcs, dir, writers, marks, rep, opts, &res)
@@ -290,9 +295,9 @@ func selectSources(cfg *config.Config, names []string) ([]*config.Source, error)
 // report.
 //
 // writers are the sink and its twins (see writeInOrder); a dry run has one,
-// nil.
-func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []PunchWriter, marks watermarks, rep *report.Writer, opts Options, res *Result) error {
-	sink := writers[0]
+// with no sink.
+func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []writer, marks watermarks, rep *report.Writer, opts Options, res *Result) error {
+	first := writers[0]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	mapped := make(chan *batch, 1)
@@ -358,10 +363,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	prepared := make(chan *batch, 1)
 	go func() {
 		defer close(prepared)
-		p := preparer{seen: map[mapping.Key]int{}}
-		p.encoder, _ = sink.(batchEncoder)
+		p := preparer{seen: map[mapping.Key]int{}, encoder: first.encoder}
 		for b := range mapped {
-			p.prepare(b, sink != nil)
+			p.prepare(b)
 			select {
 			case prepared <- b:
 			case <-ctx.Done():
@@ -470,29 +474,40 @@ type batch struct {
 	items   []item
 	punches []mapping.Punch // the items to write, repeats within the batch left out
 	owners  []int           // punches[j] is the punch of items[owners[j]]
-	// encoded is punches made ready for the database by a batchEncoder.
-	encoded sqlsink.Encoded
+	// encoded is punches made ready for the sink by its encoder; nil
+	// when it has none.
+	encoded  sinks.Encoded
+	outcomes []sinks.Outcome // outcomes[j] is what the sink did with punches[j]
 }
 
-// batchEncoder is a PunchWriter that can encode a batch for its database
-// ahead of the write (sqlsink: the bulk load's text), on another goroutine.
-type batchEncoder interface {
-	Encode(punches []mapping.Punch, e *sqlsink.Encoded)
-	WriteEncoded(ctx context.Context, e *sqlsink.Encoded) ([]bool, error)
+// writer is a sink and the abilities it was found to have when it opened.
+// A dry run's writer has no sink.
+type writer struct {
+	sink    sinks.PunchSink
+	encoder sinks.BatchEncoder
+	twinner sinks.Twinner
+}
+
+func newWriter(s sinks.PunchSink) writer {
+	if s == nil {
+		return writer{}
+	}
+	a := sinks.Discover(s)
+	return writer{sink: s, encoder: a.Encoder, twinner: a.Twinner}
 }
 
 // preparer settles the punches of a batch that repeat an earlier punch of
 // the same batch, lists the others for writing and encodes them.
 type preparer struct {
 	seen    map[mapping.Key]int
-	encoder batchEncoder // nil: the sink takes plain punches
+	encoder sinks.BatchEncoder // nil: the sink takes plain punches, or there is none
 }
 
 // shortRun is the most punches of one second that prepare compares
 // pairwise; a batch with more goes by map.
 const shortRun = 32
 
-func (p *preparer) prepare(b *batch, writing bool) {
+func (p *preparer) prepare(b *batch) {
 	b.punches, b.owners = b.punches[:0], b.owners[:0]
 	repeatOf := repeatBySecond
 	if !inShortRuns(b.items) {
@@ -512,8 +527,8 @@ func (p *preparer) prepare(b *batch, writing bool) {
 		b.punches = append(b.punches, it.punch)
 		b.owners = append(b.owners, i)
 	}
-	if writing && p.encoder != nil {
-		p.encoder.Encode(b.punches, &b.encoded)
+	if p.encoder != nil {
+		b.encoded = p.encoder.Encode(b.punches, b.encoded)
 	}
 }
 
@@ -567,10 +582,10 @@ func (p *preparer) repeatByMap(b *batch, i int) (int, bool) {
 	return 0, false
 }
 
-// writeBatch writes the prepared punches of b and settles their outcomes.
-// A nil sink is a dry run.
-func writeBatch(ctx context.Context, sink PunchWriter, b *batch) error {
-	if sink == nil {
+// writeBatch writes the prepared punches of b through w and settles their
+// outcomes. A writer with no sink is a dry run's.
+func writeBatch(ctx context.Context, w writer, b *batch) error {
+	if w.sink == nil {
 		for _, i := range b.owners {
 			b.items[i].line.Outcome = mapping.WouldImport
 		}
@@ -579,33 +594,18 @@ func writeBatch(ctx context.Context, sink PunchWriter, b *batch) error {
 	if len(b.punches) == 0 {
 		return nil
 	}
-	if ow, ok := sink.(outcomeWriter); ok {
-		outs, err := ow.writeOutcomes(ctx, b.punches)
-		if err != nil {
-			return err
-		}
-		for j, i := range b.owners {
-			b.items[i].line.Outcome, b.items[i].line.Reason = outs[j].code, outs[j].reason
-		}
-		return nil
-	}
-	var inserted []bool
+	b.outcomes = slices.Grow(b.outcomes[:0], len(b.punches))[:len(b.punches)]
 	var err error
-	if enc, ok := sink.(batchEncoder); ok {
-		inserted, err = enc.WriteEncoded(ctx, &b.encoded)
+	if w.encoder != nil && b.encoded != nil {
+		err = w.encoder.WriteEncoded(ctx, b.encoded, b.outcomes)
 	} else {
-		inserted, err = sink.WritePunches(ctx, b.punches)
+		err = w.sink.WritePunches(ctx, b.punches, b.outcomes)
 	}
 	if err != nil {
-		return fmt.Errorf("writing punches to the HR database: %w", err)
+		return fmt.Errorf("writing punches to the HR system: %w", err)
 	}
 	for j, i := range b.owners {
-		if inserted[j] {
-			b.items[i].line.Outcome = mapping.Imported
-		} else {
-			b.items[i].line.Outcome = mapping.Duplicate
-			b.items[i].line.Reason = "already in the HR database"
-		}
+		b.items[i].line.Outcome, b.items[i].line.Reason = b.outcomes[j].Code, b.outcomes[j].Reason
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/internal/gen"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sinks/httpsink"
 )
 
@@ -86,10 +87,10 @@ func run() error {
 	modes := []struct {
 		name   string
 		dryRun bool
-		writer func(*config.Config) (importer.PunchWriter, error)
+		writer func(*config.Config) (sinks.PunchSink, error)
 	}{
 		{"dry run", true, nil},
-		{"direct", false, func(cfg *config.Config) (importer.PunchWriter, error) {
+		{"direct", false, func(cfg *config.Config) (sinks.PunchSink, error) {
 			sink, err := importer.NewHTTPSink(cfg)
 			return &directWriter{sink: sink, concurrency: *conc}, err
 		}},
@@ -171,10 +172,10 @@ type directWriter struct {
 	concurrency int
 }
 
-func (w *directWriter) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool, error) {
+func (w *directWriter) WritePunches(ctx context.Context, batch []mapping.Punch, out []sinks.Outcome) error {
 	events, _, err := w.sink.EncodeParts(batch)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var (
 		wg       sync.WaitGroup
@@ -201,11 +202,12 @@ func (w *directWriter) WritePunches(ctx context.Context, batch []mapping.Punch) 
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return nil, firstErr
+		return firstErr
 	}
-	inserted := make([]bool, len(batch))
-	for i := range inserted {
-		inserted[i] = true
+	for i := range out {
+		out[i] = sinks.Outcome{Code: mapping.Imported}
 	}
-	return inserted, nil
+	return nil
 }
+
+func (w *directWriter) Close() error { return nil }

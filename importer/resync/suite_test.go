@@ -20,6 +20,7 @@ import (
 	"github.com/hrsync/hrsync/internal/gen"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sinks/sqlsink"
 )
 
@@ -174,7 +175,7 @@ func (e *env) seed(rows []stored) {
 	for i, r := range rows {
 		batch[i] = r.punch()
 	}
-	if _, err := hr.WritePunches(ctx, batch); err != nil {
+	if err := hr.WritePunches(ctx, batch, make([]sinks.Outcome, len(batch))); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -76,7 +76,7 @@ func importInBatches(b *testing.B, s *Sink, rows, size int, ids []string) int {
 	for from := 0; from < rows; from += size {
 		n := min(size, rows-from)
 		benchPunches(batch[:n], from, ids)
-		got, err := s.WritePunches(ctx, batch[:n])
+		got, err := write(ctx, s, batch[:n])
 		if err != nil {
 			b.Fatal(err)
 		}

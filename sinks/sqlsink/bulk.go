@@ -19,6 +19,7 @@ import (
 
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 )
 
 // This file holds the bulk paths of the server databases: the whole batch
@@ -64,11 +65,24 @@ type Encoded struct {
 	text  []byte
 }
 
-// Encode makes punches ready for WriteEncoded, reusing e's buffers. It
-// reads only what Open set and one atomic flag, so it may run on another
-// goroutine while the sink writes an earlier batch, but not on an e that
-// is being written.
-func (s *Sink) Encode(punches []mapping.Punch, e *Encoded) {
+// Punches is the batch e was made of (sinks.Encoded).
+func (e *Encoded) Punches() []mapping.Punch { return e.punches }
+
+// Encode makes punches ready for WriteEncoded, reusing reuse's buffers
+// when it is an earlier result of a Sink (sinks.BatchEncoder). It reads
+// only what Open set and one atomic flag, so it may run on another
+// goroutine while the sink writes an earlier batch, but not on an
+// encoding that is being written.
+func (s *Sink) Encode(punches []mapping.Punch, reuse sinks.Encoded) sinks.Encoded {
+	e, _ := reuse.(*Encoded)
+	if e == nil {
+		e = new(Encoded)
+	}
+	s.encodeInto(punches, e)
+	return e
+}
+
+func (s *Sink) encodeInto(punches []mapping.Punch, e *Encoded) {
 	e.punches = punches
 	e.importedAt = s.now().UTC().Truncate(time.Second)
 	e.text, e.whole = e.text[:0], false

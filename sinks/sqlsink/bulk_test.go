@@ -15,6 +15,7 @@ import (
 
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 )
 
 func TestAppendText(t *testing.T) {
@@ -113,7 +114,7 @@ func TestBulkKeepsAwkwardText(t *testing.T) {
 			batch[2].EmployeeID = `back\slash`
 			batch[3].EmployeeID = `\N`
 			batch[3].DeviceID = "ünï"
-			got, err := s.WritePunches(ctx, batch)
+			got, err := write(ctx, s, batch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +128,7 @@ func TestBulkKeepsAwkwardText(t *testing.T) {
 			if want := []string{"tab\there", "line\nbreak", `back\slash`, `\N`}; !slices.Equal(ids, want) {
 				t.Fatalf("stored ids %q, want %q", ids, want)
 			}
-			if got, err := s.WritePunches(ctx, batch); err != nil || !all(got, false) {
+			if got, err := write(ctx, s, batch); err != nil || !all(got, false) {
 				t.Fatalf("again: inserted = %v, %v; want all duplicates", got, err)
 			}
 		})
@@ -143,7 +144,7 @@ func TestBulkConflictStaysExact(t *testing.T) {
 	for _, b := range bulkBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			s := serverSink(t, b.url)
-			if _, err := s.WritePunches(ctx, punches(0, 10)); err != nil {
+			if _, err := write(ctx, s, punches(0, 10)); err != nil {
 				t.Fatal(err)
 			}
 			other, err := sqldb.Open(ctx, b.url, sqldb.Credentials{})
@@ -161,11 +162,11 @@ func TestBulkConflictStaysExact(t *testing.T) {
 					return
 				}
 				w.bulk = nil
-				if _, err := w.WritePunches(ctx, batch[7:8]); err != nil {
+				if _, err := write(ctx, w, batch[7:8]); err != nil {
 					t.Error(err)
 				}
 			}
-			got, err := s.WritePunches(ctx, batch)
+			got, err := write(ctx, s, batch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +211,7 @@ func TestLoadDataRefusedFallsBack(t *testing.T) {
 				return nil, &mysql.MySQLError{Number: code, Message: "The used command is not allowed with this MariaDB version"}
 			}
 			for i := 0; i < 2; i++ {
-				got, err := s.WritePunches(ctx, punches(10*i, 10))
+				got, err := write(ctx, s, punches(10*i, 10))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -329,7 +330,7 @@ func TestLoadWholeAfterNewBatch(t *testing.T) {
 				if s.expectNew.Load() != st.tryWhole {
 					t.Fatalf("step %d: load whole first = %v, want %v", i+1, s.expectNew.Load(), st.tryWhole)
 				}
-				got, err := s.WritePunches(ctx, punches(st.from, st.n))
+				got, err := write(ctx, s, punches(st.from, st.n))
 				if err != nil {
 					t.Fatalf("step %d: %v", i+1, err)
 				}
@@ -339,15 +340,15 @@ func TestLoadWholeAfterNewBatch(t *testing.T) {
 			}
 			// A batch encoded before the sink expected new rows (Encode
 			// runs ahead, on another goroutine) is encoded when loaded whole.
-			var e Encoded
 			s.expectNew.Store(false)
-			s.Encode(punches(16, 2), &e)
+			e := s.Encode(punches(16, 2), nil).(*Encoded)
 			s.expectNew.Store(true)
 			if e.whole {
 				t.Fatal("encoded whole while the sink expected stored keys")
 			}
-			if got, err := s.WriteEncoded(ctx, &e); err != nil || !all(got, true) {
-				t.Fatalf("late whole load: inserted = %v, %v", got, err)
+			out := make([]sinks.Outcome, 2)
+			if err := s.WriteEncoded(ctx, e, out); err != nil || out[0] != storedNow || out[1] != storedNow {
+				t.Fatalf("late whole load: %v, %v", out, err)
 			}
 			if n := countRows(t, s); n != 18 {
 				t.Fatalf("%d rows stored, want 18", n)
@@ -401,7 +402,7 @@ func TestBulkZonedTimeColumn(t *testing.T) {
 				}
 				want := punches(0, 3)
 				want[1].EmployeeID = "tab\there ünï"
-				if got, err := s.WritePunches(ctx, want); err != nil || !all(got, true) {
+				if got, err := write(ctx, s, want); err != nil || !all(got, true) {
 					t.Fatalf("inserted = %v, %v", got, err)
 				}
 				var stored []struct {
@@ -416,7 +417,7 @@ func TestBulkZonedTimeColumn(t *testing.T) {
 						t.Errorf("row %d stored %q %v, want %q %v", i, got.Emp, got.Time, want[i].EmployeeID, want[i].Time)
 					}
 				}
-				if got, err := s.WritePunches(ctx, want); err != nil || !all(got, false) {
+				if got, err := write(ctx, s, want); err != nil || !all(got, false) {
 					t.Fatalf("again: inserted = %v, %v; want all duplicates", got, err)
 				}
 			})
@@ -452,7 +453,7 @@ func TestCopyTextForOtherColumnTypes(t *testing.T) {
 		if s.copyBinary {
 			t.Fatal("an INTEGER column should make COPY use text")
 		}
-		if got, err := s.WritePunches(ctx, punches(0, 4)); err != nil || !all(got, true) {
+		if got, err := write(ctx, s, punches(0, 4)); err != nil || !all(got, true) {
 			t.Fatalf("inserted = %v, %v", got, err)
 		}
 		var sum int
@@ -489,7 +490,7 @@ func TestTwin(t *testing.T) {
 	for _, b := range bulkBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			s := serverSink(t, b.url)
-			twin, err := s.Twin(ctx)
+			twin, err := s.twin(ctx)
 			if err != nil || twin == nil || twin.bulk == nil {
 				t.Fatalf("no twin, or a twin without the bulk path: %v %v", twin, err)
 			}
@@ -501,7 +502,7 @@ func TestTwin(t *testing.T) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						got[i], errs[i] = w.WritePunches(ctx, punches(round*200+i*100, 100))
+						got[i], errs[i] = write(ctx, w, punches(round*200+i*100, 100))
 					}()
 				}
 				wg.Wait()
@@ -575,7 +576,7 @@ func TestNoTwinForAOneConnectionUser(t *testing.T) {
 				t.Fatalf("twin %v, err %v: want none, and why", twin, err)
 			}
 			t.Logf("no twin: %v", err)
-			if got, err := s.WritePunches(ctx, punches(0, 20)); err != nil || !all(got, true) {
+			if got, err := write(ctx, s, punches(0, 20)); err != nil || !all(got, true) {
 				t.Fatalf("the sink alone: %v %v", got, err)
 			}
 		})

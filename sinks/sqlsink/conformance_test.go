@@ -14,6 +14,7 @@ import (
 
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 )
 
 // openFunc opens a sink on the backend under test with cfg (URL filled in
@@ -43,6 +44,20 @@ func backends(t *testing.T) []backend {
 		{"sqlserver", mssqlURL, "HRSYNC_TEST_MSSQL_DSN", serverBackend(mssqlURL, pathBulk)},
 		{"oracle", oraURL, "HRSYNC_TEST_ORACLE_DSN", serverBackend(oraURL, pathBulk)},
 	}
+}
+
+// write is WritePunches with the outcomes as the tests check them: for
+// each punch, whether this write stored it.
+func write(ctx context.Context, s *Sink, batch []mapping.Punch) ([]bool, error) {
+	out := make([]sinks.Outcome, len(batch))
+	if err := s.WritePunches(ctx, batch, out); err != nil {
+		return nil, err
+	}
+	stored := make([]bool, len(out))
+	for i, o := range out {
+		stored[i] = o == storedNow
+	}
+	return stored, nil
 }
 
 func envOr(name, def string) string {
@@ -210,14 +225,14 @@ func runConformance(t *testing.T, open openFunc) {
 	t.Run("insert then re-insert", func(t *testing.T) {
 		s := mustOpen(t, testConfig())
 		batch := punches(0, 20)
-		got, err := s.WritePunches(ctx, batch)
+		got, err := write(ctx, s, batch)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !all(got, true) {
 			t.Fatalf("first write: inserted = %v, want all true", got)
 		}
-		got, err = s.WritePunches(ctx, batch)
+		got, err = write(ctx, s, batch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +249,7 @@ func runConformance(t *testing.T, open openFunc) {
 		s.now = func() time.Time { return time.Date(2026, 3, 2, 1, 2, 3, 0, time.FixedZone("ICT", 7*3600)) }
 		p := punches(3, 1)[0]
 		p.Time = time.Date(2026, 3, 1, 15, 4, 5, 0, time.FixedZone("ICT", 7*3600)) // 08:04:05 UTC
-		if _, err := s.WritePunches(ctx, []mapping.Punch{p}); err != nil {
+		if _, err := write(ctx, s, []mapping.Punch{p}); err != nil {
 			t.Fatal(err)
 		}
 		var when, at, emp, dir, dev, src, key any
@@ -259,10 +274,10 @@ func runConformance(t *testing.T, open openFunc) {
 
 	t.Run("partial overlap", func(t *testing.T) {
 		s := mustOpen(t, testConfig())
-		if _, err := s.WritePunches(ctx, punches(0, 10)); err != nil {
+		if _, err := write(ctx, s, punches(0, 10)); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.WritePunches(ctx, punches(5, 10))
+		got, err := write(ctx, s, punches(5, 10))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,7 +288,7 @@ func runConformance(t *testing.T, open openFunc) {
 		// Same time and employee, another device: a different punch.
 		p := punches(0, 1)
 		p[0].DeviceID = "gate-9"
-		got, err = s.WritePunches(ctx, p)
+		got, err = write(ctx, s, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,10 +313,10 @@ func runConformance(t *testing.T, open openFunc) {
 			n = 20000
 		}
 		first := punches(0, n)
-		if _, err := s.WritePunches(ctx, first[:n/2]); err != nil {
+		if _, err := write(ctx, s, first[:n/2]); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.WritePunches(ctx, first)
+		got, err := write(ctx, s, first)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -321,14 +336,14 @@ func runConformance(t *testing.T, open openFunc) {
 		}
 		cfg.Employees.Columns = map[string]string{"id": "emp_code", "name": "full_name", "status": "active_flag"}
 		s := mustOpen(t, cfg)
-		got, err := s.WritePunches(ctx, punches(0, 4))
+		got, err := write(ctx, s, punches(0, 4))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !all(got, true) {
 			t.Fatalf("inserted = %v", got)
 		}
-		if got, _ := s.WritePunches(ctx, punches(0, 4)); !all(got, false) {
+		if got, _ := write(ctx, s, punches(0, 4)); !all(got, false) {
 			t.Fatalf("re-insert: inserted = %v", got)
 		}
 		if err := s.UpsertEmployees(ctx, []mapping.Employee{{ID: "E001", Name: "An", Status: "active"}}); err != nil {
@@ -441,7 +456,7 @@ func TestRepeatedKeyFallsBackToReturning(t *testing.T) {
 	defer s.Close()
 	p := punches(0, 3)
 	batch := append(p, p[1])
-	got, err := s.WritePunches(ctx, batch)
+	got, err := write(ctx, s, batch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,14 +481,14 @@ func TestCrowdedRangeStaysExact(t *testing.T) {
 			odd = append(odd, p)
 		}
 	}
-	if _, err := s.WritePunches(ctx, odd); err != nil {
+	if _, err := write(ctx, s, odd); err != nil {
 		t.Fatal(err)
 	}
 	// First and last of the day in every chunk: each range spans it all.
 	for i := 0; i < 100; i++ {
 		mixed = append(mixed, all[i], all[199-i])
 	}
-	got, err := s.WritePunches(ctx, mixed[:100])
+	got, err := write(ctx, s, mixed[:100])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks"
 )
 
 // Sink is an open HR database.
@@ -52,8 +53,8 @@ type Sink struct {
 	// keys and exact are markKeys' list and map, reused.
 	keys  []mapping.Key
 	exact map[mapping.Key]int
-	// twin shares the database of the sink it came from (see Twin).
-	twin bool
+	// isTwin: the sink shares the database of the sink it came from (see Twin).
+	isTwin bool
 	// Tests set these: beforeBulk runs between the read of stored keys and
 	// the bulk load of the next batch; execLoadData replaces the run of
 	// LOAD DATA.
@@ -152,7 +153,7 @@ func (s *Sink) Close() error {
 	for _, st := range s.prepared {
 		st.Close()
 	}
-	if s.twin {
+	if s.isTwin {
 		return nil
 	}
 	return s.db.Close()
@@ -170,8 +171,16 @@ func (s *Sink) Close() error {
 // one writer at a time, and SQL Server and Oracle cannot be measured here.
 // It is nil with an error when the database will not give a second
 // connection (a user limited to one, a server at its limit): the caller
-// then writes with s alone. Close it before s.
-func (s *Sink) Twin(ctx context.Context) (*Sink, error) {
+// then writes with s alone. Close it before s (sinks.Twinner).
+func (s *Sink) Twin(ctx context.Context) (sinks.PunchSink, error) {
+	t, err := s.twin(ctx)
+	if t == nil {
+		return nil, err // an untyped nil: a nil *Sink would not be
+	}
+	return t, err
+}
+
+func (s *Sink) twin(ctx context.Context) (*Sink, error) {
 	switch s.db.Dialect.Name() {
 	case sqldb.MySQL, sqldb.Postgres:
 	default:
@@ -190,7 +199,7 @@ func (s *Sink) Twin(ctx context.Context) (*Sink, error) {
 	}
 	second.Close()
 	t := &Sink{db: s.db, st: s.st, emp: s.emp, batchSize: s.batchSize, plan: s.plan,
-		copyBinary: s.copyBinary, now: s.now, twin: true}
+		copyBinary: s.copyBinary, now: s.now, isTwin: true}
 	if s.bulk != nil {
 		t.bulk = t.chooseBulk() // bound to t: its buffers are its own
 	}
@@ -324,18 +333,51 @@ var errRangeCrowded = errors.New("time range crowded")
 // time range make RETURNING the cheaper way.
 const crowdedFactor = 4
 
-// WritePunches stores the punches in one transaction and reports, for each,
-// whether it was inserted (false: its key was already stored). The caller
-// guarantees that no two punches in one call share a key. A transaction
-// that fails for a transient reason is run again, whole. A Sink is not
-// safe for concurrent use, except for Encode.
-func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch) ([]bool, error) {
-	s.Encode(batch, &s.encoded)
-	return s.WriteEncoded(ctx, &s.encoded)
+// The outcomes a Sink reports: stored by this write, or there before it.
+var (
+	storedNow     = sinks.Outcome{Code: mapping.Imported}
+	alreadyStored = sinks.Outcome{Code: mapping.Duplicate, Reason: "already in the HR database"}
+)
+
+// WritePunches stores the punches in one transaction (sinks.PunchSink). A
+// transaction that fails for a transient reason is run again, whole. A Sink
+// is not safe for concurrent use, except for Encode.
+func (s *Sink) WritePunches(ctx context.Context, batch []mapping.Punch, out []sinks.Outcome) error {
+	s.encodeInto(batch, &s.encoded)
+	return s.writeOutcomes(ctx, &s.encoded, out)
 }
 
-// WriteEncoded is WritePunches of a batch made ready by Encode.
-func (s *Sink) WriteEncoded(ctx context.Context, e *Encoded) ([]bool, error) {
+// WriteEncoded is WritePunches of a batch made ready by Encode, by s or by
+// the sink s is a twin of (sinks.BatchEncoder).
+func (s *Sink) WriteEncoded(ctx context.Context, e sinks.Encoded, out []sinks.Outcome) error {
+	enc, ok := e.(*Encoded)
+	if !ok {
+		return fmt.Errorf("sqlsink: a batch encoded by %T, not by a sqlsink.Sink", e)
+	}
+	return s.writeOutcomes(ctx, enc, out)
+}
+
+func (s *Sink) writeOutcomes(ctx context.Context, e *Encoded, out []sinks.Outcome) error {
+	if len(out) != len(e.punches) {
+		return fmt.Errorf("sqlsink: %d outcomes for %d punches", len(out), len(e.punches))
+	}
+	stored, err := s.writeEncoded(ctx, e)
+	if err != nil {
+		return err
+	}
+	for i, ok := range stored {
+		if ok {
+			out[i] = storedNow
+		} else {
+			out[i] = alreadyStored
+		}
+	}
+	return nil
+}
+
+// writeEncoded writes e and reports, for each punch, whether it was
+// inserted (false: its key was already stored).
+func (s *Sink) writeEncoded(ctx context.Context, e *Encoded) ([]bool, error) {
 	batch, importedAt := e.punches, e.importedAt
 	inserted := make([]bool, len(batch))
 	if len(batch) == 0 {
