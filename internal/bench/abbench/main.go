@@ -43,7 +43,7 @@ func main() {
 
 	cases := []struct {
 		name, hrURL, command string
-		needs              string // host:port that must answer
+		needs                string // host:port that must answer
 	}{
 		{"import into SQLite", "sqlite://hr.db", "import", ""},
 		{"map-check", "sqlite://hr.db", "map-check", ""},
