@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hrsync/hrsync/importer"
-	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/outbox"
 )
 
 // eventView is an outbox event as the events commands show it.

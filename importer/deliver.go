@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/hrsync/hrsync/config"
-	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sinks/httpsink"

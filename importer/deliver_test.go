@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/hrsync/hrsync/config"
-	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/importer/runlock"
+	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
 )
 

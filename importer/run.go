@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/hrsync/hrsync/config"
-	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/importer/runlock"
 	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sinks/sqlsink"

@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
 )
 

@@ -21,8 +21,8 @@ import (
 
 	_ "modernc.org/sqlite"
 
-	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
 )
 

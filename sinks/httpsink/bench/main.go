@@ -24,8 +24,8 @@ import (
 
 	_ "modernc.org/sqlite"
 
-	"github.com/hrsync/hrsync/importer/outbox"
 	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks/httpsink"
 )
