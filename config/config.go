@@ -19,6 +19,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sources"
+	"github.com/hrsync/hrsync/sources/textfile"
 )
 
 // Config is the whole file.
@@ -483,10 +485,8 @@ func (c *Config) validateSource(s *Source) error {
 	if _, err := time.LoadLocation(s.Timezone); err != nil {
 		return c.errAt(key+".timezone", fmt.Sprintf("unknown time zone %q", s.Timezone))
 	}
-	switch s.Format.Type {
-	case "auto", "csv", "txt", "xlsx", "xls":
-	default:
-		return c.errAt(key+".format.type", fmt.Sprintf("%q: want auto, csv, txt, xlsx or xls", s.Format.Type))
+	if err := c.validateFormat(key+".format", &s.Format); err != nil {
+		return err
 	}
 	if s.Clock.Floor != "" {
 		if _, err := time.Parse("2006-01-02", s.Clock.Floor); err != nil {
@@ -495,6 +495,24 @@ func (c *Config) validateSource(s *Source) error {
 	}
 	if err := s.Mapping.Validate(); err != nil {
 		return c.errAt(key+".mapping", err.Error())
+	}
+	return nil
+}
+
+// validateFormat checks a format: block with the readers' own parsers
+// (sources, textfile), so config check rejects what import would.
+func (c *Config) validateFormat(key string, f *Format) error {
+	if err := sources.ParseFormatType(f.Type); err != nil {
+		return c.errAt(key+".type", err.Error())
+	}
+	if _, err := textfile.ParseDelimiter(f.Delimiter); err != nil {
+		return c.errAt(key+".delimiter", err.Error())
+	}
+	if _, err := textfile.ParseEncoding(f.Encoding); err != nil {
+		return c.errAt(key+".encoding", err.Error())
+	}
+	if _, err := textfile.ParseEncoding(f.FallbackEncoding); err != nil {
+		return c.errAt(key+".fallback_encoding", err.Error())
 	}
 	return nil
 }

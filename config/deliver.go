@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hrsync/hrsync/internal/httpx"
 )
 
 // HRHTTP is the hr.http: section, used when hr.url is an https:// URL: the
@@ -143,10 +145,8 @@ func (c *Config) validateDeliver() error {
 	if err := c.expandAuth(k+".auth", &h.Auth); err != nil {
 		return err
 	}
-	switch h.Auth.Kind {
-	case "", "none", "bearer", "basic", "signature":
-	default:
-		return c.errAt(k+".auth.kind", fmt.Sprintf("%q: want none, bearer, basic or signature", h.Auth.Kind))
+	if err := httpx.ValidateAuthKind(h.Auth.Kind); err != nil {
+		return c.errAt(k+".auth.kind", err.Error())
 	}
 	switch strings.ToLower(h.Format) {
 	case "", "json", "csv":

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/httpx"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -223,10 +224,8 @@ func (c *Config) validatePushUsers() error {
 	if s.Format.Type == "" {
 		s.Format.Type = "auto"
 	}
-	switch s.Format.Type {
-	case "auto", "csv", "txt", "xlsx", "xls":
-	default:
-		return c.errAt(k+".source.format.type", fmt.Sprintf("%q: want auto, csv, txt, xlsx or xls", s.Format.Type))
+	if err := c.validateFormat(k+".source.format", &s.Format); err != nil {
+		return err
 	}
 	if len(s.Columns) == 0 {
 		return c.errAt(k+".source.columns", "map at least the employee id (id: \"Emp No\")")
@@ -270,10 +269,8 @@ func (c *Config) validatePushUsers() error {
 		if u.User != nil {
 			return c.errAt(k+".target.url", "put credentials under auth, not in the URL")
 		}
-		switch t.Auth.Kind {
-		case "", "none", "bearer", "basic", "signature":
-		default:
-			return c.errAt(k+".target.auth.kind", fmt.Sprintf("%q: want none, bearer, basic or signature", t.Auth.Kind))
+		if err := httpx.ValidateAuthKind(t.Auth.Kind); err != nil {
+			return c.errAt(k+".target.auth.kind", err.Error())
 		}
 		if t.Concurrency < 0 || t.RatePerSecond < 0 {
 			return c.errAt(k+".target", "concurrency and rate_per_second must not be negative")

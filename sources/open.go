@@ -43,6 +43,22 @@ type Detection struct {
 	Columns   []string `json:"columns,omitempty"`
 }
 
+// FormatTypes are the values format.type accepts.
+var FormatTypes = []string{"auto", "csv", "txt", "xlsx", "xls"}
+
+// ParseFormatType checks a format.type value ("" means auto).
+func ParseFormatType(t string) error {
+	if t == "" {
+		return nil
+	}
+	for _, v := range FormatTypes {
+		if v == t {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q: want %s", t, strings.Join(FormatTypes, ", "))
+}
+
 // Kind decides how a file is read: by the configured type, else by its
 // content (a spreadsheet named .csv is still a spreadsheet), else by extension.
 func Kind(path, configured string) (string, error) {

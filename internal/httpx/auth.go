@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,23 @@ const (
 	AuthBasic     = "basic"
 	AuthSignature = "signature"
 )
+
+// AuthKinds are the kinds Auth.Kind accepts ("" means none).
+var AuthKinds = []string{AuthNone, AuthBearer, AuthBasic, AuthSignature}
+
+// ValidateAuthKind checks an auth kind as a client would; config calls it
+// while parsing so that the list of kinds is declared once, here.
+func ValidateAuthKind(kind string) error {
+	if kind == "" {
+		return nil
+	}
+	for _, k := range AuthKinds {
+		if k == kind {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q: want %s", kind, strings.Join(AuthKinds, ", "))
+}
 
 // Headers of the app-id signature scheme.
 const (
@@ -104,7 +122,7 @@ func (a Auth) validate() error {
 			return &AuthError{"signature auth needs an app id and a secret"}
 		}
 	default:
-		return &AuthError{fmt.Sprintf("unknown kind %q (want none, bearer, basic or signature)", a.Kind)}
+		return &AuthError{fmt.Sprintf("unknown kind %q (want %s)", a.Kind, strings.Join(AuthKinds, ", "))}
 	}
 	return nil
 }

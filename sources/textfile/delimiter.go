@@ -32,6 +32,10 @@ func ValidDelimiter(name string) bool {
 	return err == nil
 }
 
+// ParseDelimiter checks a delimiter as Options.Delimiter takes it and
+// returns its canonical name, "" for auto. config calls it while parsing.
+func ParseDelimiter(name string) (string, error) { return canonicalDelimiter(name) }
+
 // canonicalDelimiter returns the canonical name, "" for auto.
 func canonicalDelimiter(name string) (string, error) {
 	if name == "\t" {

@@ -51,6 +51,11 @@ func ValidEncoding(name string) bool {
 	return ok
 }
 
+// ParseEncoding checks an encoding name as Options.Encoding and
+// Options.Fallback take it and returns its canonical name, "" for auto.
+// config calls it while parsing, so the list of accepted names lives here.
+func ParseEncoding(name string) (string, error) { return canonicalEncoding(name) }
+
 // canonicalEncoding returns the canonical name, "" for auto.
 func canonicalEncoding(name string) (string, error) {
 	n := strings.ToLower(strings.TrimSpace(name))

@@ -1,0 +1,44 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestOwnerValues: a value the reading package (textfile, sources, httpx)
+// would reject is rejected by Parse, naming the file, the line and the key.
+func TestOwnerValues(t *testing.T) {
+	t.Setenv("HRSYNC_TEST_PW", "x")
+	src := func(format string) string {
+		return "hr: { url: sqlite://hr.db }\nsources:\n  gate:\n    path: a.csv\n    format:\n      " + format +
+			"\n    mapping:\n      employee_key: { column: 1 }\n      time: { column: 2, layout: \"2006-01-02 15:04:05\" }\n"
+	}
+	push := "hr: { url: sqlite://hr.db }\npush_users:\n  source:\n    path: staff.csv\n    columns: { id: No, name: Name, password: Pwd, status: St, onboarding_date: Joined }\n"
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"encoding", src("encoding: utf8x"), `hrsync.yaml:6: sources.gate.format.encoding: unknown encoding "utf8x"`},
+		{"fallback encoding", src("fallback_encoding: latin9"), `hrsync.yaml:6: sources.gate.format.fallback_encoding: unknown encoding "latin9"`},
+		{"delimiter", src("delimiter: '#'"), `hrsync.yaml:6: sources.gate.format.delimiter: unknown delimiter "#"`},
+		{"type", src("type: pdf"), `hrsync.yaml:6: sources.gate.format.type: "pdf": want auto, csv, txt, xlsx, xls`},
+		{"push encoding", push + "    format: { encoding: utf8x }\n", `hrsync.yaml:6: push_users.source.format.encoding: unknown encoding "utf8x"`},
+		{"push auth kind", push + "  target:\n    kind: scim\n    url: https://idp.example/scim\n    auth: { kind: oauth }\n",
+			`hrsync.yaml:9: push_users.target.auth.kind: "oauth": want none, bearer, basic, signature`},
+		{"hr.http auth kind", "hr:\n  url: https://hr.example/api\n  employees: { file: e.csv }\n  http:\n    auth: { kind: digest }\nsources:\n  gate:\n    path: a.csv\n    mapping:\n      employee_key: { column: 1 }\n      time: { column: 2, layout: \"2006-01-02 15:04:05\" }\n",
+			`hrsync.yaml:5: hr.http.auth.kind: "digest": want none, bearer, basic, signature`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("/cfg/hrsync.yaml", []byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// The accepted spellings still pass.
+	for _, f := range []string{"encoding: utf8", "encoding: GBK", "delimiter: tab", "delimiter: ';'", "type: txt"} {
+		if _, err := Parse("/cfg/hrsync.yaml", []byte(src(f))); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
