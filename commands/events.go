@@ -75,6 +75,11 @@ func newEventsCmd(app *App) *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
+			switch status {
+			case "", outbox.Pending, outbox.Succeeded, outbox.Failed, outbox.Processed:
+			default:
+				return usageError(fmt.Errorf("--status %q: want pending, succeeded, failed or processed", status))
+			}
 			sess, err := app.readSession(cmd)
 			if err != nil {
 				return err
@@ -82,7 +87,7 @@ func newEventsCmd(app *App) *cobra.Command {
 			defer sess.Close()
 			events, err := outbox.List(cmd.Context(), sess.State.DB, status, limit)
 			if err != nil {
-				return usageError(err)
+				return err // the state database failed: the run failed (exit 1), not a usage error
 			}
 			views := make([]eventView, len(events))
 			for i, e := range events {
