@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hrsync/hrsync/mapping"
@@ -48,13 +49,8 @@ var FormatTypes = []string{"auto", "csv", "txt", "xlsx", "xls"}
 
 // ParseFormatType checks a format.type value ("" means auto).
 func ParseFormatType(t string) error {
-	if t == "" {
+	if t == "" || slices.Contains(FormatTypes, t) {
 		return nil
-	}
-	for _, v := range FormatTypes {
-		if v == t {
-			return nil
-		}
 	}
 	return fmt.Errorf("%q: want %s", t, strings.Join(FormatTypes, ", "))
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,13 +27,8 @@ var AuthKinds = []string{AuthNone, AuthBearer, AuthBasic, AuthSignature}
 // ValidateAuthKind checks an auth kind as a client would; config calls it
 // while parsing so that the list of kinds is declared once, here.
 func ValidateAuthKind(kind string) error {
-	if kind == "" {
+	if kind == "" || slices.Contains(AuthKinds, kind) {
 		return nil
-	}
-	for _, k := range AuthKinds {
-		if k == kind {
-			return nil
-		}
 	}
 	return fmt.Errorf("%q: want %s", kind, strings.Join(AuthKinds, ", "))
 }
