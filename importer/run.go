@@ -246,10 +246,10 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 		for _, w := range opts.writers {
 			writers = append(writers, newWriter(w))
 		}
-	case writers[0].twinner != nil:
+	case writers[0].Twinner != nil:
 		// A second connection loads one batch while the first loads the
 		// batch before it.
-		twin, err := writers[0].twinner.Twin(ctx)
+		twin, err := writers[0].Twinner.Twin(ctx)
 		switch {
 		case err != nil:
 			opts.Log.Info("writing through one connection", "err", err)
@@ -363,7 +363,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	prepared := make(chan *batch, 1)
 	go func() {
 		defer close(prepared)
-		p := preparer{seen: map[mapping.Key]int{}, encoder: first.encoder}
+		p := preparer{seen: map[mapping.Key]int{}, encoder: first.Encoder}
 		for b := range mapped {
 			p.prepare(b)
 			select {
@@ -483,17 +483,15 @@ type batch struct {
 // writer is a sink and the abilities it was found to have when it opened.
 // A dry run's writer has no sink.
 type writer struct {
-	sink    sinks.PunchSink
-	encoder sinks.BatchEncoder
-	twinner sinks.Twinner
+	sink sinks.PunchSink
+	sinks.Abilities
 }
 
 func newWriter(s sinks.PunchSink) writer {
 	if s == nil {
 		return writer{}
 	}
-	a := sinks.Discover(s)
-	return writer{sink: s, encoder: a.Encoder, twinner: a.Twinner}
+	return writer{sink: s, Abilities: sinks.Discover(s)}
 }
 
 // preparer settles the punches of a batch that repeat an earlier punch of
@@ -596,8 +594,8 @@ func writeBatch(ctx context.Context, w writer, b *batch) error {
 	}
 	b.outcomes = slices.Grow(b.outcomes[:0], len(b.punches))[:len(b.punches)]
 	var err error
-	if w.encoder != nil && b.encoded != nil {
-		err = w.encoder.WriteEncoded(ctx, b.encoded, b.outcomes)
+	if w.Encoder != nil && b.encoded != nil {
+		err = w.Encoder.WriteEncoded(ctx, b.encoded, b.outcomes)
 	} else {
 		err = w.sink.WritePunches(ctx, b.punches, b.outcomes)
 	}
