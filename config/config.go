@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
 	"github.com/hrsync/hrsync/sources/textfile"
@@ -211,6 +212,9 @@ func (e *Error) Error() string {
 	b.WriteString(e.Msg)
 	return b.String()
 }
+
+// ExitCode makes every config mistake a usage error, wherever it surfaces.
+func (e *Error) ExitCode() exitcode.Code { return exitcode.Usage }
 
 // Load reads and validates the config file.
 func Load(path string) (*Config, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -62,8 +63,8 @@ func TestQuickstartExample(t *testing.T) {
 			t.Errorf("%s = %d, want %d (all: %v)", code, res.Counts[code], n, res.Counts)
 		}
 	}
-	if res.ExitCode() != 3 {
-		t.Errorf("exit code %d, want 3", res.ExitCode())
+	if exitcode.For(res.Outcome()) != exitcode.Rejected {
+		t.Errorf("exit code %d, want 3", exitcode.For(res.Outcome()))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hrsync/hrsync/importer/state"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sinks/sinktest"
@@ -67,14 +68,17 @@ func TestOutboxWriterContract(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.HR.HTTP.CAFile = ca
-		sess, err := OpenSession(context.Background(), cfg, true, nil)
+		sess, err := OpenState(context.Background(), cfg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { sess.Close() })
 		return sinktest.Target{
 			Open: func(t *testing.T) sinks.PunchSink {
-				id := sess.StartRun(context.Background(), "import", "", "", time.Now())
+				id, err := sess.State.StartRun(context.Background(), state.Run{Command: "import", StartedAt: time.Now()})
+				if err != nil {
+					t.Fatal(err)
+				}
 				w, err := newOutboxWriter(sess, id, time.Now)
 				if err != nil {
 					t.Fatal(err)

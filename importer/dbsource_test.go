@@ -13,6 +13,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 )
@@ -209,8 +210,8 @@ func TestDatabaseSourceIncremental(t *testing.T) {
 			if c[mapping.Imported] != 3 || c[mapping.InvalidRow] != 1 || c[mapping.InvalidTime] != 1 || c[mapping.Unmapped] != 1 {
 				t.Fatalf("first run counts %v", c)
 			}
-			if first.ExitCode() != 3 {
-				t.Errorf("exit %d", first.ExitCode())
+			if exitcode.For(first.Outcome()) != exitcode.Rejected {
+				t.Errorf("exit %d", exitcode.For(first.Outcome()))
 			}
 			if wm := storedWatermark(t, cfg); !strings.HasPrefix(wm, "2025-03-01 06:10:00") {
 				t.Fatalf("watermark %q", wm)

@@ -15,12 +15,6 @@ import (
 	"github.com/hrsync/hrsync/sinks/httpsink"
 )
 
-// ExitQueued is the exit code of an import whose rows were all placed or
-// queued, with some queued: the HTTP target did not take every batch yet.
-// Later runs (or `hrsync retry`) send them; `hrsync events list --status
-// failed` shows why. Rejected rows (exit 3) take precedence.
-const ExitQueued = 4
-
 // NewHTTPSink builds the punch sink for hr.url when it is an HTTP API.
 func NewHTTPSink(cfg *config.Config) (*httpsink.Sink, error) {
 	h := cfg.HR.HTTP

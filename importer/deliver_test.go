@@ -13,6 +13,8 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/importer/runlock"
+	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
 )
@@ -48,7 +50,7 @@ func TestStateStaysSmallOverAYear(t *testing.T) {
 	}
 	ctx := context.Background()
 	cfg := testConfig(t, "retention: { runs: 90d, events: 30d }\n")
-	sess, err := OpenSession(ctx, cfg, false, nil)
+	sess, err := OpenState(ctx, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,10 @@ func TestStateStaysSmallOverAYear(t *testing.T) {
 	var sizeAt100 int64
 	for day := range 365 {
 		now := day0.AddDate(0, 0, day)
-		id := sess.StartRun(ctx, "import", "hrsync import --config x", "r.csv", now)
+		id, err := sess.State.StartRun(ctx, state.Run{Command: "import", Args: "hrsync import --config x", StartedAt: now, ReportPath: "r.csv"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i := range 10 {
 			e := outbox.Event{Target: "hr", Kind: "punches", IdempotencyKey: fmt.Sprintf("%d-%d", day, i), Payload: payload, CreatedAt: now, RunID: id}
 			eid, err := outbox.Enqueue(ctx, sess.State.DB, e)
@@ -130,31 +135,31 @@ func TestEventOutcome(t *testing.T) {
 func TestQueuedRowsExitFour(t *testing.T) {
 	tests := []struct {
 		counts report.Counts
-		want   int
+		want   exitcode.Code
 	}{
-		{report.Counts{mapping.Imported: 5}, 0},
-		{report.Counts{mapping.Imported: 5, mapping.Queued: 1}, ExitQueued},
-		{report.Counts{mapping.Queued: 1, mapping.Unmapped: 1}, 3},
+		{report.Counts{mapping.Imported: 5}, exitcode.OK},
+		{report.Counts{mapping.Imported: 5, mapping.Queued: 1}, exitcode.Queued},
+		{report.Counts{mapping.Queued: 1, mapping.Unmapped: 1}, exitcode.Rejected},
 	}
 	for _, tt := range tests {
 		r := Result{Counts: tt.counts}
-		if got := r.ExitCode(); got != tt.want {
+		if got := exitcode.For(r.Outcome()); got != tt.want {
 			t.Errorf("%v: exit %d, want %d", tt.counts, got, tt.want)
 		}
 	}
 }
 
-// TestLockSessionWaitsAndSendsNothing: closing an event by hand takes the
-// run lock (so no run is sending the event meanwhile) and, unlike a run,
-// sends nothing on opening.
-func TestLockSessionWaitsAndSendsNothing(t *testing.T) {
+// TestSendNothingRunWaitsAndSendsNothing: closing an event by hand takes
+// the run lock (so no run is sending the event meanwhile) and, unlike other
+// runs, sends nothing on opening.
+func TestSendNothingRunWaitsAndSendsNothing(t *testing.T) {
 	ctx := context.Background()
 	cfg := testConfig(t, "lock_wait: 200ms\n")
 	sink, err := NewHTTPSink(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	read, err := OpenSession(ctx, cfg, false, nil)
+	read, err := OpenState(ctx, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,16 +173,17 @@ func TestLockSessionWaitsAndSendsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LockSession(ctx, cfg, nil); !errors.Is(err, runlock.ErrBusy) {
+	spec := RunSpec{Command: "mark-processed", SendNothing: true}
+	if _, err := BeginRun(ctx, cfg, spec); !errors.Is(err, runlock.ErrBusy) {
 		t.Fatalf("while a run holds the lock: %v, want ErrBusy", err)
 	}
 	held.Release()
-	sess, err := LockSession(ctx, cfg, nil)
+	run, err := BeginRun(ctx, cfg, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sess.Close()
-	if e, err := outbox.Get(ctx, sess.State.DB, id); err != nil || e.Attempts != 0 || e.Status != outbox.Pending {
-		t.Fatalf("event after LockSession: %+v %v; want untouched (pending, no attempt)", e, err)
+	defer run.End(ctx, nil, nil)
+	if e, err := outbox.Get(ctx, run.State.DB, id); err != nil || e.Attempts != 0 || e.Status != outbox.Pending {
+		t.Fatalf("event after a send-nothing run began: %+v %v; want untouched (pending, no attempt)", e, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/importer/runlock"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -133,8 +134,8 @@ func TestBadInput(t *testing.T) {
 			if r < len(tc.reasonIn) {
 				t.Errorf("no reason mentions %q: %+v", tc.reasonIn[r], lines)
 			}
-			if tc.want[0] == mapping.Failed && res.ExitCode() != 1 {
-				t.Errorf("exit code %d for an unreadable file, want 1", res.ExitCode())
+			if tc.want[0] == mapping.Failed && exitcode.For(res.Outcome()) != exitcode.Failed {
+				t.Errorf("exit code %d for an unreadable file, want 1", exitcode.For(res.Outcome()))
 			}
 		})
 	}

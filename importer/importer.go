@@ -13,6 +13,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sources"
@@ -80,19 +81,21 @@ type Result struct {
 	read []*sourceRead // what each source read, for settleInbox
 }
 
-// ExitCode is the documented exit code for a completed run: 0 all placed,
-// 3 some rows rejected, 4 some rows queued for an HTTP target that did not
-// take them yet; 1 when a source could not be read.
-func (r *Result) ExitCode() int {
+// Outcome is how a completed run ended: nil when every row was placed;
+// otherwise the files that could not be read (exit 1) come before rejected
+// rows (3), and those before rows queued for an HTTP target that has not
+// taken them yet (4). Later runs, or `hrsync retry`, send the queued rows;
+// `hrsync events list --status failed` shows why they wait.
+func (r *Result) Outcome() error {
 	switch {
 	case len(r.Failures) > 0:
-		return 1
+		return exitcode.Incomplete(exitcode.Failed, "%d of the sources or files could not be read", len(r.Failures))
 	case r.Counts.Rejected() > 0:
-		return 3
+		return exitcode.Incomplete(exitcode.Rejected, "%d rows were rejected", r.Counts.Rejected())
 	case r.Counts[mapping.Queued] > 0:
-		return ExitQueued
+		return exitcode.Incomplete(exitcode.Queued, "%d rows wait in the outbox", r.Counts[mapping.Queued])
 	}
-	return 0
+	return nil
 }
 
 // item is one input row on its way through the pipeline.

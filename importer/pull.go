@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources/fetch"
 )
@@ -54,13 +56,13 @@ type PullResult struct {
 	Warnings []string
 }
 
-// ExitCode is 0 when every file was pulled or rightly skipped, 1 when a
-// file or a whole source failed.
-func (r *PullResult) ExitCode() int {
-	if r.Counts[mapping.Code(fetch.Failed)] > 0 {
-		return 1
+// Outcome is nil when every file was pulled or rightly skipped, and an
+// exit-1 outcome when a file or a whole source failed.
+func (r *PullResult) Outcome() error {
+	if n := r.Counts[mapping.Code(fetch.Failed)]; n > 0 {
+		return exitcode.Incomplete(exitcode.Failed, "%d files or sources could not be pulled", n)
 	}
-	return 0
+	return nil
 }
 
 // Pull brings every selected source's new remote files into its inbox,
@@ -87,34 +89,26 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 		}
 	}
 	started := opts.Now()
-	sess, err := OpenSession(ctx, cfg, true, opts.Log)
+	run, err := BeginRun(ctx, cfg, RunSpec{Command: "pull", Args: opts.Args, Report: opts.ReportPath,
+		ReportFormat: report.CSV, Started: started, Log: opts.Log})
 	if err != nil {
 		return res, err
 	}
-	defer sess.Close()
-	res.ReportPath = ReportPath(cfg, opts.ReportPath, "pull", report.CSV, started)
-	res.Counts = report.Counts{}
-	res.RunID = sess.StartRun(ctx, "pull", opts.Args, res.ReportPath, started)
-	defer func() {
-		exit := 1
-		if err == nil {
-			exit = res.ExitCode()
-		}
-		sess.FinishRun(ctx, res.RunID, exit, res.Counts, res.ReportPath, err)
-	}()
+	res.RunID, res.ReportPath, res.Counts = run.ID, run.ReportPath, report.Counts{}
+	defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
 	rep, err := createPullReport(res.ReportPath)
 	if err != nil {
 		return res, err
 	}
 	for i, src := range srcs {
 		if src.IsDatabase() {
-			res.add(rep, pullDatabase(ctx, cfg, src, sess.State, opts.Now()))
+			res.add(rep, pullDatabase(ctx, cfg, src, run.State, opts.Now()))
 			continue
 		}
 		if src.Pull.Scheme() == "ftp" {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("source %s: %s", src.Name, fetch.PlainFTPWarning))
 		}
-		results, perr := fetch.Pull(ctx, src.Name, locs[i], cfg.InboxDir(src), sess.State.Ledger(),
+		results, perr := fetch.Pull(ctx, src.Name, locs[i], cfg.InboxDir(src), run.State.Ledger(),
 			fetch.Options{Log: opts.Log, Now: opts.Now, Zone: src.Location(), Dial: opts.Dial})
 		for _, r := range results {
 			res.add(rep, PullLine{Source: src.Name, Remote: r.File.Path, Outcome: r.Outcome, Reason: r.Reason,

@@ -1,12 +1,12 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,9 +14,6 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
-	"github.com/hrsync/hrsync/importer/runlock"
-	"github.com/hrsync/hrsync/importer/state"
-	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sinks/sqlsink"
@@ -24,109 +21,6 @@ import (
 
 // batchRows is how many rows travel together from the reader to the writer.
 const batchRows = 5000
-
-// Session holds what every command that touches the HR system needs: the
-// config, the state store and (when writing) the run lock.
-type Session struct {
-	Config *config.Config
-	State  *state.Store
-	lock   *runlock.Lock
-	Log    *slog.Logger
-	// Delivered is what the exclusive session sent from the outbox as it opened.
-	Delivered outbox.Summary
-}
-
-// OpenSession opens the state store and, when exclusive, takes the run lock
-// and first delivers what earlier runs left due.
-func OpenSession(ctx context.Context, cfg *config.Config, exclusive bool, log *slog.Logger) (*Session, error) {
-	return openSession(ctx, cfg, exclusive, exclusive, log)
-}
-
-// LockSession opens the state store under the run lock and sends nothing:
-// for changing the outbox by hand, which must not race a run's send of the
-// same event.
-func LockSession(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Session, error) {
-	return openSession(ctx, cfg, true, false, log)
-}
-
-func openSession(ctx context.Context, cfg *config.Config, exclusive, deliver bool, log *slog.Logger) (*Session, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	dataDir := cfg.Resolve(cfg.DataDir)
-	s := &Session{Config: cfg, Log: log}
-	if exclusive {
-		l, err := runlock.Acquire(ctx, filepath.Join(dataDir, "hrsync.lock"), time.Duration(cfg.LockWait))
-		if err != nil {
-			return nil, err
-		}
-		s.lock = l
-	}
-	st, err := state.Open(ctx, filepath.Join(dataDir, "state.db"))
-	if err == nil {
-		err = outbox.Migrate(ctx, st.DB)
-	}
-	if err != nil {
-		if st != nil {
-			st.Close()
-		}
-		s.lock.Release()
-		return nil, err
-	}
-	s.State = st
-	if deliver {
-		// Whatever earlier runs could not deliver goes first.
-		if s.Delivered, err = s.DeliverDue(ctx); err != nil {
-			log.Warn("delivering queued batches", "err", err)
-		}
-	}
-	return s, nil
-}
-
-// Close prunes old history (when holding the lock), releases the store and the lock.
-func (s *Session) Close() error {
-	if s.lock != nil {
-		if err := s.Prune(context.Background(), time.Now()); err != nil {
-			s.Log.Warn("pruning the run state", "err", err)
-		}
-	}
-	err := s.State.Close()
-	s.lock.Release()
-	return err
-}
-
-// StartRun records a run in the history.
-func (s *Session) StartRun(ctx context.Context, command, args, reportPath string, started time.Time) int64 {
-	who := ""
-	if u, err := user.Current(); err == nil {
-		who = u.Username
-	}
-	host, _ := os.Hostname()
-	id, err := s.State.StartRun(ctx, state.Run{Command: command, Args: args, User: who, Host: host,
-		ConfigPath: s.Config.Path, ConfigSHA256: s.Config.SHA256, StartedAt: started, ReportPath: reportPath})
-	if err != nil {
-		s.Log.Warn("could not record the run", "err", err)
-	}
-	return id
-}
-
-// FinishRun records the end of a run.
-func (s *Session) FinishRun(ctx context.Context, id int64, exit int, counts report.Counts, reportPath string, runErr error) {
-	if id == 0 {
-		return
-	}
-	c := make(map[string]int64, len(counts))
-	for k, v := range counts {
-		c[string(k)] = v
-	}
-	msg := ""
-	if runErr != nil {
-		msg = runErr.Error()
-	}
-	if err := s.State.FinishRun(context.WithoutCancel(ctx), id, time.Now(), exit, c, reportPath, msg); err != nil {
-		s.Log.Warn("could not record the end of the run", "err", err)
-	}
-}
 
 // ReportPath picks where a command's report goes: the explicit path, or a
 // new file named after the command and the time in the report folder (with
@@ -173,28 +67,17 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
-	var sess *Session
+	var run *Run
 	var marks watermarks
 	if !opts.NoState {
-		sess, err = OpenSession(ctx, cfg, !opts.DryRun, opts.Log)
+		run, err = BeginRun(ctx, cfg, RunSpec{Command: "import", Args: opts.Args, DryRun: opts.DryRun,
+			Report: opts.ReportPath, ReportFormat: format, Started: started, Log: opts.Log})
 		if err != nil {
 			return res, err
 		}
-		defer sess.Close()
-		marks = sess.State
-		res.ReportPath = ReportPath(cfg, opts.ReportPath, "import", format, started)
-		command := "import"
-		if opts.DryRun {
-			command = "import --dry-run"
-		}
-		res.RunID = sess.StartRun(ctx, command, opts.Args, res.ReportPath, started)
-		defer func() {
-			exit := 1
-			if err == nil {
-				exit = res.ExitCode()
-			}
-			sess.FinishRun(ctx, res.RunID, exit, res.Counts, res.ReportPath, err)
-		}()
+		defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
+		marks = run.State
+		res.RunID, res.ReportPath = run.ID, run.ReportPath
 	} else {
 		res.ReportPath = opts.ReportPath
 	}
@@ -232,10 +115,10 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	case opts.Writer != nil:
 		sink = opts.Writer
 	case cfg.HRIsHTTP():
-		if sess == nil {
+		if run == nil {
 			return res, errors.New("an import to an HTTP target needs the run state (its outbox)")
 		}
-		if sink, err = newOutboxWriter(sess, res.RunID, opts.Now); err != nil {
+		if sink, err = newOutboxWriter(run.Session, res.RunID, opts.Now); err != nil {
 			return res, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/httpx"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks/employeeapi"
@@ -278,8 +279,8 @@ func TestHTTPRetriesAndRefusals(t *testing.T) {
 	if !strings.Contains(rep, "failed") {
 		t.Errorf("report:\n%s", rep)
 	}
-	if res.ExitCode() != 1 {
-		t.Errorf("exit %d, want 1 for a failed change", res.ExitCode())
+	if exitcode.For(res.Outcome()) != exitcode.Failed {
+		t.Errorf("exit %d, want 1 for a failed change", exitcode.For(res.Outcome()))
 	}
 	if s.faults.Load() == 0 {
 		t.Error("no 429/503 was injected; the retry path went untested")

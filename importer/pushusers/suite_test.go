@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -179,8 +180,8 @@ func runRuleSuite(t *testing.T, newHarness func(t *testing.T) *harness) {
 		if len(m) != 1 || m[0].Field != "name" || m[0].Old != "Fay" || m[0].New != "Fay Smith" {
 			t.Errorf("E6 manual changes: %+v", m)
 		}
-		if res.ExitCode() != 3 {
-			t.Errorf("exit code %d, want 3", res.ExitCode())
+		if exitcode.For(res.Outcome()) != exitcode.Rejected {
+			t.Errorf("exit code %d, want 3", exitcode.For(res.Outcome()))
 		}
 		for _, w := range []string{"needs_manual_change", `name: ""Fay"" → ""Fay Smith""`, "rejected"} {
 			if !strings.Contains(rep, w) {
@@ -293,8 +294,8 @@ func runRuleSuite(t *testing.T, newHarness func(t *testing.T) *harness) {
 		if !strings.Contains(be.Msg, "4 of 6") || !strings.Contains(be.Msg, "--allow-mass-deactivation") {
 			t.Errorf("the brake should say how many and why: %s", be.Msg)
 		}
-		if res.ExitCode() != 1 {
-			t.Errorf("exit %d, want 1", res.ExitCode())
+		if exitcode.For(res.Outcome()) != exitcode.Failed {
+			t.Errorf("exit %d, want 1", exitcode.For(res.Outcome()))
 		}
 		if checksum(t, h) != before {
 			t.Error("the brake tripped but the target changed (E2's department update must wait too)")

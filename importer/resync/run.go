@@ -1,8 +1,8 @@
 package resync
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -12,6 +12,7 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks/sqlsink"
 	"github.com/hrsync/hrsync/sources/sqlsrc"
@@ -48,14 +49,9 @@ type Store interface {
 	HasPunchColumn(field string) bool
 }
 
-// UsageError is a resync that was refused before anything was read: a bad
-// filter, window or profile scope (exit code 2).
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-func usage(format string, args ...any) error { return &UsageError{fmt.Errorf(format, args...)} }
+// usage is a resync refused before anything was read: a bad filter,
+// window or profile scope.
+func usage(format string, args ...any) error { return exitcode.Usagef(format, args...) }
 
 // EmployeeSummary is the plan, or what was done, for one employee.
 type EmployeeSummary struct {
@@ -80,15 +76,16 @@ type Result struct {
 	Applied int
 }
 
-// ExitCode is 0 when every row was placed, 3 with rejects, 1 with failures.
-func (r *Result) ExitCode() int {
+// Outcome is nil when every row was placed; otherwise unreadable files
+// (exit 1) come before rejected rows (3).
+func (r *Result) Outcome() error {
 	switch {
 	case len(r.Failures) > 0:
-		return 1
+		return exitcode.Incomplete(exitcode.Failed, "%d files could not be read", len(r.Failures))
 	case r.Rejected() > 0:
-		return 3
+		return exitcode.Incomplete(exitcode.Rejected, "%d rows were rejected", r.Rejected())
 	}
-	return 0
+	return nil
 }
 
 // Rejected counts the rows that could not be placed (the mapping's rejects).
@@ -135,27 +132,13 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	res = &Result{Source: src.Name, From: from, To: to, DryRun: o.DryRun, Counts: report.Counts{}}
 	started := o.Now()
-	sess, err := importer.OpenSession(ctx, cfg, !o.DryRun, o.Log)
+	run, err := importer.BeginRun(ctx, cfg, importer.RunSpec{Command: "resync", Args: o.Args, DryRun: o.DryRun,
+		Report: o.ReportPath, ReportFormat: format, Started: started, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
-	defer sess.Close()
-	command := "resync"
-	if o.DryRun {
-		command = "resync --dry-run"
-	}
-	res.ReportPath = importer.ReportPath(cfg, o.ReportPath, "resync", format, started)
-	res.RunID = sess.StartRun(ctx, command, o.Args, res.ReportPath, started)
-	defer func() {
-		exit := 1
-		var ue *UsageError
-		if err == nil {
-			exit = res.ExitCode()
-		} else if errors.As(err, &ue) {
-			exit = 2
-		}
-		sess.FinishRun(ctx, res.RunID, exit, res.Counts, res.ReportPath, err)
-	}()
+	res.RunID, res.ReportPath = run.ID, run.ReportPath
+	defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
 
 	hr, err := importer.OpenHR(ctx, cfg, !o.DryRun)
 	if err != nil {
@@ -168,13 +151,13 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	selected, err := Select(dir.All, o.Filter, dir.Lookup)
 	if err != nil {
-		return res, &UsageError{err}
+		return res, exitcode.AsUsage(err)
 	}
 	if len(selected) == 0 {
 		return res, usage("no employee matches %s", o.Filter)
 	}
 	if err := CheckScope(cfg, o.Profile, selected); err != nil {
-		return res, &UsageError{err}
+		return res, exitcode.AsUsage(err)
 	}
 	var store Store = hr
 	if o.wrapStore != nil {
@@ -245,7 +228,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 
 	var hist *history
 	if !o.DryRun && res.RunID != 0 {
-		if hist, err = openHistory(ctx, sess.State.DB, res.RunID); err != nil {
+		if hist, err = openHistory(ctx, run.State.DB, res.RunID); err != nil {
 			return res, err
 		}
 	}
@@ -348,10 +331,10 @@ func List(ctx context.Context, cfg *config.Config, f Filter, profile string) ([]
 	}
 	selected, err := Select(dir.All, f, dir.Lookup)
 	if err != nil {
-		return nil, &UsageError{err}
+		return nil, exitcode.AsUsage(err)
 	}
 	if err := CheckScope(cfg, profile, selected); err != nil {
-		return nil, &UsageError{err}
+		return nil, exitcode.AsUsage(err)
 	}
 	return selected, nil
 }

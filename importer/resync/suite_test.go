@@ -17,6 +17,7 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/gen"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
@@ -303,8 +304,8 @@ func TestResync(t *testing.T) {
 				if got, want := counts(res), "inserted=2 removed=2 unchanged=2 unmapped=1 updated=2"; got != want {
 					t.Errorf("counts %s, want %s", got, want)
 				}
-				if res.ExitCode() != 3 {
-					t.Errorf("exit %d, want 3 (one unmapped row in the window)", res.ExitCode())
+				if exitcode.For(res.Outcome()) != exitcode.Rejected {
+					t.Errorf("exit %d, want 3 (one unmapped row in the window)", exitcode.For(res.Outcome()))
 				}
 				equal(t, "table", e.rows(), sortedCopy(afterPrune))
 
@@ -440,7 +441,7 @@ func TestResync(t *testing.T) {
 				f := Filter{}
 				f.Add("department", "Prodution")
 				_, err := e.run(Options{Filter: f, Prune: true})
-				var ue *UsageError
+				var ue *exitcode.UsageError
 				if !errors.As(err, &ue) || !strings.Contains(err.Error(), `"Production"`) {
 					t.Errorf("unknown department: %v", err)
 				}

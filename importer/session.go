@@ -1,0 +1,173 @@
+package importer
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/importer/runlock"
+	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/exitcode"
+	"github.com/hrsync/hrsync/internal/outbox"
+)
+
+// Session holds what every command that touches the run state needs: the
+// config, the state store and (for a run that changes things) the run lock.
+type Session struct {
+	Config *config.Config
+	State  *state.Store
+	lock   *runlock.Lock
+	Log    *slog.Logger
+}
+
+// OpenState opens the state store without the run lock, for reading the
+// history and the outbox.
+func OpenState(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Session, error) {
+	return openSession(ctx, cfg, false, log)
+}
+
+func openSession(ctx context.Context, cfg *config.Config, locked bool, log *slog.Logger) (*Session, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dataDir := cfg.Resolve(cfg.DataDir)
+	s := &Session{Config: cfg, Log: log}
+	if locked {
+		l, err := runlock.Acquire(ctx, filepath.Join(dataDir, "hrsync.lock"), time.Duration(cfg.LockWait))
+		if err != nil {
+			return nil, err
+		}
+		s.lock = l
+	}
+	st, err := state.Open(ctx, filepath.Join(dataDir, "state.db"))
+	if err == nil {
+		err = outbox.Migrate(ctx, st.DB)
+	}
+	if err != nil {
+		if st != nil {
+			st.Close()
+		}
+		s.lock.Release()
+		return nil, err
+	}
+	s.State = st
+	return s, nil
+}
+
+// Close prunes old history (when holding the lock), releases the store and the lock.
+func (s *Session) Close() error {
+	if s.lock != nil {
+		if err := s.Prune(context.Background(), time.Now()); err != nil {
+			s.Log.Warn("pruning the run state", "err", err)
+		}
+	}
+	err := s.State.Close()
+	s.lock.Release()
+	return err
+}
+
+// RunSpec says what a run is before it begins.
+type RunSpec struct {
+	// Command names the run in the history and its report file: import,
+	// pull, resync, push-users, retry, mark-processed.
+	Command string
+	Args    string // the command line as typed, secrets hidden
+	// DryRun changes nothing: no run lock, nothing sent from the outbox,
+	// and the history says "--dry-run".
+	DryRun bool
+	// SendNothing takes the run lock but sends nothing from the outbox: a
+	// change to the outbox by hand must not race a run's send of the same
+	// event.
+	SendNothing bool
+	// Report is the report file asked for; "" picks a new one in
+	// report.dir. ReportFormat is csv or jsonl; "" when the run writes no
+	// report.
+	Report, ReportFormat string
+	Started              time.Time // zero: now
+	Log                  *slog.Logger
+}
+
+// Run is one run in the history, from BeginRun to End: every command that
+// changes the HR system or the outbox opens one, so each takes the lock,
+// delivers what is due and records itself the same way.
+type Run struct {
+	*Session
+	ID         int64 // 0 when the history could not record it
+	ReportPath string
+	Started    time.Time
+	// Delivered is what the run sent from the outbox as it began.
+	Delivered outbox.Summary
+}
+
+// BeginRun opens the session the spec asks for (under the run lock unless
+// a dry run), sends whatever earlier runs left due, picks the report path
+// and records the start of the run.
+func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, error) {
+	if spec.Started.IsZero() {
+		spec.Started = time.Now()
+	}
+	sess, err := openSession(ctx, cfg, !spec.DryRun, spec.Log)
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{Session: sess, Started: spec.Started}
+	if !spec.DryRun && !spec.SendNothing {
+		// Whatever earlier runs could not deliver goes first.
+		if r.Delivered, err = r.DeliverDue(ctx); err != nil {
+			r.Log.Warn("delivering queued batches", "err", err)
+		}
+	}
+	if spec.ReportFormat != "" {
+		r.ReportPath = ReportPath(cfg, spec.Report, spec.Command, spec.ReportFormat, spec.Started)
+	}
+	command := spec.Command
+	if spec.DryRun {
+		command += " --dry-run"
+	}
+	r.ID, err = r.State.StartRun(ctx, state.Run{Command: command, Args: spec.Args, User: currentUser(), Host: hostname(),
+		ConfigPath: cfg.Path, ConfigSHA256: cfg.SHA256, StartedAt: spec.Started, ReportPath: r.ReportPath})
+	if err != nil {
+		r.Log.Warn("could not record the run", "err", err)
+	}
+	return r, nil
+}
+
+// End records how the run ended, with its counts and the exit code err
+// stands for (nil, an exitcode.Incomplete outcome, or the failure), then
+// closes the session. A failure's message goes into the history; an
+// outcome's is already in the report.
+func (r *Run) End(ctx context.Context, counts report.Counts, err error) {
+	if r.ID != 0 {
+		c := make(map[string]int64, len(counts))
+		for k, v := range counts {
+			c[string(k)] = v
+		}
+		msg := ""
+		if err != nil && !exitcode.IsIncomplete(err) {
+			msg = err.Error()
+		}
+		if ferr := r.State.FinishRun(context.WithoutCancel(ctx), r.ID, time.Now(), int(exitcode.For(err)), c, r.ReportPath, msg); ferr != nil {
+			r.Log.Warn("could not record the end of the run", "err", ferr)
+		}
+	}
+	if cerr := r.Close(); cerr != nil {
+		r.Log.Warn("closing the run state", "err", cerr)
+	}
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
