@@ -72,9 +72,6 @@ func newEventsCmd(app *App) *cobra.Command {
   hrsync events list --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			switch status {
 			case "", outbox.Pending, outbox.Succeeded, outbox.Failed, outbox.Processed:
 			default:
@@ -106,7 +103,7 @@ func newEventsCmd(app *App) *cobra.Command {
 	}
 	list.Flags().StringVar(&status, "status", "", "only events with this status: pending, succeeded, failed or processed")
 	list.Flags().IntVar(&limit, "limit", 100, "show at most this many events (0: all)")
-	addOutputFlag(list, &output)
+	addTableOutputFlag(list, &output)
 
 	var showOutput string
 	show := &cobra.Command{
@@ -114,9 +111,6 @@ func newEventsCmd(app *App) *cobra.Command {
 		Short: "Show one event: its status, the payload sent and the target's last reply",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(showOutput); err != nil {
-				return err
-			}
 			ids, err := parseIDs(args)
 			if err != nil {
 				return err
@@ -155,7 +149,7 @@ func newEventsCmd(app *App) *cobra.Command {
 			return nil
 		},
 	}
-	addOutputFlag(show, &showOutput)
+	addTableOutputFlag(show, &showOutput)
 	cmd.AddCommand(list, show)
 	return cmd
 }
@@ -224,9 +218,6 @@ Exit code 0 when everything sent got through, 4 when some events still failed.`,
 		Example: `  hrsync retry
   hrsync retry 812 813`,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			ids, err := parseIDs(args)
 			if err != nil {
 				return err
@@ -294,7 +285,7 @@ Exit code 0 when everything sent got through, 4 when some events still failed.`,
 			return withCode(code, nil)
 		},
 	}
-	addOutputFlag(cmd, &output)
+	addTableOutputFlag(cmd, &output)
 	return cmd
 }
 

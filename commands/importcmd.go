@@ -38,15 +38,12 @@ func newImportCmd(app *App) *cobra.Command {
 	f.BoolVar(&o.DryRun, "dry-run", false, "map and report, write nothing to the HR system")
 	f.StringVar(&o.ReportPath, "report", "", "write the per-row report here (default: a new file in the data dir's reports folder)")
 	f.StringVar(&o.ReportFormat, "report-format", "", "csv (default) or jsonl")
-	f.StringVar(&o.Output, "output", "", "json: print the summary as JSON on stdout")
+	addJSONOutputFlag(cmd, &o.Output, "json: print the summary as JSON on stdout")
 	f.BoolVar(&o.Pull, "pull", false, "run hrsync pull first (sources with pull:), then import")
 	return cmd
 }
 
 func runImport(cmd *cobra.Command, app *App, o importOptions) error {
-	if o.Output != "" && o.Output != "json" {
-		return usageError(fmt.Errorf("--output %q: want json", o.Output))
-	}
 	cfg, err := app.loadConfig()
 	if err != nil {
 		return err

@@ -47,7 +47,7 @@ sources whose mapping is empty and for files given with --file.`,
 	f := cmd.Flags()
 	f.StringSliceVar(&o.Sources, "source", nil, "check only this source (repeatable; default: every source)")
 	f.IntVar(&o.Sample, "sample", 0, "read at most N rows of each source (default: all)")
-	f.StringVar(&o.Output, "output", "", "json: print one JSON document on stdout instead of tables")
+	addJSONOutputFlag(cmd, &o.Output, "json: print one JSON document on stdout instead of tables")
 	f.StringVar(&o.Report, "report", "", "also write a report for the customer: PATH.xlsx, PATH.csv or PATH.jsonl")
 	f.BoolVar(&o.Suggest, "suggest", false, "propose a mapping from header names and content, as config YAML")
 	f.StringSliceVar(&o.Files, "file", nil, "with --suggest: an export file that is not in the config yet (repeatable)")
@@ -56,9 +56,6 @@ sources whose mapping is empty and for files given with --file.`,
 }
 
 func runMapCheck(cmd *cobra.Command, app *App, o mapCheckOptions) error {
-	if o.Output != "" && o.Output != "json" {
-		return usageError(fmt.Errorf("--output %q: want json", o.Output))
-	}
 	if o.Sample < 0 {
 		return usageError(fmt.Errorf("--sample %d: want 0 (all) or a row count", o.Sample))
 	}

@@ -51,14 +51,11 @@ safety brake; 2 a configuration error.`,
 	f.BoolVar(&o.AllowMass, "allow-mass-deactivation", false, "go ahead even when more than max_deactivate_share of the active accounts would be deactivated")
 	f.StringVar(&o.ReportPath, "report", "", "write the per-employee report here (default: a new file in the data dir's reports folder)")
 	f.StringVar(&o.ReportFormat, "report-format", "", "csv (default) or jsonl")
-	f.StringVar(&o.Output, "output", "", "json: print the summary as JSON on stdout")
+	addJSONOutputFlag(cmd, &o.Output, "json: print the summary as JSON on stdout")
 	return cmd
 }
 
 func runPushUsers(cmd *cobra.Command, app *App, o pushUsersOptions) error {
-	if o.Output != "" && o.Output != "json" {
-		return usageError(fmt.Errorf("--output %q: want json", o.Output))
-	}
 	cfg, err := app.loadConfig()
 	if err != nil {
 		return err

@@ -70,7 +70,7 @@ matched without regard to case or spaces. Run with --list first to see who is se
 	f.StringVar(&o.Profile, "profile", "", "operator profile whose scope applies (resync.profiles in the config)")
 	f.StringVar(&o.ReportPath, "report", "", "write the per-row report here (default: a new file in the data dir's reports folder)")
 	f.StringVar(&o.ReportFormat, "report-format", "", "csv (default) or jsonl")
-	f.StringVar(&o.Output, "output", "", "json: print the result as JSON on stdout")
+	addJSONOutputFlag(cmd, &o.Output, "json: print the result as JSON on stdout")
 	return cmd
 }
 
@@ -83,9 +83,6 @@ func (o resyncOptions) filter() resync.Filter {
 }
 
 func runResync(cmd *cobra.Command, app *App, o resyncOptions) error {
-	if o.Output != "" && o.Output != "json" {
-		return usageError(fmt.Errorf("--output %q: want json", o.Output))
-	}
 	cfg, err := app.loadConfig()
 	if err != nil {
 		return err

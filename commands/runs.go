@@ -22,9 +22,6 @@ func newRunsCmd(app *App) *cobra.Command {
 		Short: "List recent runs, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			sess, err := app.readSession(cmd)
 			if err != nil {
 				return err
@@ -52,7 +49,7 @@ func newRunsCmd(app *App) *cobra.Command {
 		},
 	}
 	list.Flags().IntVar(&limit, "limit", 20, "show at most this many runs")
-	addOutputFlag(list, &output)
+	addTableOutputFlag(list, &output)
 
 	var showOutput string
 	show := &cobra.Command{
@@ -60,9 +57,6 @@ func newRunsCmd(app *App) *cobra.Command {
 		Short: "Show one run: who, where, when, the command, the config checksum, counts, exit code, report",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(showOutput); err != nil {
-				return err
-			}
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
 				return usageError(fmt.Errorf("run id %q is not a number", args[0]))
@@ -100,7 +94,7 @@ func newRunsCmd(app *App) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	addOutputFlag(show, &showOutput)
+	addTableOutputFlag(show, &showOutput)
 	cmd.AddCommand(list, show)
 	return cmd
 }
