@@ -51,6 +51,7 @@ func addOutputFlag(cmd *cobra.Command, p *string, def, usage string, allowed ...
 	*p = def
 	f := &outputFormat{p: p, allowed: allowed}
 	cmd.Flags().Var(f, "output", usage)
+	// It fails only for a flag missing or registered twice: not here.
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return f.choices(), cobra.ShellCompDirectiveNoFileComp
 	})
