@@ -3,6 +3,7 @@ package commands
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -63,101 +64,121 @@ func statusText(e eventView) string {
 
 func newEventsCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "events", Short: "Batches sent (or waiting to be sent) to HTTP targets: the outbox"}
-	var output, status string
-	var limit int
-	list := &cobra.Command{
+	cmd.AddCommand(newEventsListCmd(app), newEventsShowCmd(app))
+	return cmd
+}
+
+type eventsListOptions struct {
+	Status string // "": every status
+	Limit  int
+	Output string
+}
+
+func newEventsListCmd(app *App) *cobra.Command {
+	var o eventsListOptions
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List outbox events, newest first",
 		Example: `  hrsync events list --status failed
   hrsync events list --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			switch status {
-			case "", outbox.Pending, outbox.Succeeded, outbox.Failed, outbox.Processed:
-			default:
-				return usageError(fmt.Errorf("--status %q: want pending, succeeded, failed or processed", status))
-			}
-			sess, err := app.readSession(cmd)
-			if err != nil {
-				return err
-			}
-			defer sess.Close()
-			events, err := outbox.List(cmd.Context(), sess.State.DB, status, limit)
-			if err != nil {
-				return err // the state database failed: the run failed (exit 1), not a usage error
-			}
-			views := make([]eventView, len(events))
-			for i, e := range events {
-				views[i] = viewOf(e)
-			}
-			if output == "json" {
-				return app.printJSON(views)
-			}
-			tw := app.table("ID", "STATUS", "TARGET", "RUN", "TRIES", "LAST REPLY", "UPDATED")
-			for _, v := range views {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s\n", v.ID, statusText(v), v.Target, v.RunID, v.Attempts,
-					oneLine(replyText(v), 60), v.UpdatedAt.Local().Format("2006-01-02 15:04:05"))
-			}
-			return tw.Flush()
+			return runEventsList(cmd.Context(), app, o)
 		},
 	}
-	list.Flags().StringVar(&status, "status", "", "only events with this status: pending, succeeded, failed or processed")
-	list.Flags().IntVar(&limit, "limit", 100, "show at most this many events (0: all)")
-	addOutputFlag(list, &output)
+	cmd.Flags().StringVar(&o.Status, "status", "", "only events with this status: pending, succeeded, failed or processed")
+	cmd.Flags().IntVar(&o.Limit, "limit", 100, "show at most this many events (0: all)")
+	addTableOutputFlag(cmd, &o.Output)
+	return cmd
+}
 
-	var showOutput string
-	show := &cobra.Command{
+func runEventsList(ctx context.Context, app *App, o eventsListOptions) error {
+	switch o.Status {
+	case "", outbox.Pending, outbox.Succeeded, outbox.Failed, outbox.Processed:
+	default:
+		return usageError(fmt.Errorf("--status %q: want pending, succeeded, failed or processed", o.Status))
+	}
+	sess, err := app.readSession(ctx)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	events, err := outbox.List(ctx, sess.State.DB, o.Status, o.Limit)
+	if err != nil {
+		return err // the state database failed: the run failed (exit 1), not a usage error
+	}
+	views := make([]eventView, len(events))
+	for i, e := range events {
+		views[i] = viewOf(e)
+	}
+	if o.Output == "json" {
+		return app.printJSON(views)
+	}
+	tw := app.table("ID", "STATUS", "TARGET", "RUN", "TRIES", "LAST REPLY", "UPDATED")
+	for _, v := range views {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s\n", v.ID, statusText(v), v.Target, v.RunID, v.Attempts,
+			oneLine(replyText(v), 60), v.UpdatedAt.Local().Format("2006-01-02 15:04:05"))
+	}
+	return tw.Flush()
+}
+
+type eventsShowOptions struct {
+	ID     string // as typed; checked by runEventsShow
+	Output string
+}
+
+func newEventsShowCmd(app *App) *cobra.Command {
+	var o eventsShowOptions
+	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one event: its status, the payload sent and the target's last reply",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(showOutput); err != nil {
-				return err
-			}
-			ids, err := parseIDs(args)
-			if err != nil {
-				return err
-			}
-			sess, err := app.readSession(cmd)
-			if err != nil {
-				return err
-			}
-			defer sess.Close()
-			e, err := outbox.Get(cmd.Context(), sess.State.DB, ids[0])
-			if err != nil {
-				return err
-			}
-			v := viewOf(e)
-			v.Payload = payloadText(e)
-			if showOutput == "json" {
-				return app.printJSON(v)
-			}
-			tw := app.table("event", strconv.FormatInt(v.ID, 10))
-			fmt.Fprintf(tw, "status\t%s\n", statusText(v))
-			fmt.Fprintf(tw, "target\t%s\n", v.Target)
-			fmt.Fprintf(tw, "kind\t%s\n", v.Kind)
-			fmt.Fprintf(tw, "run\t%d\n", v.RunID)
-			fmt.Fprintf(tw, "attempts\t%d\n", v.Attempts)
-			fmt.Fprintf(tw, "idempotency key\t%s\n", v.IdempotencyKey)
-			fmt.Fprintf(tw, "created\t%s\n", v.CreatedAt.Local().Format(time.RFC3339))
-			fmt.Fprintf(tw, "updated\t%s\n", v.UpdatedAt.Local().Format(time.RFC3339))
-			if v.Note != "" {
-				fmt.Fprintf(tw, "note\t%s\n", v.Note)
-			}
-			fmt.Fprintf(tw, "payload\t%s, %d bytes\n", v.ContentType, v.PayloadBytes)
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			fmt.Fprintf(app.Out, "\n--- last reply\n%s\n\n--- payload\n%s\n", replyText(v), v.Payload)
-			return nil
+			o.ID = args[0]
+			return runEventsShow(cmd.Context(), app, o)
 		},
 	}
-	addOutputFlag(show, &showOutput)
-	cmd.AddCommand(list, show)
+	addTableOutputFlag(cmd, &o.Output)
 	return cmd
+}
+
+func runEventsShow(ctx context.Context, app *App, o eventsShowOptions) error {
+	ids, err := parseIDs([]string{o.ID})
+	if err != nil {
+		return err
+	}
+	sess, err := app.readSession(ctx)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	e, err := outbox.Get(ctx, sess.State.DB, ids[0])
+	if err != nil {
+		return err
+	}
+	v := viewOf(e)
+	v.Payload = payloadText(e)
+	if o.Output == "json" {
+		return app.printJSON(v)
+	}
+	tw := app.table("event", strconv.FormatInt(v.ID, 10))
+	fmt.Fprintf(tw, "status\t%s\n", statusText(v))
+	fmt.Fprintf(tw, "target\t%s\n", v.Target)
+	fmt.Fprintf(tw, "kind\t%s\n", v.Kind)
+	fmt.Fprintf(tw, "run\t%d\n", v.RunID)
+	fmt.Fprintf(tw, "attempts\t%d\n", v.Attempts)
+	fmt.Fprintf(tw, "idempotency key\t%s\n", v.IdempotencyKey)
+	fmt.Fprintf(tw, "created\t%s\n", v.CreatedAt.Local().Format(time.RFC3339))
+	fmt.Fprintf(tw, "updated\t%s\n", v.UpdatedAt.Local().Format(time.RFC3339))
+	if v.Note != "" {
+		fmt.Fprintf(tw, "note\t%s\n", v.Note)
+	}
+	fmt.Fprintf(tw, "payload\t%s, %d bytes\n", v.ContentType, v.PayloadBytes)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Out, "\n--- last reply\n%s\n\n--- payload\n%s\n", replyText(v), v.Payload)
+	return nil
 }
 
 func replyText(v eventView) string {
@@ -213,8 +234,14 @@ func parseIDs(args []string) ([]int64, error) {
 	return ids, nil
 }
 
+type retryOptions struct {
+	IDs    []string // as typed; none: every event that is due
+	Output string
+	Args   string // the command as typed, for the run history
+}
+
 func newRetryCmd(app *App) *cobra.Command {
-	var output string
+	var o retryOptions
 	cmd := &cobra.Command{
 		Use:   "retry [ID...]",
 		Short: "Send the outbox events that are due now, or the named events (failed ones included) at once",
@@ -223,79 +250,80 @@ With ids, those events are sent now, failed ones included, with a fresh retry sc
 Exit code 0 when everything sent got through, 4 when some events still failed.`,
 		Example: `  hrsync retry
   hrsync retry 812 813`,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			ids, err := parseIDs(args)
-			if err != nil {
-				return err
-			}
-			cfg, err := app.loadConfig()
-			if err != nil {
-				return err
-			}
-			if !cfg.HRIsHTTP() {
-				return usageError(fmt.Errorf("%s: hr.url is not an HTTP API, so there is no outbox to retry", cfg.Path))
-			}
-			ctx := cmd.Context()
-			started := time.Now()
-			// The exclusive session sends what is due as it opens.
-			sess, err := importer.OpenSession(ctx, cfg, true, app.Log)
-			if err != nil {
-				return err
-			}
-			defer sess.Close()
-			sum := sess.Delivered
-			// The retry is part of the audit trail, with what it sent.
-			runID := sess.StartRun(ctx, "retry", commandLine(cmd), "", started)
-			code := ExitOK
-			defer func() {
-				counts := report.Counts{"succeeded": int64(sum.Succeeded), "retrying": int64(sum.Retrying),
-					"gave_up": int64(sum.GaveUp), "interrupted": int64(sum.Interrupted)}
-				var runErr error
-				var coded *exitError
-				if err != nil && !errors.As(err, &coded) {
-					runErr, code = err, ExitFailed
-				}
-				sess.FinishRun(ctx, runID, code, counts, "", runErr)
-			}()
-			if len(ids) > 0 {
-				var skipped []string
-				for _, id := range ids {
-					e, err := outbox.Get(ctx, sess.State.DB, id)
-					if err != nil {
-						return err
-					}
-					if e.Status == outbox.Succeeded || e.Status == outbox.Processed {
-						skipped = append(skipped, fmt.Sprintf("event %d is %s", id, e.Status))
-					}
-				}
-				for _, s := range skipped {
-					app.say("%s: nothing to send", s)
-				}
-				if _, err := outbox.Requeue(ctx, sess.State.DB, time.Now(), ids...); err != nil {
-					return err
-				}
-				more, derr := sess.DeliverDue(ctx, ids...)
-				sum = addSummary(sum, more)
-				if derr != nil {
-					return derr
-				}
-			}
-			if sum.Failed() > 0 {
-				code = importer.ExitQueued
-			}
-			if output == "json" {
-				return withCode(code, app.printJSON(sum))
-			}
-			app.say("sent %d: %d succeeded, %d will be retried, %d failed for good (hrsync events list --status failed)",
-				sum.Due, sum.Succeeded, sum.Retrying, sum.GaveUp)
-			return withCode(code, nil)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IDs, o.Args = args, commandLine(cmd)
+			return runRetry(cmd.Context(), app, o)
 		},
 	}
-	addOutputFlag(cmd, &output)
+	addTableOutputFlag(cmd, &o.Output)
 	return cmd
+}
+
+func runRetry(ctx context.Context, app *App, o retryOptions) (err error) {
+	ids, err := parseIDs(o.IDs)
+	if err != nil {
+		return err
+	}
+	cfg, err := app.loadConfig()
+	if err != nil {
+		return err
+	}
+	if !cfg.HRIsHTTP() {
+		return usageError(fmt.Errorf("%s: hr.url is not an HTTP API, so there is no outbox to retry", cfg.Path))
+	}
+	started := time.Now()
+	// The exclusive session sends what is due as it opens.
+	sess, err := importer.OpenSession(ctx, cfg, true, app.Log)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	sum := sess.Delivered
+	// The retry is part of the audit trail, with what it sent.
+	runID := sess.StartRun(ctx, "retry", o.Args, "", started)
+	code := ExitOK
+	defer func() {
+		counts := report.Counts{"succeeded": int64(sum.Succeeded), "retrying": int64(sum.Retrying),
+			"gave_up": int64(sum.GaveUp), "interrupted": int64(sum.Interrupted)}
+		var runErr error
+		var coded *exitError
+		if err != nil && !errors.As(err, &coded) {
+			runErr, code = err, ExitFailed
+		}
+		sess.FinishRun(ctx, runID, code, counts, "", runErr)
+	}()
+	if len(ids) > 0 {
+		var skipped []string
+		for _, id := range ids {
+			e, err := outbox.Get(ctx, sess.State.DB, id)
+			if err != nil {
+				return err
+			}
+			if e.Status == outbox.Succeeded || e.Status == outbox.Processed {
+				skipped = append(skipped, fmt.Sprintf("event %d is %s", id, e.Status))
+			}
+		}
+		for _, s := range skipped {
+			app.say("%s: nothing to send", s)
+		}
+		if _, err := outbox.Requeue(ctx, sess.State.DB, time.Now(), ids...); err != nil {
+			return err
+		}
+		more, derr := sess.DeliverDue(ctx, ids...)
+		sum = addSummary(sum, more)
+		if derr != nil {
+			return derr
+		}
+	}
+	if sum.Failed() > 0 {
+		code = importer.ExitQueued
+	}
+	if o.Output == "json" {
+		return withCode(code, app.printJSON(sum))
+	}
+	app.say("sent %d: %d succeeded, %d will be retried, %d failed for good (hrsync events list --status failed)",
+		sum.Due, sum.Succeeded, sum.Retrying, sum.GaveUp)
+	return withCode(code, nil)
 }
 
 func addSummary(a, b outbox.Summary) outbox.Summary {
@@ -303,39 +331,49 @@ func addSummary(a, b outbox.Summary) outbox.Summary {
 		GaveUp: a.GaveUp + b.GaveUp, Interrupted: a.Interrupted + b.Interrupted}
 }
 
+type markProcessedOptions struct {
+	ID   string // as typed; checked by runMarkProcessed
+	Note string
+}
+
 func newMarkProcessedCmd(app *App) *cobra.Command {
-	var note string
+	var o markProcessedOptions
 	cmd := &cobra.Command{
 		Use:     "mark-processed ID",
 		Short:   "Close a failed or pending event by hand, saying what was done instead",
 		Example: `  hrsync mark-processed 812 --note "entered by hand in the HR system, ticket 4411"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := parseIDs(args)
-			if err != nil {
-				return err
-			}
-			if strings.TrimSpace(note) == "" {
-				return usageError(errors.New("--note is required: say what was done with the batch"))
-			}
-			cfg, err := app.loadConfig()
-			if err != nil {
-				return err
-			}
-			// Under the run lock, so a scheduled run cannot be sending the
-			// event while it is closed by hand.
-			sess, err := importer.LockSession(cmd.Context(), cfg, app.Log)
-			if err != nil {
-				return err
-			}
-			defer sess.Close()
-			if err := outbox.MarkProcessed(cmd.Context(), sess.State.DB, ids[0], note, time.Now()); err != nil {
-				return err
-			}
-			app.say("event %d marked processed", ids[0])
-			return nil
+			o.ID = args[0]
+			return runMarkProcessed(cmd.Context(), app, o)
 		},
 	}
-	cmd.Flags().StringVar(&note, "note", "", "what was done with the batch (required)")
+	cmd.Flags().StringVar(&o.Note, "note", "", "what was done with the batch (required)")
 	return cmd
+}
+
+func runMarkProcessed(ctx context.Context, app *App, o markProcessedOptions) error {
+	ids, err := parseIDs([]string{o.ID})
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(o.Note) == "" {
+		return usageError(errors.New("--note is required: say what was done with the batch"))
+	}
+	cfg, err := app.loadConfig()
+	if err != nil {
+		return err
+	}
+	// Under the run lock, so a scheduled run cannot be sending the
+	// event while it is closed by hand.
+	sess, err := importer.LockSession(ctx, cfg, app.Log)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	if err := outbox.MarkProcessed(ctx, sess.State.DB, ids[0], o.Note, time.Now()); err != nil {
+		return err
+	}
+	app.say("event %d marked processed", ids[0])
+	return nil
 }

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -19,6 +20,7 @@ type importOptions struct {
 	ReportFormat string
 	Output       string
 	Pull         bool
+	Args         string // the command as typed, for the run history
 }
 
 func newImportCmd(app *App) *cobra.Command {
@@ -30,7 +32,8 @@ func newImportCmd(app *App) *cobra.Command {
   hrsync import --source gate --dry-run --report today.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runImport(cmd, app, o)
+			o.Args = commandLine(cmd)
+			return runImport(cmd.Context(), app, o)
 		},
 	}
 	f := cmd.Flags()
@@ -38,22 +41,19 @@ func newImportCmd(app *App) *cobra.Command {
 	f.BoolVar(&o.DryRun, "dry-run", false, "map and report, write nothing to the HR system")
 	f.StringVar(&o.ReportPath, "report", "", "write the per-row report here (default: a new file in the data dir's reports folder)")
 	f.StringVar(&o.ReportFormat, "report-format", "", "csv (default) or jsonl")
-	f.StringVar(&o.Output, "output", "", "json: print the summary as JSON on stdout")
+	addJSONOutputFlag(cmd, &o.Output, "json: print the summary as JSON on stdout")
 	f.BoolVar(&o.Pull, "pull", false, "run hrsync pull first (sources with pull:), then import")
 	return cmd
 }
 
-func runImport(cmd *cobra.Command, app *App, o importOptions) error {
-	if o.Output != "" && o.Output != "json" {
-		return usageError(fmt.Errorf("--output %q: want json", o.Output))
-	}
+func runImport(ctx context.Context, app *App, o importOptions) error {
 	cfg, err := app.loadConfig()
 	if err != nil {
 		return err
 	}
 	pullCode := ExitOK
 	if o.Pull {
-		if pullCode, err = pullBeforeImport(cmd, app, cfg, o); err != nil {
+		if pullCode, err = pullBeforeImport(ctx, app, cfg, o); err != nil {
 			return err
 		}
 	}
@@ -61,7 +61,7 @@ func runImport(cmd *cobra.Command, app *App, o importOptions) error {
 		tuneForServerImport(cfg)
 	}
 	opts := importer.Options{Config: cfg, Sources: o.Sources, DryRun: o.DryRun, ReportPath: o.ReportPath,
-		ReportFormat: o.ReportFormat, Log: app.Log, Args: commandLine(cmd)}
+		ReportFormat: o.ReportFormat, Log: app.Log, Args: o.Args}
 	var bar *progressbar.ProgressBar
 	if app.IsTerminal() && !app.Quiet {
 		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(app.Err), progressbar.OptionSetDescription("importing"),
@@ -70,7 +70,7 @@ func runImport(cmd *cobra.Command, app *App, o importOptions) error {
 		opts.Progress = func(n int64) { _ = bar.Set64(n) }
 	}
 	app.Log.Info("import started", "config", cfg.Path, "sources", strings.Join(o.Sources, ","), "dry_run", o.DryRun)
-	res, err := importer.Import(cmd.Context(), opts)
+	res, err := importer.Import(ctx, opts)
 	if bar != nil {
 		_ = bar.Finish()
 	}

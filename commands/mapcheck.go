@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -41,13 +42,13 @@ sources whose mapping is empty and for files given with --file.`,
   hrsync map-check --suggest --file sample-export.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runMapCheck(cmd, app, o)
+			return runMapCheck(cmd.Context(), app, o)
 		},
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&o.Sources, "source", nil, "check only this source (repeatable; default: every source)")
 	f.IntVar(&o.Sample, "sample", 0, "read at most N rows of each source (default: all)")
-	f.StringVar(&o.Output, "output", "", "json: print one JSON document on stdout instead of tables")
+	addJSONOutputFlag(cmd, &o.Output, "json: print one JSON document on stdout instead of tables")
 	f.StringVar(&o.Report, "report", "", "also write a report for the customer: PATH.xlsx, PATH.csv or PATH.jsonl")
 	f.BoolVar(&o.Suggest, "suggest", false, "propose a mapping from header names and content, as config YAML")
 	f.StringSliceVar(&o.Files, "file", nil, "with --suggest: an export file that is not in the config yet (repeatable)")
@@ -55,10 +56,7 @@ sources whose mapping is empty and for files given with --file.`,
 	return cmd
 }
 
-func runMapCheck(cmd *cobra.Command, app *App, o mapCheckOptions) error {
-	if o.Output != "" && o.Output != "json" {
-		return usageError(fmt.Errorf("--output %q: want json", o.Output))
-	}
+func runMapCheck(ctx context.Context, app *App, o mapCheckOptions) error {
 	if o.Sample < 0 {
 		return usageError(fmt.Errorf("--sample %d: want 0 (all) or a row count", o.Sample))
 	}
@@ -74,7 +72,7 @@ func runMapCheck(cmd *cobra.Command, app *App, o mapCheckOptions) error {
 		return usageError(fmt.Errorf("--file is for --suggest; to check a mapping, configure the source"))
 	}
 	if o.Suggest {
-		return runSuggest(cmd, app, o)
+		return runSuggest(ctx, app, o)
 	}
 	// A source still without a mapping does not stop the others being checked.
 	cfg, draft, err := mapcheck.LoadDraft(app.configPath())
@@ -103,7 +101,7 @@ func runMapCheck(cmd *cobra.Command, app *App, o mapCheckOptions) error {
 			}
 		}
 	}
-	doc, err := mapcheck.Run(cmd.Context(), mapcheck.RunOptions{Config: cfg, Sources: o.Sources, Sample: o.Sample,
+	doc, err := mapcheck.Run(ctx, mapcheck.RunOptions{Config: cfg, Sources: o.Sources, Sample: o.Sample,
 		MaxUnmappedPercent: maxUnmapped, ReportPath: o.Report, Log: app.Log})
 	if err != nil {
 		return err
@@ -123,8 +121,8 @@ func runMapCheck(cmd *cobra.Command, app *App, o mapCheckOptions) error {
 	return withCode(doc.ExitCode, nil)
 }
 
-func runSuggest(cmd *cobra.Command, app *App, o mapCheckOptions) error {
-	res, err := mapcheck.Suggest(cmd.Context(), mapcheck.SuggestOptions{ConfigPath: app.configPath(),
+func runSuggest(ctx context.Context, app *App, o mapCheckOptions) error {
+	res, err := mapcheck.Suggest(ctx, mapcheck.SuggestOptions{ConfigPath: app.configPath(),
 		ConfigGiven: app.ConfigPath != "", Sources: o.Sources, Files: o.Files, Sample: o.Sample})
 	if err != nil {
 		return usageError(err)

@@ -3,6 +3,7 @@ package commands
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -11,17 +12,61 @@ import (
 	"github.com/hrsync/hrsync/internal/sqldb"
 )
 
-// addOutputFlag adds --output to a listing command: a table by default (for
-// a person at a terminal), json for scripts.
-func addOutputFlag(cmd *cobra.Command, output *string) {
-	cmd.Flags().StringVar(output, "output", "table", "table (for people) or json (for scripts)")
+// outputFormat is the value of --output. It checks the value as the flag
+// is parsed, so a bad one is a usage error (exit 2, via cobra's "invalid
+// argument") before the command opens anything.
+type outputFormat struct {
+	p       *string
+	allowed []string // "" among them: the flag may be left out
 }
 
-func checkOutput(output string) error {
-	if output != "table" && output != "json" {
-		return usageError(fmt.Errorf("--output %q: want table or json", output))
+func (f *outputFormat) String() string { return *f.p }
+
+func (f *outputFormat) Set(s string) error {
+	if !slices.Contains(f.allowed, s) {
+		return fmt.Errorf("want %s", strings.Join(f.choices(), " or "))
 	}
+	*f.p = s
 	return nil
+}
+
+// Type is "string", as when --output was a plain string flag, so help
+// reads as before.
+func (f *outputFormat) Type() string { return "string" }
+
+// choices are the values a person types (and completion offers).
+func (f *outputFormat) choices() []string {
+	var c []string
+	for _, v := range f.allowed {
+		if v != "" {
+			c = append(c, v)
+		}
+	}
+	return c
+}
+
+// addOutputFlag adds --output, one of allowed, with def as its default, and
+// completes its values.
+func addOutputFlag(cmd *cobra.Command, p *string, def, usage string, allowed ...string) {
+	*p = def
+	f := &outputFormat{p: p, allowed: allowed}
+	cmd.Flags().Var(f, "output", usage)
+	// It fails only for a flag missing or registered twice: not here.
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return f.choices(), cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// addTableOutputFlag is --output of a listing command: a table by default
+// (for a person at a terminal), json for scripts.
+func addTableOutputFlag(cmd *cobra.Command, p *string) {
+	addOutputFlag(cmd, p, "table", "table (for people) or json (for scripts)", "table", "json")
+}
+
+// addJSONOutputFlag is --output of a command that prints lines for people
+// unless asked for json.
+func addJSONOutputFlag(cmd *cobra.Command, p *string, usage string) {
+	addOutputFlag(cmd, p, "", usage, "", "json")
 }
 
 func (a *App) printJSON(v any) error {

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 type pullOptions struct {
 	Sources    []string
 	ReportPath string
+	Args       string // the command as typed, for the run history
 }
 
 func newPullCmd(app *App) *cobra.Command {
@@ -33,23 +35,28 @@ failed (safe to run again), 2 configuration error.`,
   hrsync pull --source gate && hrsync import --source gate`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := app.loadConfig()
-			if err != nil {
-				return err
-			}
-			res, err := importer.Pull(cmd.Context(), importer.PullOptions{Config: cfg, Sources: o.Sources,
-				ReportPath: o.ReportPath, Log: app.Log, Args: commandLine(cmd)})
-			if err != nil {
-				return err
-			}
-			printPull(app, res)
-			return withCode(res.ExitCode(), nil)
+			o.Args = commandLine(cmd)
+			return runPull(cmd.Context(), app, o)
 		},
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&o.Sources, "source", nil, "pull only this source (repeatable; default: every source with pull:)")
 	f.StringVar(&o.ReportPath, "report", "", "write the per-file report here (default: a new pull-*.csv in the reports folder)")
 	return cmd
+}
+
+func runPull(ctx context.Context, app *App, o pullOptions) error {
+	cfg, err := app.loadConfig()
+	if err != nil {
+		return err
+	}
+	res, err := importer.Pull(ctx, importer.PullOptions{Config: cfg, Sources: o.Sources,
+		ReportPath: o.ReportPath, Log: app.Log, Args: o.Args})
+	if err != nil {
+		return err
+	}
+	printPull(app, res)
+	return withCode(res.ExitCode(), nil)
 }
 
 // printPull prints one line per file, then the counts and the report's path.
@@ -86,7 +93,7 @@ func pullCountsText(res importer.PullResult) string {
 // pullBeforeImport is import --pull: pull the selected sources that have
 // pull:, print the per-file lines, and let the import go on whatever
 // happened, so the files already in the inbox are imported.
-func pullBeforeImport(cmd *cobra.Command, app *App, cfg *config.Config, o importOptions) (int, error) {
+func pullBeforeImport(ctx context.Context, app *App, cfg *config.Config, o importOptions) (int, error) {
 	var names []string
 	for _, n := range cfg.SourceNames() {
 		if (len(o.Sources) == 0 || slices.Contains(o.Sources, n)) && importer.Pulled(cfg.Sources[n]) {
@@ -96,7 +103,7 @@ func pullBeforeImport(cmd *cobra.Command, app *App, cfg *config.Config, o import
 	if len(names) == 0 {
 		return ExitOK, nil
 	}
-	res, err := importer.Pull(cmd.Context(), importer.PullOptions{Config: cfg, Sources: names, Log: app.Log, Args: commandLine(cmd)})
+	res, err := importer.Pull(ctx, importer.PullOptions{Config: cfg, Sources: names, Log: app.Log, Args: o.Args})
 	if err != nil {
 		return ExitFailed, err
 	}

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ type pushUsersOptions struct {
 	ReportPath        string
 	ReportFormat      string
 	Output            string
+	Args              string // the command as typed, for the run history
 }
 
 func newPushUsersCmd(app *App) *cobra.Command {
@@ -42,7 +44,8 @@ safety brake; 2 a configuration error.`,
   hrsync push-users --deactivate-missing --report leavers.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPushUsers(cmd, app, o)
+			o.Args = commandLine(cmd)
+			return runPushUsers(cmd.Context(), app, o)
 		},
 	}
 	f := cmd.Flags()
@@ -51,14 +54,11 @@ safety brake; 2 a configuration error.`,
 	f.BoolVar(&o.AllowMass, "allow-mass-deactivation", false, "go ahead even when more than max_deactivate_share of the active accounts would be deactivated")
 	f.StringVar(&o.ReportPath, "report", "", "write the per-employee report here (default: a new file in the data dir's reports folder)")
 	f.StringVar(&o.ReportFormat, "report-format", "", "csv (default) or jsonl")
-	f.StringVar(&o.Output, "output", "", "json: print the summary as JSON on stdout")
+	addJSONOutputFlag(cmd, &o.Output, "json: print the summary as JSON on stdout")
 	return cmd
 }
 
-func runPushUsers(cmd *cobra.Command, app *App, o pushUsersOptions) error {
-	if o.Output != "" && o.Output != "json" {
-		return usageError(fmt.Errorf("--output %q: want json", o.Output))
-	}
+func runPushUsers(ctx context.Context, app *App, o pushUsersOptions) error {
 	cfg, err := app.loadConfig()
 	if err != nil {
 		return err
@@ -66,7 +66,6 @@ func runPushUsers(cmd *cobra.Command, app *App, o pushUsersOptions) error {
 	if cfg.PushUsers == nil {
 		return usageError(&config.Error{File: cfg.Path, Key: "push_users", Msg: "is missing: push-users needs a push_users section (see examples/push-users)"})
 	}
-	ctx := cmd.Context()
 	started := time.Now()
 	format, err := report.FormatFor(o.ReportPath, firstNonEmptyString(o.ReportFormat, cfg.Report.Format))
 	if err != nil {
@@ -87,7 +86,7 @@ func runPushUsers(cmd *cobra.Command, app *App, o pushUsersOptions) error {
 		"deactivate_missing", o.DeactivateMissing)
 	res, err := pushusers.Run(ctx, pushusers.Options{Config: cfg, Target: target, DryRun: o.DryRun,
 		DeactivateMissing: o.DeactivateMissing, AllowMass: o.AllowMass, ReportPath: reportPath, ReportFormat: format,
-		History: sess, Args: commandLine(cmd), Log: app.Log})
+		History: sess, Args: o.Args, Log: app.Log})
 	var brake *pushusers.BrakeError
 	if err != nil && !errors.As(err, &brake) {
 		return err

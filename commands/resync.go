@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,7 @@ type resyncOptions struct {
 	ReportPath   string
 	ReportFormat string
 	Output       string
+	Args         string // the command as typed, for the run history
 }
 
 func newResyncCmd(app *App) *cobra.Command {
@@ -47,7 +49,8 @@ matched without regard to case or spaces. Run with --list first to see who is se
   hrsync resync --employee E100231,E100232 --from 2025-12-03 --prune`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runResync(cmd, app, o)
+			o.Args = commandLine(cmd)
+			return runResync(cmd.Context(), app, o)
 		},
 	}
 	f := cmd.Flags()
@@ -70,7 +73,7 @@ matched without regard to case or spaces. Run with --list first to see who is se
 	f.StringVar(&o.Profile, "profile", "", "operator profile whose scope applies (resync.profiles in the config)")
 	f.StringVar(&o.ReportPath, "report", "", "write the per-row report here (default: a new file in the data dir's reports folder)")
 	f.StringVar(&o.ReportFormat, "report-format", "", "csv (default) or jsonl")
-	f.StringVar(&o.Output, "output", "", "json: print the result as JSON on stdout")
+	addJSONOutputFlag(cmd, &o.Output, "json: print the result as JSON on stdout")
 	return cmd
 }
 
@@ -82,16 +85,13 @@ func (o resyncOptions) filter() resync.Filter {
 	return f
 }
 
-func runResync(cmd *cobra.Command, app *App, o resyncOptions) error {
-	if o.Output != "" && o.Output != "json" {
-		return usageError(fmt.Errorf("--output %q: want json", o.Output))
-	}
+func runResync(ctx context.Context, app *App, o resyncOptions) error {
 	cfg, err := app.loadConfig()
 	if err != nil {
 		return err
 	}
 	if o.List {
-		emps, err := resync.List(cmd.Context(), cfg, o.filter(), o.Profile)
+		emps, err := resync.List(ctx, cfg, o.filter(), o.Profile)
 		if err != nil {
 			return resyncError(err)
 		}
@@ -100,9 +100,9 @@ func runResync(cmd *cobra.Command, app *App, o resyncOptions) error {
 		}
 		return printEmployeeList(app, emps)
 	}
-	res, err := resync.Run(cmd.Context(), resync.Options{Config: cfg, Source: o.Source, Filter: o.filter(), From: o.From, To: o.To,
+	res, err := resync.Run(ctx, resync.Options{Config: cfg, Source: o.Source, Filter: o.filter(), From: o.From, To: o.To,
 		Profile: o.Profile, DryRun: o.DryRun, Prune: o.Prune, ReportPath: o.ReportPath, ReportFormat: o.ReportFormat,
-		Log: app.Log, Args: commandLine(cmd)})
+		Log: app.Log, Args: o.Args})
 	if err != nil {
 		return resyncError(err)
 	}

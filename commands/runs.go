@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -15,104 +16,123 @@ import (
 
 func newRunsCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "runs", Short: "The audit trail: every run of hrsync on this config"}
-	var output string
-	var limit int
-	list := &cobra.Command{
+	cmd.AddCommand(newRunsListCmd(app), newRunsShowCmd(app))
+	return cmd
+}
+
+type runsListOptions struct {
+	Limit  int
+	Output string
+}
+
+func newRunsListCmd(app *App) *cobra.Command {
+	var o runsListOptions
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List recent runs, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			sess, err := app.readSession(cmd)
-			if err != nil {
-				return err
-			}
-			defer sess.Close()
-			runs, err := sess.State.Runs(cmd.Context(), limit)
-			if err != nil {
-				return err
-			}
-			for i := range runs {
-				runs[i].Args = redactArgs(runs[i].Args)
-			}
-			if output == "json" {
-				if runs == nil {
-					runs = []state.Run{}
-				}
-				return app.printJSON(runs)
-			}
-			tw := app.table("ID", "STARTED", "COMMAND", "BY", "DURATION", "EXIT", "COUNTS")
-			for _, r := range runs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s@%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.Local().Format("2006-01-02 15:04:05"),
-					r.Command, r.User, r.Host, runDuration(r), exitText(r.ExitCode), countsLine(r.Counts))
-			}
-			return tw.Flush()
+			return runRunsList(cmd.Context(), app, o)
 		},
 	}
-	list.Flags().IntVar(&limit, "limit", 20, "show at most this many runs")
-	addOutputFlag(list, &output)
+	cmd.Flags().IntVar(&o.Limit, "limit", 20, "show at most this many runs")
+	addTableOutputFlag(cmd, &o.Output)
+	return cmd
+}
 
-	var showOutput string
-	show := &cobra.Command{
+func runRunsList(ctx context.Context, app *App, o runsListOptions) error {
+	sess, err := app.readSession(ctx)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	runs, err := sess.State.Runs(ctx, o.Limit)
+	if err != nil {
+		return err
+	}
+	for i := range runs {
+		runs[i].Args = redactArgs(runs[i].Args)
+	}
+	if o.Output == "json" {
+		if runs == nil {
+			runs = []state.Run{}
+		}
+		return app.printJSON(runs)
+	}
+	tw := app.table("ID", "STARTED", "COMMAND", "BY", "DURATION", "EXIT", "COUNTS")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s@%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.Local().Format("2006-01-02 15:04:05"),
+			r.Command, r.User, r.Host, runDuration(r), exitText(r.ExitCode), countsLine(r.Counts))
+	}
+	return tw.Flush()
+}
+
+type runsShowOptions struct {
+	ID     string // as typed; checked by runRunsShow
+	Output string
+}
+
+func newRunsShowCmd(app *App) *cobra.Command {
+	var o runsShowOptions
+	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one run: who, where, when, the command, the config checksum, counts, exit code, report",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(showOutput); err != nil {
-				return err
-			}
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				return usageError(fmt.Errorf("run id %q is not a number", args[0]))
-			}
-			sess, err := app.readSession(cmd)
-			if err != nil {
-				return err
-			}
-			defer sess.Close()
-			r, err := sess.State.GetRun(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			r.Args = redactArgs(r.Args)
-			if showOutput == "json" {
-				return app.printJSON(r)
-			}
-			tw := app.table("run", strconv.FormatInt(r.ID, 10))
-			fmt.Fprintf(tw, "command\t%s\n", r.Command)
-			fmt.Fprintf(tw, "command line\t%s\n", r.Args)
-			fmt.Fprintf(tw, "by\t%s on %s\n", r.User, r.Host)
-			fmt.Fprintf(tw, "started\t%s\n", r.StartedAt.Local().Format(time.RFC3339))
-			if r.FinishedAt != nil {
-				fmt.Fprintf(tw, "finished\t%s\n", r.FinishedAt.Local().Format(time.RFC3339))
-			}
-			fmt.Fprintf(tw, "duration\t%s\n", runDuration(r))
-			fmt.Fprintf(tw, "exit code\t%s\n", exitText(r.ExitCode))
-			fmt.Fprintf(tw, "config\t%s\n", r.ConfigPath)
-			fmt.Fprintf(tw, "config sha256\t%s\n", r.ConfigSHA256)
-			fmt.Fprintf(tw, "counts\t%s\n", countsLine(r.Counts))
-			fmt.Fprintf(tw, "report\t%s\n", r.ReportPath)
-			if r.Error != "" {
-				fmt.Fprintf(tw, "error\t%s\n", r.Error)
-			}
-			return tw.Flush()
+			o.ID = args[0]
+			return runRunsShow(cmd.Context(), app, o)
 		},
 	}
-	addOutputFlag(show, &showOutput)
-	cmd.AddCommand(list, show)
+	addTableOutputFlag(cmd, &o.Output)
 	return cmd
+}
+
+func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
+	id, err := strconv.ParseInt(o.ID, 10, 64)
+	if err != nil {
+		return usageError(fmt.Errorf("run id %q is not a number", o.ID))
+	}
+	sess, err := app.readSession(ctx)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	r, err := sess.State.GetRun(ctx, id)
+	if err != nil {
+		return err
+	}
+	r.Args = redactArgs(r.Args)
+	if o.Output == "json" {
+		return app.printJSON(r)
+	}
+	tw := app.table("run", strconv.FormatInt(r.ID, 10))
+	fmt.Fprintf(tw, "command\t%s\n", r.Command)
+	fmt.Fprintf(tw, "command line\t%s\n", r.Args)
+	fmt.Fprintf(tw, "by\t%s on %s\n", r.User, r.Host)
+	fmt.Fprintf(tw, "started\t%s\n", r.StartedAt.Local().Format(time.RFC3339))
+	if r.FinishedAt != nil {
+		fmt.Fprintf(tw, "finished\t%s\n", r.FinishedAt.Local().Format(time.RFC3339))
+	}
+	fmt.Fprintf(tw, "duration\t%s\n", runDuration(r))
+	fmt.Fprintf(tw, "exit code\t%s\n", exitText(r.ExitCode))
+	fmt.Fprintf(tw, "config\t%s\n", r.ConfigPath)
+	fmt.Fprintf(tw, "config sha256\t%s\n", r.ConfigSHA256)
+	fmt.Fprintf(tw, "counts\t%s\n", countsLine(r.Counts))
+	fmt.Fprintf(tw, "report\t%s\n", r.ReportPath)
+	if r.Error != "" {
+		fmt.Fprintf(tw, "error\t%s\n", r.Error)
+	}
+	return tw.Flush()
 }
 
 // readSession opens the run state without the lock: reading the history
 // or the outbox never waits for a running import.
-func (a *App) readSession(cmd *cobra.Command) (*importer.Session, error) {
+func (a *App) readSession(ctx context.Context) (*importer.Session, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
 	}
-	return importer.OpenSession(cmd.Context(), cfg, false, a.Log)
+	return importer.OpenSession(ctx, cfg, false, a.Log)
 }
 
 func runDuration(r state.Run) string {
