@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hrsync/hrsync/internal/exitcode"
 )
 
 // quickstart copies the quickstart example to a temp folder and returns its config path.
@@ -23,9 +25,9 @@ func quickstart(t *testing.T) string {
 	return filepath.Join(dir, "hrsync.yaml")
 }
 
-func run(args ...string) (code int, stdout, stderr string) {
+func run(args ...string) (code exitcode.Code, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	code = Execute(args, strings.NewReader(""), &out, &errOut)
+	code = exitcode.Code(Execute(args, strings.NewReader(""), &out, &errOut))
 	return code, out.String(), errOut.String()
 }
 
@@ -33,21 +35,31 @@ func TestExitCodes(t *testing.T) {
 	cfg := quickstart(t)
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte("hr:\n  url: sqlite://x.db\n  colour: blue\nsources: {}\n"), 0o644)
+	notAFolder := filepath.Join(t.TempDir(), "unknown flag invalid argument")
+	os.WriteFile(notAFolder, nil, 0o644)
 	cases := []struct {
 		name   string
 		args   []string
-		code   int
+		code   exitcode.Code
 		stdout string
 		stderr string
 	}{
-		{"version", []string{"version"}, ExitOK, "hrsync dev", ""},
-		{"config check", []string{"config", "check", "--config", cfg}, ExitOK, "is valid", ""},
-		{"config check names key and line", []string{"config", "check", "--config", bad}, ExitUsage, "", `bad.yaml: line 3: unknown key "colour"`},
-		{"missing config", []string{"import", "--config", filepath.Join(t.TempDir(), "nope.yaml")}, ExitUsage, "", "nope.yaml"},
-		{"unknown flag", []string{"import", "--frobnicate"}, ExitUsage, "", "unknown flag"},
-		{"unknown source", []string{"import", "--config", cfg, "--source", "nope"}, ExitUsage, "", `no source named "nope"`},
-		{"import with rejects", []string{"import", "--config", cfg}, ExitRejected, "", "imported 390"},
-		{"completion", []string{"completion", "bash"}, ExitOK, "bash completion", ""},
+		{"version", []string{"version"}, exitcode.OK, "hrsync dev", ""},
+		{"config check", []string{"config", "check", "--config", cfg}, exitcode.OK, "is valid", ""},
+		{"config check names key and line", []string{"config", "check", "--config", bad}, exitcode.Usage, "", `bad.yaml: line 3: unknown key "colour"`},
+		{"missing config", []string{"import", "--config", filepath.Join(t.TempDir(), "nope.yaml")}, exitcode.Usage, "", "nope.yaml"},
+		{"unknown flag", []string{"import", "--frobnicate"}, exitcode.Usage, "", "unknown flag"},
+		{"unknown source", []string{"import", "--config", cfg, "--source", "nope"}, exitcode.Usage, "", `no source named "nope"`},
+		{"import with rejects", []string{"import", "--config", cfg}, exitcode.Rejected, "", "imported 390"},
+		{"completion", []string{"completion", "bash"}, exitcode.OK, "bash completion", ""},
+		// cobra's refusals are usage errors because they come before any
+		// command runs, whatever their words:
+		{"unknown command", []string{"bogus"}, exitcode.Usage, "", `unknown command "bogus"`},
+		{"flag without its value", []string{"import", "--source"}, exitcode.Usage, "", "flag needs an argument"},
+		{"too many arguments", []string{"mark-processed", "1", "2"}, exitcode.Usage, "", "accepts 1 arg"},
+		// ... and a run's failure is not, even when it reads like one.
+		{"a failure worded like a usage error", []string{"import", "--config", cfg, "--report", filepath.Join(notAFolder, "r.csv")},
+			exitcode.Failed, "", "unknown flag"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,7 +75,7 @@ func TestImportJSONSummaryAndLogFile(t *testing.T) {
 	cfg := quickstart(t)
 	logFile := filepath.Join(t.TempDir(), "hrsync.log")
 	code, out, _ := run("import", "--config", cfg, "--output", "json", "--log-file", logFile, "--report", filepath.Join(t.TempDir(), "r.jsonl"))
-	if code != ExitRejected {
+	if code != exitcode.Rejected {
 		t.Fatalf("exit %d", code)
 	}
 	var sum struct {
@@ -86,7 +98,7 @@ func TestImportJSONSummaryAndLogFile(t *testing.T) {
 
 func TestConfigFromEnvironment(t *testing.T) {
 	t.Setenv("HRSYNC_CONFIG", quickstart(t))
-	if code, out, errOut := run("config", "check"); code != ExitOK {
+	if code, out, errOut := run("config", "check"); code != exitcode.OK {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
 }

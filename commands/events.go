@@ -3,6 +3,7 @@ package commands
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/outbox"
 )
 
@@ -96,7 +98,7 @@ func runEventsList(ctx context.Context, app *App, o eventsListOptions) error {
 	switch o.Status {
 	case "", outbox.Pending, outbox.Succeeded, outbox.Failed, outbox.Processed:
 	default:
-		return usageError(fmt.Errorf("--status %q: want pending, succeeded, failed or processed", o.Status))
+		return exitcode.AsUsage(fmt.Errorf("--status %q: want pending, succeeded, failed or processed", o.Status))
 	}
 	sess, err := app.readSession(ctx)
 	if err != nil {
@@ -227,7 +229,7 @@ func parseIDs(args []string) ([]int64, error) {
 	for i, a := range args {
 		id, err := strconv.ParseInt(a, 10, 64)
 		if err != nil || id <= 0 {
-			return nil, usageError(fmt.Errorf("event id %q is not a number", a))
+			return nil, exitcode.AsUsage(fmt.Errorf("event id %q is not a number", a))
 		}
 		ids[i] = id
 	}
@@ -269,33 +271,24 @@ func runRetry(ctx context.Context, app *App, o retryOptions) (err error) {
 		return err
 	}
 	if !cfg.HRIsHTTP() {
-		return usageError(fmt.Errorf("%s: hr.url is not an HTTP API, so there is no outbox to retry", cfg.Path))
+		return exitcode.AsUsage(fmt.Errorf("%s: hr.url is not an HTTP API, so there is no outbox to retry", cfg.Path))
 	}
-	started := time.Now()
-	// The exclusive session sends what is due as it opens.
-	sess, err := importer.OpenSession(ctx, cfg, true, app.Log)
+	// The run sends what is due as it begins; the retry is part of the
+	// audit trail, with what it sent.
+	run, err := importer.BeginRun(ctx, cfg, importer.RunSpec{Command: "retry", Args: o.Args, Log: app.Log})
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
-	sum := sess.Delivered
-	// The retry is part of the audit trail, with what it sent.
-	runID := sess.StartRun(ctx, "retry", o.Args, "", started)
-	code := ExitOK
+	sum := run.Delivered
 	defer func() {
 		counts := report.Counts{"succeeded": int64(sum.Succeeded), "retrying": int64(sum.Retrying),
 			"gave_up": int64(sum.GaveUp), "interrupted": int64(sum.Interrupted)}
-		var runErr error
-		var coded *exitError
-		if err != nil && !errors.As(err, &coded) {
-			runErr, code = err, ExitFailed
-		}
-		sess.FinishRun(ctx, runID, code, counts, "", runErr)
+		run.End(ctx, counts, err)
 	}()
 	if len(ids) > 0 {
 		var skipped []string
 		for _, id := range ids {
-			e, err := outbox.Get(ctx, sess.State.DB, id)
+			e, err := outbox.Get(ctx, run.State.DB, id)
 			if err != nil {
 				return err
 			}
@@ -306,24 +299,25 @@ func runRetry(ctx context.Context, app *App, o retryOptions) (err error) {
 		for _, s := range skipped {
 			app.say("%s: nothing to send", s)
 		}
-		if _, err := outbox.Requeue(ctx, sess.State.DB, time.Now(), ids...); err != nil {
+		if _, err := outbox.Requeue(ctx, run.State.DB, time.Now(), ids...); err != nil {
 			return err
 		}
-		more, derr := sess.DeliverDue(ctx, ids...)
+		more, derr := run.DeliverDue(ctx, ids...)
 		sum = addSummary(sum, more)
 		if derr != nil {
 			return derr
 		}
 	}
-	if sum.Failed() > 0 {
-		code = importer.ExitQueued
+	var outcome error
+	if n := sum.Failed(); n > 0 {
+		outcome = exitcode.Incomplete(exitcode.Queued, "%d events still failed", n)
 	}
 	if o.Output == "json" {
-		return withCode(code, app.printJSON(sum))
+		return cmp.Or(app.printJSON(sum), outcome)
 	}
 	app.say("sent %d: %d succeeded, %d will be retried, %d failed for good (hrsync events list --status failed)",
 		sum.Due, sum.Succeeded, sum.Retrying, sum.GaveUp)
-	return withCode(code, nil)
+	return outcome
 }
 
 func addSummary(a, b outbox.Summary) outbox.Summary {
@@ -334,6 +328,7 @@ func addSummary(a, b outbox.Summary) outbox.Summary {
 type markProcessedOptions struct {
 	ID   string // as typed; checked by runMarkProcessed
 	Note string
+	Args string // the command as typed, for the run history
 }
 
 func newMarkProcessedCmd(app *App) *cobra.Command {
@@ -344,7 +339,7 @@ func newMarkProcessedCmd(app *App) *cobra.Command {
 		Example: `  hrsync mark-processed 812 --note "entered by hand in the HR system, ticket 4411"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.ID = args[0]
+			o.ID, o.Args = args[0], commandLine(cmd)
 			return runMarkProcessed(cmd.Context(), app, o)
 		},
 	}
@@ -352,28 +347,30 @@ func newMarkProcessedCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-func runMarkProcessed(ctx context.Context, app *App, o markProcessedOptions) error {
+func runMarkProcessed(ctx context.Context, app *App, o markProcessedOptions) (err error) {
 	ids, err := parseIDs([]string{o.ID})
 	if err != nil {
 		return err
 	}
 	if strings.TrimSpace(o.Note) == "" {
-		return usageError(errors.New("--note is required: say what was done with the batch"))
+		return exitcode.AsUsage(errors.New("--note is required: say what was done with the batch"))
 	}
 	cfg, err := app.loadConfig()
 	if err != nil {
 		return err
 	}
 	// Under the run lock, so a scheduled run cannot be sending the
-	// event while it is closed by hand.
-	sess, err := importer.LockSession(ctx, cfg, app.Log)
+	// event while it is closed by hand; in the history, like every change.
+	run, err := importer.BeginRun(ctx, cfg, importer.RunSpec{Command: "mark-processed", Args: o.Args, SendNothing: true, Log: app.Log})
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
-	if err := outbox.MarkProcessed(ctx, sess.State.DB, ids[0], o.Note, time.Now()); err != nil {
+	counts := report.Counts{}
+	defer func() { run.End(ctx, counts, err) }()
+	if err = outbox.MarkProcessed(ctx, run.State.DB, ids[0], o.Note, time.Now()); err != nil {
 		return err
 	}
+	counts["processed"] = 1
 	app.say("event %d marked processed", ids[0])
 	return nil
 }

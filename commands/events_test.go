@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/hrsync/hrsync/internal/exitcode"
 )
 
 // TestEventsListStateErrorIsARunFailure: a state database that cannot be
@@ -14,7 +16,7 @@ import (
 // still is one.
 func TestEventsListStateErrorIsARunFailure(t *testing.T) {
 	cfg := quickstart(t)
-	if code, _, errOut := run("events", "list", "--config", cfg); code != ExitOK {
+	if code, _, errOut := run("events", "list", "--config", cfg); code != exitcode.OK {
 		t.Fatalf("events list on a fresh state: exit %d: %s", code, errOut)
 	}
 	// The outbox table loses a column the listing reads: the state opens,
@@ -27,10 +29,10 @@ func TestEventsListStateErrorIsARunFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if code, _, errOut := run("events", "list", "--config", cfg); code != ExitFailed {
-		t.Fatalf("events list on a broken state: exit %d, want %d: %s", code, ExitFailed, errOut)
+	if code, _, errOut := run("events", "list", "--config", cfg); code != exitcode.Failed {
+		t.Fatalf("events list on a broken state: exit %d, want %d: %s", code, exitcode.Failed, errOut)
 	}
-	if code, _, errOut := run("events", "list", "--config", cfg, "--status", "bogus"); code != ExitUsage || !strings.Contains(errOut, "--status") {
-		t.Fatalf("bad --status: exit %d, want %d: %s", code, ExitUsage, errOut)
+	if code, _, errOut := run("events", "list", "--config", cfg, "--status", "bogus"); code != exitcode.Usage || !strings.Contains(errOut, "--status") {
+		t.Fatalf("bad --status: exit %d, want %d: %s", code, exitcode.Usage, errOut)
 	}
 }

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 )
 
 type importOptions struct {
@@ -51,9 +53,9 @@ func runImport(ctx context.Context, app *App, o importOptions) error {
 	if err != nil {
 		return err
 	}
-	pullCode := ExitOK
+	var pulled error // the pull's outcome
 	if o.Pull {
-		if pullCode, err = pullBeforeImport(ctx, app, cfg, o); err != nil {
+		if pulled, err = pullBeforeImport(ctx, app, cfg, o); err != nil {
 			return err
 		}
 	}
@@ -77,13 +79,14 @@ func runImport(ctx context.Context, app *App, o importOptions) error {
 	if err != nil {
 		return err
 	}
-	code := res.ExitCode()
-	if pullCode != ExitOK && code != ExitFailed {
-		code = pullCode // a failed pull outranks rejected rows: something was not brought in
+	outcome := res.Outcome()
+	if pulled != nil && exitcode.For(outcome) != exitcode.Failed {
+		outcome = pulled // a failed pull outranks rejected rows: something was not brought in
 	}
+	code := exitcode.For(outcome)
 	app.Log.Info("import finished", "run", res.RunID, "exit", code, "counts", countsText(res.Counts), "report", res.ReportPath)
 	if o.Output == "json" {
-		return withCode(code, printSummaryJSON(app, res))
+		return cmp.Or(printSummaryJSON(app, res, code), outcome)
 	}
 	app.say("%s", countsText(res.Counts))
 	for _, f := range res.Failures {
@@ -91,7 +94,7 @@ func runImport(ctx context.Context, app *App, o importOptions) error {
 	}
 	printInboxMoves(app, res.Inbox)
 	app.say("report: %s", res.ReportPath)
-	return withCode(code, nil)
+	return outcome
 }
 
 func countsText(c report.Counts) string {
@@ -102,15 +105,17 @@ func countsText(c report.Counts) string {
 	return strings.Join(parts, ", ")
 }
 
-func printSummaryJSON(app *App, res importer.Result) error {
+// printSummaryJSON prints the import's summary with the code the process
+// exits with (which a failed pull before it may have set).
+func printSummaryJSON(app *App, res importer.Result, code exitcode.Code) error {
 	out := struct {
 		RunID    int64            `json:"run_id"`
 		Total    int64            `json:"total"`
 		Counts   map[string]int64 `json:"counts"`
 		Report   string           `json:"report"`
 		Failures []string         `json:"failures,omitempty"`
-		ExitCode int              `json:"exit_code"`
-	}{RunID: res.RunID, Total: res.Counts.Total(), Counts: map[string]int64{}, Report: res.ReportPath, Failures: res.Failures, ExitCode: res.ExitCode()}
+		ExitCode exitcode.Code    `json:"exit_code"`
+	}{RunID: res.RunID, Total: res.Counts.Total(), Counts: map[string]int64{}, Report: res.ReportPath, Failures: res.Failures, ExitCode: code}
 	for k, v := range res.Counts {
 		out.Counts[string(k)] = v
 	}

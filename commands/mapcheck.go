@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hrsync/hrsync/importer/mapcheck"
+	"github.com/hrsync/hrsync/internal/exitcode"
 )
 
 type mapCheckOptions struct {
@@ -58,18 +59,18 @@ sources whose mapping is empty and for files given with --file.`,
 
 func runMapCheck(ctx context.Context, app *App, o mapCheckOptions) error {
 	if o.Sample < 0 {
-		return usageError(fmt.Errorf("--sample %d: want 0 (all) or a row count", o.Sample))
+		return exitcode.AsUsage(fmt.Errorf("--sample %d: want 0 (all) or a row count", o.Sample))
 	}
 	var maxUnmapped *float64
 	if o.MaxUnmapped != "" {
 		v, err := strconv.ParseFloat(strings.TrimSuffix(o.MaxUnmapped, "%"), 64)
 		if err != nil || v < 0 || v > 100 {
-			return usageError(fmt.Errorf("--max-unmapped %q: want a percentage between 0 and 100", o.MaxUnmapped))
+			return exitcode.AsUsage(fmt.Errorf("--max-unmapped %q: want a percentage between 0 and 100", o.MaxUnmapped))
 		}
 		maxUnmapped = &v
 	}
 	if len(o.Files) > 0 && !o.Suggest {
-		return usageError(fmt.Errorf("--file is for --suggest; to check a mapping, configure the source"))
+		return exitcode.AsUsage(fmt.Errorf("--file is for --suggest; to check a mapping, configure the source"))
 	}
 	if o.Suggest {
 		return runSuggest(ctx, app, o)
@@ -77,7 +78,7 @@ func runMapCheck(ctx context.Context, app *App, o mapCheckOptions) error {
 	// A source still without a mapping does not stop the others being checked.
 	cfg, draft, err := mapcheck.LoadDraft(app.configPath())
 	if err != nil {
-		return usageError(err)
+		return exitcode.AsUsage(err)
 	}
 	if len(draft) > 0 {
 		isDraft := map[string]bool{}
@@ -87,7 +88,7 @@ func runMapCheck(ctx context.Context, app *App, o mapCheckOptions) error {
 		}
 		for _, n := range o.Sources {
 			if isDraft[n] {
-				return usageError(fmt.Errorf("source %s has no mapping to check; run hrsync map-check --suggest --source %s", n, n))
+				return exitcode.AsUsage(fmt.Errorf("source %s has no mapping to check; run hrsync map-check --suggest --source %s", n, n))
 			}
 		}
 		if len(o.Sources) == 0 {
@@ -97,7 +98,7 @@ func runMapCheck(ctx context.Context, app *App, o mapCheckOptions) error {
 				}
 			}
 			if len(o.Sources) == 0 {
-				return usageError(fmt.Errorf("no source has a mapping yet; run hrsync map-check --suggest"))
+				return exitcode.AsUsage(fmt.Errorf("no source has a mapping yet; run hrsync map-check --suggest"))
 			}
 		}
 	}
@@ -118,14 +119,14 @@ func runMapCheck(ctx context.Context, app *App, o mapCheckOptions) error {
 	if o.Report != "" {
 		app.say("report: %s", o.Report)
 	}
-	return withCode(doc.ExitCode, nil)
+	return doc.Outcome()
 }
 
 func runSuggest(ctx context.Context, app *App, o mapCheckOptions) error {
 	res, err := mapcheck.Suggest(ctx, mapcheck.SuggestOptions{ConfigPath: app.configPath(),
 		ConfigGiven: app.ConfigPath != "", Sources: o.Sources, Files: o.Files, Sample: o.Sample})
 	if err != nil {
-		return usageError(err)
+		return exitcode.AsUsage(err)
 	}
 	if o.Output == "json" {
 		return mapcheck.WriteJSON(app.Out, res)

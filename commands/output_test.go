@@ -3,6 +3,8 @@ package commands
 import (
 	"strings"
 	"testing"
+
+	"github.com/hrsync/hrsync/internal/exitcode"
 )
 
 // TestOutputFlag: every --output refuses a value its command does not print
@@ -28,20 +30,20 @@ func TestOutputFlag(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			code, out, errOut := run(append(append([]string{}, tc.cmd...), "--config", cfg, "--output", "xml")...)
 			want := "want " + strings.Join(tc.want, " or ")
-			if code != ExitUsage || !strings.Contains(errOut, `invalid argument "xml" for "--output" flag: `+want) {
-				t.Fatalf("--output xml: exit %d, want %d\nstdout: %s\nstderr: %s", code, ExitUsage, out, errOut)
+			if code != exitcode.Usage || !strings.Contains(errOut, `invalid argument "xml" for "--output" flag: `+want) {
+				t.Fatalf("--output xml: exit %d, want %d\nstdout: %s\nstderr: %s", code, exitcode.Usage, out, errOut)
 			}
 			code, out, errOut = run(append(append([]string{"__complete"}, tc.cmd...), "--output", "")...)
-			if code != ExitOK || out != strings.Join(tc.want, "\n")+"\n:4\n" {
+			if code != exitcode.OK || out != strings.Join(tc.want, "\n")+"\n:4\n" {
 				t.Fatalf("completion: exit %d\nstdout: %q\nstderr: %s", code, out, errOut)
 			}
 		})
 	}
 	// The commands with a table default still refuse an empty value.
-	if code, _, errOut := run("runs", "list", "--config", cfg, "--output="); code != ExitUsage {
+	if code, _, errOut := run("runs", "list", "--config", cfg, "--output="); code != exitcode.Usage {
 		t.Fatalf("runs list --output=: exit %d: %s", code, errOut)
 	}
-	if code, out, errOut := run("runs", "list", "--config", cfg, "--output", "json"); code != ExitOK || out != "[]\n" {
+	if code, out, errOut := run("runs", "list", "--config", cfg, "--output", "json"); code != exitcode.OK || out != "[]\n" {
 		t.Fatalf("runs list --output json: exit %d\nstdout: %q\nstderr: %s", code, out, errOut)
 	}
 }

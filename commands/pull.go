@@ -56,7 +56,7 @@ func runPull(ctx context.Context, app *App, o pullOptions) error {
 		return err
 	}
 	printPull(app, res)
-	return withCode(res.ExitCode(), nil)
+	return res.Outcome()
 }
 
 // printPull prints one line per file, then the counts and the report's path.
@@ -92,8 +92,9 @@ func pullCountsText(res importer.PullResult) string {
 
 // pullBeforeImport is import --pull: pull the selected sources that have
 // pull:, print the per-file lines, and let the import go on whatever
-// happened, so the files already in the inbox are imported.
-func pullBeforeImport(ctx context.Context, app *App, cfg *config.Config, o importOptions) (int, error) {
+// happened, so the files already in the inbox are imported. It returns the
+// pull's outcome, or the error that stopped it.
+func pullBeforeImport(ctx context.Context, app *App, cfg *config.Config, o importOptions) (outcome, err error) {
 	var names []string
 	for _, n := range cfg.SourceNames() {
 		if (len(o.Sources) == 0 || slices.Contains(o.Sources, n)) && importer.Pulled(cfg.Sources[n]) {
@@ -101,14 +102,14 @@ func pullBeforeImport(ctx context.Context, app *App, cfg *config.Config, o impor
 		}
 	}
 	if len(names) == 0 {
-		return ExitOK, nil
+		return nil, nil
 	}
 	res, err := importer.Pull(ctx, importer.PullOptions{Config: cfg, Sources: names, Log: app.Log, Args: o.Args})
 	if err != nil {
-		return ExitFailed, err
+		return nil, err
 	}
 	printPull(app, res)
-	return res.ExitCode(), nil
+	return res.Outcome(), nil
 }
 
 // printInboxMoves says which inbox files import archived or set aside.

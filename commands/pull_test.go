@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/internal/exitcode"
 )
 
 // pullWorld is a config whose source "gate" pulls from a remote folder into
@@ -195,7 +197,7 @@ func TestPullThenImportFromLocalFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := importer.OpenSession(context.Background(), cfg, false, nil)
+	sess, err := importer.OpenState(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,4 +256,21 @@ func (w *pullWorld) todayName(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return "punches_" + time.Now().In(cfg.Sources["gate"].Location()).Format("20060102") + ".csv"
+}
+
+// TestImportPullJSONSaysTheExitCode: when the pull before an import fails,
+// the JSON summary carries the code the process exits with (1), not the
+// import's own (0: its inbox held nothing to reject).
+func TestImportPullJSONSaysTheExitCode(t *testing.T) {
+	w := newPullWorld(t, "url: nowhere\n      pattern: \"*.csv\"")
+	code, stdout, stderr := w.run(t, "import", "--pull", "--output", "json")
+	var sum struct {
+		ExitCode *int `json:"exit_code"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.ExitCode == nil {
+		t.Fatalf("no JSON summary (%v):\n%s\n%s", err, stdout, stderr)
+	}
+	if code != int(exitcode.Failed) || *sum.ExitCode != code {
+		t.Fatalf("process exit %d, JSON exit_code %d; want both %d\n%s", code, *sum.ExitCode, exitcode.Failed, stderr)
+	}
 }

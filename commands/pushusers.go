@@ -1,19 +1,18 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hrsync/hrsync/config"
-	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/pushusers"
-	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 )
 
 type pushUsersOptions struct {
@@ -64,40 +63,20 @@ func runPushUsers(ctx context.Context, app *App, o pushUsersOptions) error {
 		return err
 	}
 	if cfg.PushUsers == nil {
-		return usageError(&config.Error{File: cfg.Path, Key: "push_users", Msg: "is missing: push-users needs a push_users section (see examples/push-users)"})
+		return exitcode.AsUsage(&config.Error{File: cfg.Path, Key: "push_users", Msg: "is missing: push-users needs a push_users section (see examples/push-users)"})
 	}
-	started := time.Now()
-	format, err := report.FormatFor(o.ReportPath, firstNonEmptyString(o.ReportFormat, cfg.Report.Format))
-	if err != nil {
-		return usageError(err)
-	}
-	reportPath := importer.ReportPath(cfg, o.ReportPath, "push-users", format, started)
-	sess, err := importer.OpenSession(ctx, cfg, !o.DryRun, app.Log)
-	if err != nil {
-		return err
-	}
-	defer sess.Close()
-	target, closeTarget, err := pushusers.OpenTarget(ctx, cfg, !o.DryRun, app.Log)
-	if err != nil {
-		return err
-	}
-	defer closeTarget()
-	app.Log.Info("push-users started", "config", cfg.Path, "target", cfg.PushUsers.Target.Kind, "dry_run", o.DryRun,
-		"deactivate_missing", o.DeactivateMissing)
-	res, err := pushusers.Run(ctx, pushusers.Options{Config: cfg, Target: target, DryRun: o.DryRun,
-		DeactivateMissing: o.DeactivateMissing, AllowMass: o.AllowMass, ReportPath: reportPath, ReportFormat: format,
-		History: sess, Args: o.Args, Log: app.Log})
+	res, err := pushusers.Run(ctx, pushusers.Options{Config: cfg, DryRun: o.DryRun,
+		DeactivateMissing: o.DeactivateMissing, AllowMass: o.AllowMass, ReportPath: o.ReportPath, ReportFormat: o.ReportFormat,
+		Args: o.Args, Log: app.Log})
 	var brake *pushusers.BrakeError
 	if err != nil && !errors.As(err, &brake) {
 		return err
 	}
-	code := res.ExitCode()
+	outcome := cmp.Or(err, res.Outcome()) // the brake, or how the changes went
+	code := exitcode.For(outcome)
 	app.Log.Info("push-users finished", "run", res.RunID, "exit", code, "counts", pushCountsText(res), "report", res.ReportPath)
 	if o.Output == "json" {
-		if jerr := printPushJSON(app, res, code); jerr != nil {
-			return jerr
-		}
-		return withCode(code, err)
+		return cmp.Or(printPushJSON(app, res, code), outcome)
 	}
 	if res.Plan != nil && (o.DryRun || app.Verbose) {
 		printPlan(app, res)
@@ -107,7 +86,7 @@ func runPushUsers(ctx context.Context, app *App, o pushUsersOptions) error {
 		app.say("dry run: nothing was changed")
 	}
 	app.say("report: %s", res.ReportPath)
-	return withCode(code, err)
+	return outcome
 }
 
 // printPlan lists every decision that is not "unchanged", one per line.
@@ -145,10 +124,10 @@ func pushCountsText(res pushusers.Result) string {
 	return strings.Join(parts, ", ")
 }
 
-func printPushJSON(app *App, res pushusers.Result, code int) error {
+func printPushJSON(app *App, res pushusers.Result, code exitcode.Code) error {
 	out := struct {
 		pushusers.Result
-		ExitCode int `json:"exit_code"`
+		ExitCode exitcode.Code `json:"exit_code"`
 	}{res, code}
 	enc := json.NewEncoder(app.Out)
 	enc.SetIndent("", "  ")

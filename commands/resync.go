@@ -2,9 +2,9 @@ package commands
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hrsync/hrsync/importer/resync"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -93,7 +94,7 @@ func runResync(ctx context.Context, app *App, o resyncOptions) error {
 	if o.List {
 		emps, err := resync.List(ctx, cfg, o.filter(), o.Profile)
 		if err != nil {
-			return resyncError(err)
+			return err
 		}
 		if o.Output == "json" {
 			return printResyncValue(app.Out, emps)
@@ -104,12 +105,13 @@ func runResync(ctx context.Context, app *App, o resyncOptions) error {
 		Profile: o.Profile, DryRun: o.DryRun, Prune: o.Prune, ReportPath: o.ReportPath, ReportFormat: o.ReportFormat,
 		Log: app.Log, Args: o.Args})
 	if err != nil {
-		return resyncError(err)
+		return err
 	}
-	code := res.ExitCode()
+	outcome := res.Outcome()
+	code := exitcode.For(outcome)
 	app.Log.Info("resync finished", "run", res.RunID, "exit", code, "counts", countsText(res.Counts), "report", res.ReportPath)
 	if o.Output == "json" {
-		return withCode(code, printResyncJSON(app.Out, res))
+		return cmp.Or(printResyncJSON(app.Out, res, code), outcome)
 	}
 	if o.DryRun && !app.Quiet {
 		printResyncPlan(app.Out, res)
@@ -119,15 +121,7 @@ func runResync(ctx context.Context, app *App, o resyncOptions) error {
 		app.say("could not read: %s", f)
 	}
 	app.say("report: %s", res.ReportPath)
-	return withCode(code, nil)
-}
-
-func resyncError(err error) error {
-	var ue *resync.UsageError
-	if errors.As(err, &ue) {
-		return usageError(ue.Err)
-	}
-	return err
+	return outcome
 }
 
 // printPlan prints, per employee, what the resync would do.
@@ -173,7 +167,7 @@ func printEmployeeList(app *App, emps []*mapping.Employee) error {
 	return nil
 }
 
-func printResyncJSON(out io.Writer, res *resync.Result) error {
+func printResyncJSON(out io.Writer, res *resync.Result, code exitcode.Code) error {
 	type emp struct {
 		ID     string         `json:"id"`
 		Name   string         `json:"name,omitempty"`
@@ -189,9 +183,9 @@ func printResyncJSON(out io.Writer, res *resync.Result) error {
 		Employees []emp            `json:"employees"`
 		Report    string           `json:"report"`
 		Failures  []string         `json:"failures,omitempty"`
-		ExitCode  int              `json:"exit_code"`
+		ExitCode  exitcode.Code    `json:"exit_code"`
 	}{RunID: res.RunID, Source: res.Source, From: res.From.Format("2006-01-02T15:04:05Z"), To: res.To.Format("2006-01-02T15:04:05Z"),
-		DryRun: res.DryRun, Counts: map[string]int64{}, Report: res.ReportPath, Failures: res.Failures, ExitCode: res.ExitCode()}
+		DryRun: res.DryRun, Counts: map[string]int64{}, Report: res.ReportPath, Failures: res.Failures, ExitCode: code}
 	for k, n := range res.Counts {
 		v.Counts[string(k)] = n
 	}

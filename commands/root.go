@@ -21,43 +21,12 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/runlock"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/sqldb"
-)
-
-// Exit codes, documented in the README.
-const (
-	ExitOK       = 0 // every row placed
-	ExitFailed   = 1 // the run failed; safe to re-run
-	ExitUsage    = 2 // usage or configuration error
-	ExitRejected = 3 // the run completed but some rows were rejected
 )
 
 // Version is stamped in by the release build (-ldflags "-X ...commands.Version=v1.2.3").
 var Version = "dev"
-
-// exitError carries an exit code up to Execute.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit %d", e.code)
-	}
-	return e.err.Error()
-}
-func (e *exitError) Unwrap() error { return e.err }
-
-func usageError(err error) error { return &exitError{code: ExitUsage, err: err} }
-
-// withCode ends a command with a code; err may be nil when the output said it all.
-func withCode(code int, err error) error {
-	if code == ExitOK && err == nil {
-		return nil
-	}
-	return &exitError{code: code, err: err}
-}
 
 // App is the state shared by every command: streams, global flags, logger.
 type App struct {
@@ -70,6 +39,9 @@ type App struct {
 	logCloser      io.Closer
 	// IsTerminal reports whether stderr is a terminal (progress bars, tables).
 	IsTerminal func() bool
+	// ran is set when a command's own RunE starts: an error before that is
+	// cobra's (unknown command or flag, a bad flag value, wrong arguments).
+	ran bool
 }
 
 // Execute runs hrsync with args and returns the process exit code.
@@ -88,26 +60,21 @@ func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 	if app.logCloser != nil {
 		defer app.logCloser.Close()
 	}
-	return app.exitCode(err)
+	if err != nil && !app.ran {
+		err = exitcode.AsUsage(err)
+	}
+	return int(app.exitCode(err))
 }
 
-func (a *App) exitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	code := ExitFailed
-	var ee *exitError
-	var ce *config.Error
+// exitCode says what went wrong, unless the output has said it already (a
+// completed run's outcome), and returns the code the error stands for.
+func (a *App) exitCode(err error) exitcode.Code {
+	code := exitcode.For(err)
 	switch {
-	case errors.As(err, &ee):
-		code = ee.code
-		err = ee.err
-	case errors.As(err, &ce):
-		code = ExitUsage
-	case isCobraUsage(err):
-		code = ExitUsage
-	}
-	if err != nil {
+	case err == nil:
+	case exitcode.IsIncomplete(err):
+		a.Log.Info("run ended", "exit", code, "outcome", err)
+	default:
 		if errors.Is(err, runlock.ErrBusy) {
 			fmt.Fprintf(a.Err, "hrsync: %v\nAnother scheduled run of this config is still working; this run did nothing. It is safe to run again later.\n", err)
 		} else {
@@ -116,6 +83,20 @@ func (a *App) exitCode(err error) int {
 		a.Log.Error("run ended", "exit", code, "err", err)
 	}
 	return code
+}
+
+// markRun wraps every command's RunE so that Execute knows when hrsync's
+// own code began: whatever cobra refused before that is a usage error.
+func markRun(app *App, cmd *cobra.Command) {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			app.ran = true
+			return run(c, args)
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		markRun(app, sub)
+	}
 }
 
 // tuneGC lets the collector run less often, under a soft memory limit: on
@@ -168,18 +149,6 @@ func tuneForServerImport(cfg *config.Config) {
 // database server (see tuneForServerImport).
 const serverImportMemoryLimit = 96 << 20
 
-// isCobraUsage recognises cobra's own flag and argument errors.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown flag", "unknown command", "unknown shorthand", "flag needs an argument",
-		"invalid argument", "accepts ", "requires at least", "required flag"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // NewRoot builds the command tree.
 func NewRoot(app *App) *cobra.Command {
 	root := &cobra.Command{
@@ -210,6 +179,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newScheduleCmd(app))
 	root.AddCommand(newResyncCmd(app))
 	root.AddCommand(newPullCmd(app))
+	markRun(app, root)
 	return root
 }
 
@@ -219,7 +189,7 @@ func (a *App) setupLogging() error {
 	}
 	f, err := os.OpenFile(a.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return usageError(fmt.Errorf("--log-file: %w", err))
+		return exitcode.AsUsage(fmt.Errorf("--log-file: %w", err))
 	}
 	level := slog.LevelInfo
 	if a.Verbose {
@@ -245,7 +215,7 @@ func (a *App) configPath() string {
 func (a *App) loadConfig() (*config.Config, error) {
 	c, err := config.Load(a.configPath())
 	if err != nil {
-		return nil, usageError(err)
+		return nil, exitcode.AsUsage(err)
 	}
 	return c, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/outbox"
 )
 
@@ -32,10 +33,7 @@ func testApp(cfgPath string) (app *App, stdout, stderr *bytes.Buffer) {
 }
 
 // exitOf is the code Execute would exit with after err.
-func exitOf(err error) int {
-	app, _, _ := testApp("")
-	return app.exitCode(err)
-}
+func exitOf(err error) exitcode.Code { return exitcode.For(err) }
 
 // enqueue puts one punches batch for the config's HTTP target (or for
 // "hr-api" when hr.url is a database) into the outbox.
@@ -54,7 +52,7 @@ func enqueue(t *testing.T, cfgPath, key string) int64 {
 		}
 		target = sink.Target()
 	}
-	sess, err := importer.OpenSession(ctx, cfg, false, nil)
+	sess, err := importer.OpenState(ctx, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +80,8 @@ func TestRunConfigCheck(t *testing.T) {
 		t.Fatalf("--quiet: %v, stdout %q", err, out)
 	}
 	app, _, _ = testApp(filepath.Join(t.TempDir(), "nope.yaml"))
-	if err := runConfigCheck(app, configCheckOptions{}); exitOf(err) != ExitUsage {
-		t.Fatalf("missing config: %v (exit %d), want exit %d", err, exitOf(err), ExitUsage)
+	if err := runConfigCheck(app, configCheckOptions{}); exitOf(err) != exitcode.Usage {
+		t.Fatalf("missing config: %v (exit %d), want exit %d", err, exitOf(err), exitcode.Usage)
 	}
 }
 
@@ -97,8 +95,8 @@ func TestRunRunsList(t *testing.T) {
 		t.Fatalf("a fresh history: %v, stdout %q", err, out)
 	}
 	app, _, _ = testApp(cfg)
-	if err := runImport(ctx, app, importOptions{Args: "hrsync import --password=hunter2"}); exitOf(err) != ExitRejected {
-		t.Fatalf("import: %v (exit %d), want exit %d", err, exitOf(err), ExitRejected)
+	if err := runImport(ctx, app, importOptions{Args: "hrsync import --password=hunter2"}); exitOf(err) != exitcode.Rejected {
+		t.Fatalf("import: %v (exit %d), want exit %d", err, exitOf(err), exitcode.Rejected)
 	}
 
 	app, out, _ = testApp(cfg)
@@ -109,7 +107,7 @@ func TestRunRunsList(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &runs); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
 	}
-	if len(runs) != 1 || runs[0].Command != "import" || runs[0].ExitCode == nil || *runs[0].ExitCode != ExitRejected ||
+	if len(runs) != 1 || runs[0].Command != "import" || runs[0].ExitCode == nil || exitcode.Code(*runs[0].ExitCode) != exitcode.Rejected ||
 		runs[0].Args != "hrsync import --password=******" {
 		t.Fatalf("runs %+v", runs)
 	}
@@ -131,7 +129,7 @@ func TestRunRunsList(t *testing.T) {
 	if !strings.Contains(out.String(), "command line   hrsync import --password=******\n") {
 		t.Fatalf("show:\n%s", out)
 	}
-	if err := runRunsShow(ctx, app, runsShowOptions{ID: "x"}); exitOf(err) != ExitUsage {
+	if err := runRunsShow(ctx, app, runsShowOptions{ID: "x"}); exitOf(err) != exitcode.Usage {
 		t.Fatalf("run id x: %v, want a usage error", err)
 	}
 }
@@ -154,15 +152,15 @@ func TestRunEventsListAndMarkProcessed(t *testing.T) {
 	if len(events) != 1 || events[0].ID != id || events[0].Status != outbox.Pending || events[0].Target != "hr-api" {
 		t.Fatalf("events %+v", events)
 	}
-	if err := runEventsList(ctx, app, eventsListOptions{Status: "bogus"}); exitOf(err) != ExitUsage {
+	if err := runEventsList(ctx, app, eventsListOptions{Status: "bogus"}); exitOf(err) != exitcode.Usage {
 		t.Fatalf("--status bogus: %v, want a usage error", err)
 	}
 
 	app, _, _ = testApp(cfg)
-	if err := runMarkProcessed(ctx, app, markProcessedOptions{ID: fmt.Sprint(id), Note: "  "}); exitOf(err) != ExitUsage {
+	if err := runMarkProcessed(ctx, app, markProcessedOptions{ID: fmt.Sprint(id), Note: "  "}); exitOf(err) != exitcode.Usage {
 		t.Fatalf("without a note: %v, want a usage error", err)
 	}
-	if err := runMarkProcessed(ctx, app, markProcessedOptions{ID: "0", Note: "x"}); exitOf(err) != ExitUsage {
+	if err := runMarkProcessed(ctx, app, markProcessedOptions{ID: "0", Note: "x"}); exitOf(err) != exitcode.Usage {
 		t.Fatalf("event 0: %v, want a usage error", err)
 	}
 	app, _, errOut := testApp(cfg)
@@ -171,6 +169,18 @@ func TestRunEventsListAndMarkProcessed(t *testing.T) {
 	}
 	if errOut.String() != fmt.Sprintf("event %d marked processed\n", id) {
 		t.Fatalf("stderr %q", errOut)
+	}
+	// A change by hand is in the run history like any run.
+	app, out, _ = testApp(cfg)
+	if err := runRunsList(ctx, app, runsListOptions{Limit: 20, Output: "json"}); err != nil {
+		t.Fatal(err)
+	}
+	var runs []state.Run
+	if err := json.Unmarshal(out.Bytes(), &runs); err != nil || len(runs) == 0 {
+		t.Fatalf("runs: %v\n%s", err, out)
+	}
+	if r := runs[0]; r.Command != "mark-processed" || r.ExitCode == nil || *r.ExitCode != 0 || r.Counts["processed"] != 1 {
+		t.Fatalf("the newest run is %+v, want mark-processed, exit 0, processed 1", r)
 	}
 
 	app, out, _ = testApp(cfg)
@@ -216,7 +226,7 @@ sources:
 `), 0o644)
 
 	app, _, _ := testApp(quickstart(t))
-	if err := runRetry(ctx, app, retryOptions{Output: "table"}); exitOf(err) != ExitUsage {
+	if err := runRetry(ctx, app, retryOptions{Output: "table"}); exitOf(err) != exitcode.Usage {
 		t.Fatalf("retry with a database hr.url: %v, want a usage error", err)
 	}
 
@@ -236,8 +246,8 @@ sources:
 	enqueue(t, cfg, "k2")
 	app, _, errOut := testApp(cfg)
 	err := runRetry(ctx, app, retryOptions{IDs: []string{fmt.Sprint(first)}, Output: "table"})
-	if exitOf(err) != importer.ExitQueued {
-		t.Fatalf("retry: %v (exit %d), want exit %d", err, exitOf(err), importer.ExitQueued)
+	if exitOf(err) != exitcode.Queued {
+		t.Fatalf("retry: %v (exit %d), want exit %d", err, exitOf(err), exitcode.Queued)
 	}
 	want := fmt.Sprintf("event %d is succeeded: nothing to send\nsent 1: 0 succeeded, 0 will be retried, 1 failed for good", first)
 	if !strings.HasPrefix(errOut.String(), want) {
@@ -252,7 +262,7 @@ sources:
 	if err := json.Unmarshal(out.Bytes(), &runs); err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 2 || runs[0].Command != "retry" || runs[0].ExitCode == nil || *runs[0].ExitCode != importer.ExitQueued ||
+	if len(runs) != 2 || runs[0].Command != "retry" || runs[0].ExitCode == nil || exitcode.Code(*runs[0].ExitCode) != exitcode.Queued ||
 		runs[1].Args != "hrsync retry --output=json" {
 		t.Fatalf("runs %+v", runs)
 	}

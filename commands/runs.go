@@ -12,6 +12,7 @@ import (
 
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/exitcode"
 )
 
 func newRunsCmd(app *App) *cobra.Command {
@@ -90,7 +91,7 @@ func newRunsShowCmd(app *App) *cobra.Command {
 func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
 	id, err := strconv.ParseInt(o.ID, 10, 64)
 	if err != nil {
-		return usageError(fmt.Errorf("run id %q is not a number", o.ID))
+		return exitcode.AsUsage(fmt.Errorf("run id %q is not a number", o.ID))
 	}
 	sess, err := app.readSession(ctx)
 	if err != nil {
@@ -132,7 +133,7 @@ func (a *App) readSession(ctx context.Context) (*importer.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return importer.OpenSession(ctx, cfg, false, a.Log)
+	return importer.OpenState(ctx, cfg, a.Log)
 }
 
 func runDuration(r state.Run) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/schedule"
 )
 
@@ -40,7 +41,7 @@ for your system (see the README's Scheduling section).`,
 
 func runSchedule(app *App, o scheduleOptions) error {
 	if o.At == "" || o.Job == "" {
-		return usageError(fmt.Errorf("--at and --job are required, e.g. --at 06:30 --job punches"))
+		return exitcode.AsUsage(fmt.Errorf("--at and --job are required, e.g. --at 06:30 --job punches"))
 	}
 	var subcommand []string
 	switch o.Command {
@@ -51,7 +52,7 @@ func runSchedule(app *App, o scheduleOptions) error {
 		// the whole job's: import --pull pulls, then imports.
 		subcommand = []string{"import", "--pull"}
 	default:
-		return usageError(fmt.Errorf("--command %q: want import, pull, pull+import or retry", o.Command))
+		return exitcode.AsUsage(fmt.Errorf("--command %q: want import, pull, pull+import or retry", o.Command))
 	}
 	cfg, err := app.loadConfig()
 	if err != nil {
@@ -69,7 +70,7 @@ func runSchedule(app *App, o scheduleOptions) error {
 	if logFile == "" {
 		logFile = filepath.Join(cfg.Resolve(cfg.DataDir), "hrsync.log")
 	} else if logFile, err = filepath.Abs(logFile); err != nil {
-		return usageError(fmt.Errorf("--log-file: %w", err))
+		return exitcode.AsUsage(fmt.Errorf("--log-file: %w", err))
 	}
 	job := schedule.Job{Name: o.Job, At: o.At, Executable: exe, ConfigPath: cfg.Path, LogFile: logFile,
 		Args: subcommand, RunAs: o.RunAs}
@@ -82,7 +83,7 @@ func runSchedule(app *App, o scheduleOptions) error {
 		nativeErr = winErr
 	}
 	if nativeErr != nil {
-		return usageError(nativeErr)
+		return exitcode.AsUsage(nativeErr)
 	}
 	fmt.Fprintln(app.Out, "# Windows Task Scheduler (cmd.exe, as administrator):")
 	if winErr != nil {

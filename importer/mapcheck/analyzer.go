@@ -10,6 +10,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
 )
@@ -686,38 +687,38 @@ func yamlColumn(c mapping.Column) string {
 
 // exitCode applies map-check's documented exit codes:
 //
-//	2 a mapped field cannot be bound to any column (the mapping cannot run);
-//	1 a file or source could not be read at all;
-//	3 some rows would be rejected; with --max-unmapped P, unmapped rows are
-//	  judged by their share instead: above P percent is exit 3, at or below
-//	  it they do not count against the run;
-//	0 every row would be placed.
-func exitCode(d *Document) (int, string) {
+//	Usage    a mapped field cannot be bound to any column (the mapping cannot run);
+//	Failed   a file or source could not be read at all;
+//	Rejected some rows would be rejected; with --max-unmapped P, unmapped
+//	         rows are judged by their share instead: above P percent is
+//	         Rejected, at or below it they do not count against the run;
+//	OK       every row would be placed.
+func exitCode(d *Document) (exitcode.Code, string) {
 	for _, s := range d.Sources {
 		for _, f := range s.Files {
 			if f.BindError != "" {
-				return 2, fmt.Sprintf("the mapping of source %s cannot bind to %s: %s", s.Name, f.File, f.BindError)
+				return exitcode.Usage, fmt.Sprintf("the mapping of source %s cannot bind to %s: %s", s.Name, f.File, f.BindError)
 			}
 		}
 	}
 	if len(d.Failures) > 0 {
-		return 1, "some files could not be read: " + strings.Join(d.Failures, "; ")
+		return exitcode.Failed, "some files could not be read: " + strings.Join(d.Failures, "; ")
 	}
 	rejected := d.Rejected
 	if d.MaxUnmapped != nil {
 		if d.UnmappedPercent > *d.MaxUnmapped {
-			return 3, fmt.Sprintf("%.2f%% of rows are unmapped, above --max-unmapped %g%%", d.UnmappedPercent, *d.MaxUnmapped)
+			return exitcode.Rejected, fmt.Sprintf("%.2f%% of rows are unmapped, above --max-unmapped %g%%", d.UnmappedPercent, *d.MaxUnmapped)
 		}
 		rejected -= d.Unmapped
 	}
 	if rejected > 0 {
-		return 3, fmt.Sprintf("%d of %d rows would be rejected", d.Rejected, d.Total)
+		return exitcode.Rejected, fmt.Sprintf("%d of %d rows would be rejected", d.Rejected, d.Total)
 	}
 	if d.Total == 0 {
-		return 0, "no rows were read"
+		return exitcode.OK, "no rows were read"
 	}
 	if d.Rejected > 0 {
-		return 0, fmt.Sprintf("every row would be placed apart from %d unmapped (%.2f%%, within --max-unmapped %g%%)", d.Unmapped, d.UnmappedPercent, *d.MaxUnmapped)
+		return exitcode.OK, fmt.Sprintf("every row would be placed apart from %d unmapped (%.2f%%, within --max-unmapped %g%%)", d.Unmapped, d.UnmappedPercent, *d.MaxUnmapped)
 	}
-	return 0, fmt.Sprintf("every one of %d rows would be placed", d.Total)
+	return exitcode.OK, fmt.Sprintf("every one of %d rows would be placed", d.Total)
 }

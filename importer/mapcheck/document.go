@@ -10,7 +10,11 @@
 // (one entry per distinct unmapped key, capped by Options.MaxUnmappedKeys).
 package mapcheck
 
-import "time"
+import (
+	"time"
+
+	"github.com/hrsync/hrsync/internal/exitcode"
+)
 
 // Document is map-check's result, printed as tables or as one JSON document.
 type Document struct {
@@ -27,9 +31,9 @@ type Document struct {
 	MaxUnmapped     *float64  `json:"max_unmapped_percent,omitempty"`
 	Coverage        *Coverage `json:"coverage,omitempty"`
 	// Failures are files or sources that could not be read at all.
-	Failures []string `json:"failures,omitempty"`
-	ExitCode int      `json:"exit_code"`
-	Verdict  string   `json:"verdict"`
+	Failures []string      `json:"failures,omitempty"`
+	ExitCode exitcode.Code `json:"exit_code"`
+	Verdict  string        `json:"verdict"`
 }
 
 // SourceReport is what map-check found in one configured source.
@@ -197,4 +201,14 @@ type Employee struct {
 	AttendanceNo string `json:"attendance_no,omitempty"`
 	EmployeeNo   string `json:"employee_no,omitempty"`
 	Department   string `json:"department,omitempty"`
+}
+
+// Outcome is the verdict as the error the command returns: nil when every
+// row would be placed, else an outcome carrying the exit code; the printed
+// document has explained it already.
+func (d *Document) Outcome() error {
+	if d.ExitCode == exitcode.OK {
+		return nil
+	}
+	return exitcode.Incomplete(d.ExitCode, "%s", d.Verdict)
 }

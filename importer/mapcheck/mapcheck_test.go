@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/internal/exitcode"
 )
 
 var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -277,7 +278,7 @@ func TestExitCodes(t *testing.T) {
 		name   string
 		source string
 		opt    RunOptions
-		want   int
+		want   exitcode.Code
 	}{
 		{"every row placed", utf16, RunOptions{Sample: 3}, 0},
 		{"one unmapped row", utf16, RunOptions{}, 3},

@@ -153,7 +153,7 @@ func (r *reportFile) finish(d *Document) error {
 func summaryRows(d *Document) [][2]string {
 	rows := [][2]string{
 		{"verdict", d.Verdict},
-		{"exit code", strconv.Itoa(d.ExitCode)},
+		{"exit code", strconv.Itoa(int(d.ExitCode))},
 		{"config", d.Config},
 		{"rows read", strconv.FormatInt(d.Total, 10)},
 		{"rows that would be rejected", strconv.FormatInt(d.Rejected, 10)},

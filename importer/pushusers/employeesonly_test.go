@@ -7,9 +7,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	_ "modernc.org/sqlite"
+
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/internal/sqldb"
-	_ "modernc.org/sqlite"
 )
 
 // TestDatabaseTargetNeedsNoPunchTable: a customer who uses hrsync only to

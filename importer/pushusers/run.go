@@ -1,6 +1,7 @@
 package pushusers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,27 +9,25 @@ import (
 	"time"
 
 	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 )
 
-// History records runs (importer.Session does).
-type History interface {
-	StartRun(ctx context.Context, command, args, reportPath string, started time.Time) int64
-	FinishRun(ctx context.Context, id int64, exit int, counts report.Counts, reportPath string, runErr error)
-}
-
 // Options for one push-users run.
 type Options struct {
-	Config            *config.Config
+	Config *config.Config
+	// Target is where the accounts go; nil opens the configured one once
+	// the run has begun.
 	Target            Target
 	DryRun            bool
 	DeactivateMissing bool
 	AllowMass         bool
-	// ReportPath is where the per-employee report goes; "" writes none.
+	// ReportPath is where the per-employee report goes; "" picks a new
+	// file in report.dir.
 	ReportPath   string
-	ReportFormat string // csv or jsonl
-	History      History
+	ReportFormat string // csv or jsonl; "" follows the path or report.format
 	Args         string
 	Log          *slog.Logger
 	Now          func() time.Time
@@ -50,16 +49,17 @@ type BrakeError struct{ Msg string }
 
 func (e *BrakeError) Error() string { return e.Msg }
 
-// ExitCode is 0 when everything was applied (or would be), 3 when some
-// employees were rejected or need a manual change, 1 when changes failed.
-func (r *Result) ExitCode() int {
+// Outcome is nil when everything was applied (or would be); failed changes
+// (exit 1) come before employees rejected or needing a manual change (3).
+// The brake is not an outcome but the run's error.
+func (r *Result) Outcome() error {
 	switch {
-	case r.Brake != "" || r.Counts[Failed] > 0:
-		return 1
+	case r.Counts[Failed] > 0:
+		return exitcode.Incomplete(exitcode.Failed, "%d changes failed", r.Counts[Failed])
 	case r.Counts[Rejected] > 0 || r.Counts[NeedsManualChange] > 0:
-		return 3
+		return exitcode.Incomplete(exitcode.Rejected, "%d employees rejected, %d need a manual change", r.Counts[Rejected], r.Counts[NeedsManualChange])
 	}
-	return 0
+	return nil
 }
 
 // Run reads the source and the target, plans, applies (unless dry run or
@@ -74,26 +74,33 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	res.DryRun, res.ReportPath = o.DryRun, o.ReportPath
-	started := o.Now()
-	if o.History != nil {
-		cmd := "push-users"
-		if o.DryRun {
-			cmd += " --dry-run"
-		}
-		res.RunID = o.History.StartRun(ctx, cmd, o.Args, o.ReportPath, started)
-		defer func() {
-			exit := 1
-			if err == nil {
-				exit = res.ExitCode()
-			}
-			counts := report.Counts{}
-			for k, v := range res.Counts {
-				counts[mapping.Code(k)] = int64(v)
-			}
-			o.History.FinishRun(ctx, res.RunID, exit, counts, res.ReportPath, err)
-		}()
+	format, err := report.FormatFor(o.ReportPath, cmp.Or(o.ReportFormat, o.Config.Report.Format))
+	if err != nil {
+		return res, exitcode.AsUsage(err)
 	}
+	run, err := importer.BeginRun(ctx, o.Config, importer.RunSpec{Command: "push-users", Args: o.Args, DryRun: o.DryRun,
+		Report: o.ReportPath, ReportFormat: format, Started: o.Now(), Log: o.Log})
+	if err != nil {
+		return res, err
+	}
+	res.RunID, res.DryRun, res.ReportPath = run.ID, o.DryRun, run.ReportPath
+	defer func() {
+		counts := report.Counts{}
+		for k, v := range res.Counts {
+			counts[mapping.Code(k)] = int64(v)
+		}
+		run.End(ctx, counts, cmp.Or(err, res.Outcome()))
+	}()
+	if o.Target == nil {
+		target, closeTarget, err := OpenTarget(ctx, o.Config, !o.DryRun, o.Log)
+		if err != nil {
+			return res, err
+		}
+		defer closeTarget()
+		o.Target = target
+	}
+	o.Log.Info("push-users started", "config", o.Config.Path, "target", o.Config.PushUsers.Target.Kind, "dry_run", o.DryRun,
+		"deactivate_missing", o.DeactivateMissing)
 	p := o.Config.PushUsers
 	n := NewNormalizer(p)
 	records, stats, err := ReadSource(ctx, o.Config, n)
@@ -123,14 +130,8 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 		applyErr = Apply(ctx, plan, o.Target)
 	}
 	res.Counts = plan.Counts()
-	if o.ReportPath != "" {
-		format, ferr := report.FormatFor(o.ReportPath, o.ReportFormat)
-		if ferr != nil {
-			return res, ferr
-		}
-		if werr := writeReport(o.ReportPath, format, plan); werr != nil {
-			return res, errors.Join(applyErr, werr)
-		}
+	if werr := writeReport(res.ReportPath, format, plan); werr != nil {
+		return res, errors.Join(applyErr, werr)
 	}
 	if applyErr != nil {
 		return res, applyErr

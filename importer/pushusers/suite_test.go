@@ -294,8 +294,8 @@ func runRuleSuite(t *testing.T, newHarness func(t *testing.T) *harness) {
 		if !strings.Contains(be.Msg, "4 of 6") || !strings.Contains(be.Msg, "--allow-mass-deactivation") {
 			t.Errorf("the brake should say how many and why: %s", be.Msg)
 		}
-		if exitcode.For(res.Outcome()) != exitcode.Failed {
-			t.Errorf("exit %d, want 1", exitcode.For(res.Outcome()))
+		if exitcode.For(err) != exitcode.Failed {
+			t.Errorf("exit %d, want 1", exitcode.For(err))
 		}
 		if checksum(t, h) != before {
 			t.Error("the brake tripped but the target changed (E2's department update must wait too)")

@@ -5,8 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hrsync/hrsync/sources/fetch"
 	"time"
+
+	"github.com/hrsync/hrsync/sources/fetch"
 )
 
 func TestRunsAndWatermarks(t *testing.T) {
