@@ -13,8 +13,8 @@ import (
 )
 
 // outputFormat is the value of --output. It checks the value as the flag
-// is parsed, so a bad one is a usage error (exit 2, via cobra's "invalid
-// argument") before the command opens anything.
+// is parsed, so a bad one is refused by cobra before the command opens
+// anything: a usage error.
 type outputFormat struct {
 	p       *string
 	allowed []string // "" among them: the flag may be left out
