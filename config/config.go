@@ -61,6 +61,7 @@ type EmployeesTable struct {
 	Table        string              `yaml:"table"`
 	Query        string              `yaml:"query"`
 	File         string              `yaml:"file"`
+	Format       Format              `yaml:"format"` // how to read file: (csv, txt, xlsx, xls), as a punch source
 	Columns      map[string]string   `yaml:"columns"`
 	Match        []string            `yaml:"match"`
 	KeyTransform []mapping.Transform `yaml:"key_transform"`
@@ -386,6 +387,16 @@ func (c *Config) expandSecrets() error {
 	return nil
 }
 
+// resolveURL makes a sqlite:// URL's relative path relative to the
+// config's folder; other URLs and sqlite://:memory: are left as they are.
+func (c *Config) resolveURL(u string) string {
+	p, ok := strings.CutPrefix(u, "sqlite://")
+	if !ok || p == ":memory:" {
+		return u
+	}
+	return "sqlite://" + c.Resolve(p)
+}
+
 // Resolve makes a path from the config absolute, relative to the config's folder.
 func (c *Config) Resolve(p string) string {
 	if p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, `\\`) {
@@ -446,6 +457,9 @@ func (c *Config) validate() error {
 		if !contains(MatchFields, m) {
 			return c.errAt("hr.employees.match", fmt.Sprintf("unknown field %q (one of %s)", m, strings.Join(MatchFields, ", ")))
 		}
+	}
+	if err := c.validateFormat("hr.employees.format", &c.HR.Employees.Format); err != nil {
+		return err
 	}
 	if v := c.HR.Employees.Inactive; v != "reject" && v != "import" {
 		return c.errAt("hr.employees.inactive", fmt.Sprintf("%q: want reject or import", v))
