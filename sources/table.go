@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -107,7 +106,7 @@ func (q *queryRows) Next() (mapping.Row, error) {
 	}
 	row.Fields = make([]string, len(vals))
 	for i, v := range vals {
-		row.Fields[i] = cellText(v)
+		row.Fields[i] = sqldb.Text(v, sqldb.TextFormat{Dates: true}) // dates as dates, other times as stored
 	}
 	return row, nil
 }
@@ -115,21 +114,4 @@ func (q *queryRows) Next() (mapping.Row, error) {
 func (q *queryRows) Close() error {
 	q.rows.Close()
 	return q.db.Close()
-}
-
-// cellText writes a database value as text: dates as YYYY-MM-DD when they
-// have no time of day.
-func cellText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case []byte:
-		return string(x)
-	case string:
-		return x
-	case interface{ Format(string) string }:
-		s := x.Format("2006-01-02 15:04:05")
-		return strings.TrimSuffix(s, " 00:00:00")
-	}
-	return fmt.Sprint(v)
 }
