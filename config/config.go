@@ -259,6 +259,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	c.resolvePaths()
 	return c, nil
 }
 
@@ -387,17 +388,9 @@ func (c *Config) expandSecrets() error {
 	return nil
 }
 
-// resolveURL makes a sqlite:// URL's relative path relative to the
-// config's folder; other URLs and sqlite://:memory: are left as they are.
-func (c *Config) resolveURL(u string) string {
-	p, ok := strings.CutPrefix(u, "sqlite://")
-	if !ok || p == ":memory:" {
-		return u
-	}
-	return "sqlite://" + c.Resolve(p)
-}
-
-// Resolve makes a path from the config absolute, relative to the config's folder.
+// Resolve makes a path from the config absolute, relative to the config's
+// folder. Parse has done so for every path of the file already; Resolve
+// leaves an absolute path as it is.
 func (c *Config) Resolve(p string) string {
 	if p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, `\\`) {
 		return p

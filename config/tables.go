@@ -22,7 +22,7 @@ func (c *Config) EmployeesFile() *sources.Table {
 		id = col
 	}
 	return &sources.Table{Key: "hr.employees", PathKey: "hr.employees.file", Source: "employees",
-		Path: c.Resolve(e.File), Format: e.Format.FileFormat([]string{id})}
+		Path: e.File, Format: e.Format.FileFormat([]string{id})}
 }
 
 // UsersSourceTable is push_users.source as a table to read: its files or
@@ -37,6 +37,6 @@ func (c *Config) UsersSourceTable() *sources.Table {
 		hints = append(hints, col)
 	}
 	return &sources.Table{Key: "push_users.source", PathKey: "push_users.source.path", Source: "push_users",
-		Path: c.Resolve(s.Path), Format: s.Format.FileFormat(hints),
-		URL: c.resolveURL(s.URL), Credentials: sqldb.Credentials{User: s.User, Password: string(s.Password)}, Query: s.Query}
+		Path: s.Path, Format: s.Format.FileFormat(hints),
+		URL: s.URL, Credentials: sqldb.Credentials{User: s.User, Password: string(s.Password)}, Query: s.Query}
 }

@@ -27,14 +27,6 @@ func OpenHREmployees(ctx context.Context, cfg *config.Config, writing bool) (*sq
 }
 
 func openHR(ctx context.Context, cfg *config.Config, writing, employeesOnly bool) (*sqlsink.Sink, error) {
-	url := cfg.HR.URL
-	if strings.HasPrefix(url, "sqlite://") {
-		// sqlite paths are relative to the config file, like every other path.
-		p := strings.TrimPrefix(url, "sqlite://")
-		if p != ":memory:" {
-			url = "sqlite://" + cfg.Resolve(p)
-		}
-	}
 	// A dry run never creates anything; otherwise the sink's default (create
 	// for sqlite://, not for server databases) unless the config says.
 	create := cfg.HR.CreateTables
@@ -43,7 +35,7 @@ func openHR(ctx context.Context, cfg *config.Config, writing, employeesOnly bool
 		create = &no
 	}
 	sc := sqlsink.Config{
-		URL:         url,
+		URL:         cfg.HR.URL, // a sqlite path resolved when the config was parsed
 		Credentials: sqldb.Credentials{User: cfg.HR.User, Password: string(cfg.HR.Password)},
 		Employees: sqlsink.EmployeesTable{
 			Table: cfg.HR.Employees.Table, Query: cfg.HR.Employees.Query, Columns: cfg.HR.Employees.Columns,
