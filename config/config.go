@@ -62,6 +62,7 @@ type EmployeesTable struct {
 	Table        string              `yaml:"table"`
 	Query        string              `yaml:"query"`
 	File         string              `yaml:"file"`
+	Format       Format              `yaml:"format"` // how to read file: (csv, txt, xlsx, xls), as a punch source
 	Columns      map[string]string   `yaml:"columns"`
 	Match        []string            `yaml:"match"`
 	KeyTransform []mapping.Transform `yaml:"key_transform"`
@@ -262,6 +263,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	c.resolvePaths()
 	return c, nil
 }
 
@@ -390,7 +392,9 @@ func (c *Config) expandSecrets() error {
 	return nil
 }
 
-// Resolve makes a path from the config absolute, relative to the config's folder.
+// Resolve makes a path from the config absolute, relative to the config's
+// folder. Parse has done so for every path of the file already; Resolve
+// leaves an absolute path as it is.
 func (c *Config) Resolve(p string) string {
 	if p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, `\\`) {
 		return p
@@ -450,6 +454,9 @@ func (c *Config) validate() error {
 		if !contains(MatchFields, m) {
 			return c.errAt("hr.employees.match", fmt.Sprintf("unknown field %q (one of %s)", m, strings.Join(MatchFields, ", ")))
 		}
+	}
+	if err := c.validateFormat("hr.employees.format", &c.HR.Employees.Format); err != nil {
+		return err
 	}
 	if v := c.HR.Employees.Inactive; v != "reject" && v != "import" {
 		return c.errAt("hr.employees.inactive", fmt.Sprintf("%q: want reject or import", v))

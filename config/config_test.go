@@ -63,6 +63,7 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 		{"bad zone", "timezone: Asia/Ho_Chi_Minh", "timezone: Mars/Base", `:2: timezone: unknown time zone "Mars/Base"`},
 		{"missing env", "${HRSYNC_TEST_PW}", "${HRSYNC_NOPE}", "hr.password: environment variable HRSYNC_NOPE is not set"},
 		{"bad format", "    path: exports/*.csv", "    path: exports/*.csv\n    format: { type: pdf }", `sources.gate.format.type: "pdf"`},
+		{"bad directory format", "  password: ${HRSYNC_TEST_PW}", "  password: ${HRSYNC_TEST_PW}\n  employees: { file: staff.xlsx, format: { type: ods } }", `hr.employees.format.type: "ods"`},
 		{"no sources", "sources:", "nosources:", `unknown key "nosources"`},
 		{"bad duration", "timezone: Asia/Ho_Chi_Minh", "timezone: UTC\nlock_wait: soon", `line 3: "soon" is not a duration`},
 	}

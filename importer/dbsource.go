@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
@@ -22,8 +21,8 @@ type watermarks interface {
 }
 
 // openDatabaseSource opens a database source of the config.
-func openDatabaseSource(ctx context.Context, cfg *config.Config, src *config.Source) (*sqlsrc.Source, error) {
-	sc, err := sourceConfig(cfg, src)
+func openDatabaseSource(ctx context.Context, src *config.Source) (*sqlsrc.Source, error) {
+	sc, err := sourceConfig(src)
 	if err != nil {
 		return nil, err
 	}
@@ -31,12 +30,8 @@ func openDatabaseSource(ctx context.Context, cfg *config.Config, src *config.Sou
 }
 
 // sourceConfig turns a database source of the config into sqlsrc's.
-func sourceConfig(cfg *config.Config, src *config.Source) (sqlsrc.Config, error) {
-	url := src.URL
-	if p, ok := strings.CutPrefix(url, "sqlite://"); ok && p != ":memory:" {
-		url = "sqlite://" + cfg.Resolve(p) // relative to the config, like every path
-	}
-	sc := sqlsrc.Config{Name: src.Name, URL: url, Table: src.Table, Query: src.Query,
+func sourceConfig(src *config.Source) (sqlsrc.Config, error) {
+	sc := sqlsrc.Config{Name: src.Name, URL: src.URL, Table: src.Table, Query: src.Query,
 		Credentials: sqldb.Credentials{User: src.User, Password: string(src.Password)}, Location: src.Location()}
 	m := src.Mapping
 	if src.Table != "" {
@@ -71,7 +66,7 @@ func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m
 		it := item{line: report.Line{Source: src.Name, File: firstNonEmpty(src.Table, "query"), Outcome: mapping.Failed, Reason: err.Error()}}
 		return []string{err.Error()}, emit(it)
 	}
-	s, err := openDatabaseSource(ctx, cfg, src)
+	s, err := openDatabaseSource(ctx, src)
 	if err != nil {
 		return fail(err)
 	}

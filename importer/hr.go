@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks/sqlsink"
-	"github.com/hrsync/hrsync/sources/textfile"
+	"github.com/hrsync/hrsync/sources"
 )
 
 // OpenHR opens the HR database named by hr.url. Tables are created only
@@ -26,14 +27,6 @@ func OpenHREmployees(ctx context.Context, cfg *config.Config, writing bool) (*sq
 }
 
 func openHR(ctx context.Context, cfg *config.Config, writing, employeesOnly bool) (*sqlsink.Sink, error) {
-	url := cfg.HR.URL
-	if strings.HasPrefix(url, "sqlite://") {
-		// sqlite paths are relative to the config file, like every other path.
-		p := strings.TrimPrefix(url, "sqlite://")
-		if p != ":memory:" {
-			url = "sqlite://" + cfg.Resolve(p)
-		}
-	}
 	// A dry run never creates anything; otherwise the sink's default (create
 	// for sqlite://, not for server databases) unless the config says.
 	create := cfg.HR.CreateTables
@@ -42,7 +35,7 @@ func openHR(ctx context.Context, cfg *config.Config, writing, employeesOnly bool
 		create = &no
 	}
 	sc := sqlsink.Config{
-		URL:         url,
+		URL:         cfg.HR.URL, // a sqlite path resolved when the config was parsed
 		Credentials: sqldb.Credentials{User: cfg.HR.User, Password: string(cfg.HR.Password)},
 		Employees: sqlsink.EmployeesTable{
 			Table: cfg.HR.Employees.Table, Query: cfg.HR.Employees.Query, Columns: cfg.HR.Employees.Columns,
@@ -74,8 +67,8 @@ func LoadDirectory(ctx context.Context, cfg *config.Config, hr employeeLister) (
 		emps []mapping.Employee
 		err  error
 	)
-	if f := cfg.HR.Employees.File; f != "" {
-		emps, err = ReadEmployeesFile(cfg.Resolve(f), cfg.HR.Employees.Columns)
+	if cfg.HR.Employees.File != "" {
+		emps, err = ReadEmployees(ctx, cfg.EmployeesFile(), cfg.HR.Employees.Columns)
 	} else {
 		emps, err = hr.Employees(ctx)
 	}
@@ -85,47 +78,43 @@ func LoadDirectory(ctx context.Context, cfg *config.Config, hr employeeLister) (
 	return NewDirectory(emps, cfg.HR.Employees.Match, cfg.HR.Employees.KeyTransform)
 }
 
-// ReadEmployeesFile reads a CSV employee list with a header row. columns maps
-// an employee field to its header name when the two differ.
-func ReadEmployeesFile(path string, columns map[string]string) ([]mapping.Employee, error) {
-	r, err := textfile.Open(path, "employees", textfile.Options{})
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	var (
-		out    []mapping.Employee
-		fields []string // field name per column index
-	)
-	for {
-		row, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if row.Err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", path, row.Origin.Line, row.Err)
-		}
-		if fields == nil {
-			fields = employeeColumns(row.Header, columns)
-		}
-		var e mapping.Employee
-		for i, v := range row.Fields {
-			if i < len(fields) && fields[i] != "" {
-				e.SetField(fields[i], strings.TrimSpace(v))
+// ReadEmployees reads an employee list with a header row from each part
+// of t. columns maps an employee field to its header name when the two differ.
+func ReadEmployees(ctx context.Context, t *sources.Table, columns map[string]string) ([]mapping.Employee, error) {
+	var out []mapping.Employee
+	err := t.Each(ctx, func(where string, r sources.FileReader) error {
+		var fields []string // field name per column index
+		for {
+			row, err := r.Next()
+			if err == io.EOF {
+				break
 			}
+			if err != nil {
+				return err
+			}
+			if row.Err != nil {
+				return fmt.Errorf("%s line %d: %w", where, row.Origin.Line, row.Err)
+			}
+			if fields == nil {
+				fields = employeeColumns(row.Header, columns)
+			}
+			var e mapping.Employee
+			for i, v := range row.Fields {
+				if i < len(fields) && fields[i] != "" {
+					e.SetField(fields[i], strings.TrimSpace(v))
+				}
+			}
+			if e.ID == "" {
+				return fmt.Errorf("%s line %d: column %q (the employee id) is blank", where, row.Origin.Line, columnFor("id", columns))
+			}
+			out = append(out, e)
 		}
-		if e.ID == "" {
-			return nil, fmt.Errorf("%s line %d: column %q (the employee id) is blank", path, row.Origin.Line, columnFor("id", columns))
+		if fields != nil && !slices.Contains(fields, "id") {
+			return fmt.Errorf("%s: no %q column (the employee id); columns are %s", where, columnFor("id", columns), strings.Join(fields, ", "))
 		}
-		out = append(out, e)
-	}
-	if fields != nil && !hasField(fields, "id") {
-		return nil, fmt.Errorf("%s: no %q column (the employee id); columns are %s", path, columnFor("id", columns), strings.Join(fields, ", "))
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 func employeeColumns(header []string, columns map[string]string) []string {
@@ -150,13 +139,4 @@ func columnFor(field string, columns map[string]string) string {
 		return c
 	}
 	return field
-}
-
-func hasField(fields []string, f string) bool {
-	for _, v := range fields {
-		if v == f {
-			return true
-		}
-	}
-	return false
 }

@@ -67,7 +67,7 @@ func (r *sourceRead) fail(path string, err error) {
 // inbox is not an error: there is nothing to do yet.
 func sourceFiles(cfg *config.Config, src *config.Source) ([]string, error) {
 	if !src.ReadsInbox() {
-		return sources.Expand(cfg.Resolve(src.Path))
+		return sources.Expand(src.Path)
 	}
 	inbox := cfg.InboxDir(src)
 	entries, err := os.ReadDir(inbox)

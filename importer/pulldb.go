@@ -48,7 +48,7 @@ func pullDatabase(ctx context.Context, cfg *config.Config, src *config.Source, s
 	if err != nil {
 		return fail(fmt.Errorf("reading the pull position of source %s: %w", src.Name, err))
 	}
-	s, err := openDatabaseSource(ctx, cfg, src)
+	s, err := openDatabaseSource(ctx, src)
 	if err != nil {
 		return fail(err)
 	}

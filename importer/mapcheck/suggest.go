@@ -118,7 +118,7 @@ func Suggest(ctx context.Context, o SuggestOptions) (*SuggestResult, error) {
 		if !ok {
 			return nil, fmt.Errorf("--source %s: no such source (have: %s)", n, strings.Join(cfg.SourceNames(), ", "))
 		}
-		files, err := sources.Expand(cfg.Resolve(src.Path))
+		files, err := sources.Expand(src.Path)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", n, err)
 		}

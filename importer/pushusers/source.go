@@ -39,12 +39,6 @@ type SourceStats struct {
 	NoID       int `json:"no_id"`
 }
 
-// rowReader streams rows with a header; files and database queries both are.
-type rowReader interface {
-	Next() (mapping.Row, error)
-	Close() error
-}
-
 // Normalizer turns source rows into records under the push_users rules.
 type Normalizer struct {
 	columns  map[string]string // field -> column as configured
@@ -246,49 +240,15 @@ func targetDate(v string) string {
 // mapped column fails the whole read: planning on half a source would
 // report everyone else as absent.
 func ReadSource(ctx context.Context, cfg *config.Config, n *Normalizer) ([]Record, SourceStats, error) {
-	src := &cfg.PushUsers.Source
-	if src.URL != "" {
-		r, err := openQuery(ctx, cfg)
-		if err != nil {
-			return nil, SourceStats{}, err
-		}
-		defer r.Close()
-		var out []Record
-		var st SourceStats
-		err = readRows(ctx, r, n, "push_users.source.query", &out, &st)
-		return out, st, err
-	}
-	files, err := sources.Expand(cfg.Resolve(src.Path))
-	if err != nil {
-		return nil, SourceStats{}, fmt.Errorf("push_users.source.path: %w", err)
-	}
 	var out []Record
 	var st SourceStats
-	hints := make([]string, 0, len(src.Columns)+len(src.Extra))
-	for _, c := range src.Columns {
-		hints = append(hints, c)
-	}
-	for _, c := range src.Extra {
-		hints = append(hints, c)
-	}
-	f := src.Format
-	format := sources.FileFormat{Type: f.Type, Delimiter: f.Delimiter, Header: f.Header, Encoding: f.Encoding,
-		FallbackEncoding: f.FallbackEncoding, Sheet: f.Sheet, SheetIndex: f.SheetIndex, HeaderRow: f.HeaderRow, HeaderHints: hints}
-	for _, path := range files {
-		r, _, err := sources.OpenFile(path, "push_users", format)
-		if err != nil {
-			return nil, st, fmt.Errorf("employee source: %w", err)
-		}
-		err = readRows(ctx, r, n, path, &out, &st)
-		r.Close()
-		if err != nil {
-			return nil, st, err
-		}
-	}
-	return out, st, nil
+	err := cfg.UsersSourceTable().Each(ctx, func(where string, r sources.FileReader) error {
+		return readRows(ctx, r, n, where, &out, &st)
+	})
+	return out, st, err
 }
 
-func readRows(ctx context.Context, r rowReader, n *Normalizer, where string, out *[]Record, st *SourceStats) error {
+func readRows(ctx context.Context, r sources.FileReader, n *Normalizer, where string, out *[]Record, st *SourceStats) error {
 	var b *binding
 	for i := 0; ; i++ {
 		if i%4096 == 0 && ctx.Err() != nil {

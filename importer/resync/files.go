@@ -32,7 +32,7 @@ func sourceFiles(cfg *config.Config, src *config.Source) ([]string, error) {
 	var expandErr error
 	if src.Path != "" {
 		var configured []string
-		configured, expandErr = sources.Expand(cfg.Resolve(src.Path))
+		configured, expandErr = sources.Expand(src.Path)
 		for _, p := range configured {
 			add(p)
 		}

@@ -35,7 +35,7 @@ var layers = []layer{
 	{"sinks", 1, "the punch-sink contract the engine and every punch sink share"},
 	{"sinks/sinktest", 2, "the one suite every punch sink's tests run"},
 	{"sinks/...", 3, "writers: the HR database, HTTPS punches, employee targets"},
-	{"sources", 3, "Expand and OpenFile: picks a reader among sources/textfile and sources/sheet"},
+	{"sources", 3, "Expand, OpenFile (picks a reader among sources/textfile and sources/sheet) and Table, the one employee-directory reader (files or a query)"},
 	{"config", 4, "the YAML file; imports mapping, read by the engine and commands, never by sources or sinks"},
 	{"importer/report", 3, "report files"},
 	{"importer/state", 3, "run history, watermarks, pulled-file ledger (sources/fetch types)"},

@@ -696,29 +696,9 @@ func foldKey(k mapping.Key) mapping.Key {
 	return k
 }
 
-// text turns a scanned value into its text; NULL (Oracle's ”) is "".
-func text(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
-			return x.Format("2006-01-02")
-		}
-		return x.UTC().Format(sqldb.TimeLayout)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return fmt.Sprint(v)
-}
+// text writes a value read back from the HR database: directory dates as
+// dates, other times in UTC.
+func text(v any) string { return sqldb.Text(v, sqldb.TextFormat{Dates: true, Zone: time.UTC}) }
 
 func minTime(a, b time.Time) time.Time {
 	if b.Before(a) {

@@ -137,31 +137,15 @@ func (r *Reader) fetch() (*fetched, error) {
 func (r *Reader) Close() error { return r.rows.Close() }
 
 // text writes a value as the mapping reads it. Times are wall clock in the
-// source's zone: a column without a zone as stored, an instant converted.
+// source's zone: a column without a zone as stored, an instant converted;
+// always with the time of day, which the time layout expects. Booleans are
+// 1 and 0, as direction codes are.
 func (r *Reader) text(v any, zoned bool) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		if x {
-			return "1"
-		}
-		return "0"
-	case time.Time:
-		if zoned {
-			x = x.In(r.s.cfg.Location)
-		}
-		return x.Format(sqldb.TimeLayout)
+	f := sqldb.TextFormat{BoolDigits: true}
+	if zoned {
+		f.Zone = r.s.cfg.Location
 	}
-	return fmt.Sprint(v)
+	return sqldb.Text(v, f)
 }
 
 // cursorText is a watermark value as stored in the run state: full

@@ -1,0 +1,117 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hrsync/hrsync/internal/sqldb"
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// Table is rows under a header read from files or from a database query.
+// Every employee directory the config names (hr.employees.file,
+// push_users.source) is read through it, so each accepts the same things:
+// CSV, TXT, .xlsx, .xls or a query.
+type Table struct {
+	// Key is the config section, for messages ("push_users.source");
+	// PathKey the key of Path ("push_users.source.path", "hr.employees.file").
+	Key, PathKey string
+	// Source names the rows' origin (mapping.Origin.Source).
+	Source string
+
+	// Files: a file or a glob, read in name order, in Format.
+	Path   string
+	Format FileFormat
+
+	// A query: its column names are the header.
+	URL         string
+	Credentials sqldb.Credentials
+	Query       string
+}
+
+// Each opens the table's parts in turn, every file of Path or the query's
+// result, and hands each to fn with the name its messages use. An error
+// of fn ends the walk and is returned as it is.
+func (t *Table) Each(ctx context.Context, fn func(where string, r FileReader) error) error {
+	if t.URL != "" {
+		r, err := t.openQuery(ctx)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		return fn(t.Key+".query", r)
+	}
+	files, err := Expand(t.Path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.PathKey, err)
+	}
+	for _, path := range files {
+		r, _, err := OpenFile(path, t.Source, t.Format)
+		if err != nil {
+			return fmt.Errorf("employee source: %w", err)
+		}
+		err = fn(path, r)
+		r.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openQuery runs the query and streams its rows.
+func (t *Table) openQuery(ctx context.Context) (FileReader, error) {
+	db, err := sqldb.Open(ctx, t.URL, t.Credentials)
+	if err != nil {
+		return nil, fmt.Errorf("%s.url: %w", t.Key, err)
+	}
+	rows, err := db.QueryxContext(ctx, t.Query)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s.query in %s: %w", t.Key, db.URL, err)
+	}
+	cols, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		db.Close()
+		return nil, fmt.Errorf("%s.query in %s: %w", t.Key, db.URL, err)
+	}
+	return &queryRows{db: db, rows: rows, header: cols, key: t.Key, source: t.Source}, nil
+}
+
+type queryRows struct {
+	db          *sqldb.DB
+	rows        *sqlx.Rows
+	header      []string
+	key, source string
+	n           int
+}
+
+func (q *queryRows) Next() (mapping.Row, error) {
+	if !q.rows.Next() {
+		if err := q.rows.Err(); err != nil {
+			return mapping.Row{}, fmt.Errorf("%s.query in %s, row %d: %w", q.key, q.db.URL, q.n+1, err)
+		}
+		return mapping.Row{}, io.EOF
+	}
+	q.n++
+	vals, err := q.rows.SliceScan()
+	row := mapping.Row{Origin: mapping.Origin{Source: q.source, File: q.db.URL, Line: q.n}, Header: q.header}
+	if err != nil {
+		row.Err = fmt.Errorf("row %d: %w", q.n, err)
+		return row, nil
+	}
+	row.Fields = make([]string, len(vals))
+	for i, v := range vals {
+		row.Fields[i] = sqldb.Text(v, sqldb.TextFormat{Dates: true}) // dates as dates, other times as stored
+	}
+	return row, nil
+}
+
+func (q *queryRows) Close() error {
+	q.rows.Close()
+	return q.db.Close()
+}
