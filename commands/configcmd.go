@@ -40,10 +40,10 @@ func runConfigCheck(app *App, _ configCheckOptions) error {
 	}
 	fmt.Fprintf(app.Out, "config %s is valid\n", c.Path)
 	fmt.Fprintf(app.Out, "  hr: %s\n", sqldb.Redact(c.HR.URL))
-	fmt.Fprintf(app.Out, "  data dir: %s\n", c.Resolve(c.DataDir))
+	fmt.Fprintf(app.Out, "  data dir: %s\n", c.DataDir)
 	for _, name := range c.SourceNames() {
 		s := c.Sources[name]
-		fmt.Fprintf(app.Out, "  source %s: %s (format %s, zone %s)\n", name, c.Resolve(s.Path), s.Format.Type, s.Timezone)
+		fmt.Fprintf(app.Out, "  source %s: %s (format %s, zone %s)\n", name, s.Path, s.Format.Type, s.Timezone)
 	}
 	return nil
 }

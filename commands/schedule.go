@@ -68,7 +68,7 @@ func runSchedule(app *App, o scheduleOptions) error {
 	// --log-file names the scheduled run's log; default hrsync.log in the data dir.
 	logFile := app.LogFile
 	if logFile == "" {
-		logFile = filepath.Join(cfg.Resolve(cfg.DataDir), "hrsync.log")
+		logFile = filepath.Join(cfg.DataDir, "hrsync.log")
 	} else if logFile, err = filepath.Abs(logFile); err != nil {
 		return exitcode.AsUsage(fmt.Errorf("--log-file: %w", err))
 	}

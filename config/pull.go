@@ -97,13 +97,13 @@ func pullScheme(u string) string {
 func (p *Pull) Scheme() string { return pullScheme(p.URL) }
 
 // InboxDir is where `hrsync pull` puts a source's files and where `import`
-// reads them: inbox: resolved against the config's folder, or
+// reads them: inbox: (resolved when the file was parsed), or
 // <data_dir>/inbox/<source>.
 func (c *Config) InboxDir(s *Source) string {
 	if s.Inbox != "" {
-		return c.Resolve(s.Inbox)
+		return s.Inbox
 	}
-	return filepath.Join(c.Resolve(c.DataDir), "inbox", s.Name)
+	return filepath.Join(c.DataDir, "inbox", s.Name)
 }
 
 // ReadsInbox reports whether import reads the source's inbox rather than

@@ -33,8 +33,11 @@ func TestPullConfig(t *testing.T) {
 	if got, want := c.InboxDir(s), filepath.Join("/cfg", "hrsync-data", "inbox", "gate"); got != want {
 		t.Errorf("inbox %s, want %s", got, want)
 	}
-	s.Inbox = "in"
-	if got := c.InboxDir(s); got != filepath.Join("/cfg", "in") {
+	c, err = Parse("/cfg/hrsync.yaml", []byte(strings.Replace(pullConfig, "    mapping:", "    inbox: in\n    mapping:", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.InboxDir(c.Sources["gate"]); got != filepath.Join("/cfg", "in") {
 		t.Errorf("inbox %s", got)
 	}
 }

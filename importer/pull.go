@@ -176,18 +176,18 @@ func PullLocation(cfg *config.Config, src *config.Source) (fetch.Location, error
 	loc := fetch.Location{
 		URL: p.URL, Pattern: p.Pattern,
 		User: p.User, Password: string(p.Password),
-		PrivateKeyFile: cfg.Resolve(p.PrivateKeyFile), Passphrase: string(p.Passphrase),
-		KnownHostsFile: cfg.Resolve(p.KnownHosts), HostKeyFingerprint: p.HostKeyFingerprint,
+		PrivateKeyFile: p.PrivateKeyFile, Passphrase: string(p.Passphrase),
+		KnownHostsFile: p.KnownHosts, HostKeyFingerprint: p.HostKeyFingerprint,
 		InsecureSkipHostKeyCheck: p.InsecureSkipHostKeyCheck,
-		CACertFile:               cfg.Resolve(p.CACertFile), InsecureSkipTLSVerify: p.InsecureSkipTLSVerify,
+		CACertFile:               p.CACertFile, InsecureSkipTLSVerify: p.InsecureSkipTLSVerify,
 		AfterPull: p.AfterPull, ArchiveDir: p.ArchiveDir,
 		StableFor: time.Duration(p.StableFor), ConnectTimeout: time.Duration(p.ConnectTimeout),
 		IdleTimeout: time.Duration(p.IdleTimeout), Retries: p.Retries,
 	}
 	if p.Scheme() == "local" {
 		// A relative folder is relative to the config file, like every path in it.
-		loc.URL = cfg.Resolve(p.URL)
-		loc.ArchiveDir = cfg.Resolve(p.ArchiveDir)
+		loc.URL = p.URL
+		loc.ArchiveDir = p.ArchiveDir
 	}
 	if _, err := fetch.Folder(loc); err != nil {
 		key := "sources." + src.Name + ".pull"

@@ -33,7 +33,7 @@ func ReportPath(cfg *config.Config, explicit, command, format string, started ti
 	if format == report.JSONL {
 		ext = ".jsonl"
 	}
-	return freshPath(filepath.Join(cfg.Resolve(cfg.Report.Dir), fmt.Sprintf("%s-%s%s", command, started.Format("20060102-150405"), ext)))
+	return freshPath(filepath.Join(cfg.Report.Dir, fmt.Sprintf("%s-%s%s", command, started.Format("20060102-150405"), ext)))
 }
 
 // freshPath returns path, or path with -2, -3 ... before its extension

@@ -35,7 +35,7 @@ func openSession(ctx context.Context, cfg *config.Config, locked bool, log *slog
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	dataDir := cfg.Resolve(cfg.DataDir)
+	dataDir := cfg.DataDir
 	s := &Session{Config: cfg, Log: log}
 	if locked {
 		l, err := runlock.Acquire(ctx, filepath.Join(dataDir, "hrsync.lock"), time.Duration(cfg.LockWait))
