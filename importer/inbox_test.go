@@ -11,7 +11,7 @@ import (
 
 func TestSourceFilesReadsOnlyFinishedInboxFiles(t *testing.T) {
 	dir := t.TempDir()
-	cfg := &config.Config{Dir: dir, DataDir: "data"}
+	cfg := &config.Config{Dir: dir, DataDir: filepath.Join(dir, "data")} // as parsing resolves it
 	src := &config.Source{Name: "gate", Pull: &config.Pull{URL: "remote"}}
 	if files, err := sourceFiles(cfg, src); err != nil || len(files) != 0 {
 		t.Fatalf("missing inbox: %v %v", files, err)

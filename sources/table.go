@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 )
@@ -68,46 +66,40 @@ func (t *Table) openQuery(ctx context.Context) (FileReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s.url: %w", t.Key, err)
 	}
-	rows, err := db.QueryxContext(ctx, t.Query)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("%s.query in %s: %w", t.Key, db.URL, err)
+	rows, err := db.QueryContext(ctx, t.Query)
+	if err == nil {
+		var rr *sqldb.RowReader
+		if rr, err = sqldb.NewRowReader(rows); err == nil {
+			return &queryRows{db: db, rows: rr, key: t.Key, source: t.Source}, nil
+		}
 	}
-	cols, err := rows.Columns()
-	if err != nil {
-		rows.Close()
-		db.Close()
-		return nil, fmt.Errorf("%s.query in %s: %w", t.Key, db.URL, err)
-	}
-	return &queryRows{db: db, rows: rows, header: cols, key: t.Key, source: t.Source}, nil
+	db.Close()
+	return nil, fmt.Errorf("%s.query in %s: %w", t.Key, db.URL, err)
 }
 
 type queryRows struct {
 	db          *sqldb.DB
-	rows        *sqlx.Rows
-	header      []string
+	rows        *sqldb.RowReader
 	key, source string
-	n           int
 }
+
+// employeeText: dates as dates, other times as stored.
+var employeeText = sqldb.TextFormat{Dates: true}
 
 func (q *queryRows) Next() (mapping.Row, error) {
 	if !q.rows.Next() {
 		if err := q.rows.Err(); err != nil {
-			return mapping.Row{}, fmt.Errorf("%s.query in %s, row %d: %w", q.key, q.db.URL, q.n+1, err)
+			return mapping.Row{}, fmt.Errorf("%s.query in %s, row %d: %w", q.key, q.db.URL, q.rows.N+1, err)
 		}
 		return mapping.Row{}, io.EOF
 	}
-	q.n++
-	vals, err := q.rows.SliceScan()
-	row := mapping.Row{Origin: mapping.Origin{Source: q.source, File: q.db.URL, Line: q.n}, Header: q.header}
+	row := mapping.Row{Origin: mapping.Origin{Source: q.source, File: q.db.URL, Line: q.rows.N}, Header: q.rows.Columns}
+	fields, err := q.rows.Texts(employeeText)
 	if err != nil {
-		row.Err = fmt.Errorf("row %d: %w", q.n, err)
+		row.Err = fmt.Errorf("row %d: %w", q.rows.N, err)
 		return row, nil
 	}
-	row.Fields = make([]string, len(vals))
-	for i, v := range vals {
-		row.Fields[i] = sqldb.Text(v, sqldb.TextFormat{Dates: true}) // dates as dates, other times as stored
-	}
+	row.Fields = fields
 	return row, nil
 }
 

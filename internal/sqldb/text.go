@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"database/sql"
 	"fmt"
 	"strconv"
 	"time"
@@ -52,3 +53,67 @@ func Text(v any, f TextFormat) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// RowReader reads a query's rows into values it reuses: every reader of
+// database rows (punch sources, the HR directory, employee queries) scans
+// through it and writes the values with Text.
+type RowReader struct {
+	rows    *sql.Rows
+	Columns []string
+	N       int // rows read so far
+	vals    []any
+	dest    []any
+}
+
+// NewRowReader reads the column names and readies the values; it closes
+// rows when it fails.
+func NewRowReader(rows *sql.Rows) (*RowReader, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		return nil, err
+	}
+	r := &RowReader{rows: rows, Columns: cols, vals: make([]any, len(cols)), dest: make([]any, len(cols))}
+	for i := range r.vals {
+		r.dest[i] = &r.vals[i]
+	}
+	return r, nil
+}
+
+// Next moves to the next row; false after the last or on an error (Err).
+func (r *RowReader) Next() bool {
+	if !r.rows.Next() {
+		return false
+	}
+	r.N++
+	return true
+}
+
+// Scan reads the current row; the values are valid until the next Scan.
+// A row that cannot be scanned is that row's error: the rows go on.
+func (r *RowReader) Scan() ([]any, error) {
+	clear(r.vals)
+	if err := r.rows.Scan(r.dest...); err != nil {
+		return nil, err
+	}
+	return r.vals, nil
+}
+
+// Texts scans the current row and writes each value with f.
+func (r *RowReader) Texts(f TextFormat) ([]string, error) {
+	vals, err := r.Scan()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = Text(v, f)
+	}
+	return out, nil
+}
+
+// Err is the error that ended the rows, if any.
+func (r *RowReader) Err() error { return r.rows.Err() }
+
+// Close ends the read.
+func (r *RowReader) Close() error { return r.rows.Close() }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -26,11 +27,12 @@ func (s *Sink) Employees(ctx context.Context) ([]mapping.Employee, error) {
 		}
 		return nil, fmt.Errorf("read employees: %w", s.db.Explain(err, s.emp.rawTable))
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
+	rr, err := sqldb.NewRowReader(rows.Rows)
 	if err != nil {
 		return nil, err
 	}
+	defer rr.Close()
+	cols := rr.Columns
 	fields := make([]string, len(cols))
 	hasID := false
 	for i, c := range cols {
@@ -44,22 +46,18 @@ func (s *Sink) Employees(ctx context.Context) ([]mapping.Employee, error) {
 		return nil, fmt.Errorf("table %s in %s has no column %q for the employee id (columns: %s): set employees.columns.id", s.emp.rawTable, s.db.URL, s.emp.column["id"], strings.Join(cols, ", "))
 	}
 	var out []mapping.Employee
-	values := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range values {
-		ptrs[i] = &values[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("%s in %s, row %d: %w", where, s.db.URL, len(out)+1, err)
+	for rr.Next() {
+		values, err := rr.Texts(directoryText)
+		if err != nil {
+			return nil, fmt.Errorf("%s in %s, row %d: %w", where, s.db.URL, rr.N, err)
 		}
 		var e mapping.Employee
 		for i, v := range values {
-			setField(&e, fields[i], strings.ToLower(cols[i]), text(v))
+			setField(&e, fields[i], strings.ToLower(cols[i]), v)
 		}
 		out = append(out, e)
 	}
-	if err := rows.Err(); err != nil {
+	if err := rr.Err(); err != nil {
 		return nil, fmt.Errorf("%s in %s: %w", where, s.db.URL, err)
 	}
 	return out, nil

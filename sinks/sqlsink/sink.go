@@ -696,9 +696,11 @@ func foldKey(k mapping.Key) mapping.Key {
 	return k
 }
 
-// text writes a value read back from the HR database: directory dates as
-// dates, other times in UTC.
-func text(v any) string { return sqldb.Text(v, sqldb.TextFormat{Dates: true, Zone: time.UTC}) }
+// directoryText is how values read back from the HR database are written:
+// directory dates as dates, other times in UTC.
+var directoryText = sqldb.TextFormat{Dates: true, Zone: time.UTC}
+
+func text(v any) string { return sqldb.Text(v, directoryText) }
 
 func minTime(a, b time.Time) time.Time {
 	if b.Before(a) {

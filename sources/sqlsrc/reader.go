@@ -16,13 +16,10 @@ import (
 // Reader streams the rows of one read.
 type Reader struct {
 	s      *Source
-	rows   *sql.Rows
-	vals   []any
-	dest   []any
+	rows   *sqldb.RowReader
 	zoned  []bool
 	keep   map[string]struct{}
 	header []string
-	n      int // rows read from the result so far
 	// The cursor is a value v such that every row with watermark <= v has
 	// been returned. A row's own value is safe only once the next row is
 	// known to differ, so the reader looks one row ahead.
@@ -55,14 +52,16 @@ func (s *Source) Read(ctx context.Context, w Window) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", s.cfg.Name, s.explain(err))
 	}
-	r := &Reader{s: s, rows: rows, keep: st.keep, header: s.header, safe: w.After}
+	rr, err := sqldb.NewRowReader(rows)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", s.cfg.Name, s.explain(err))
+	}
+	r := &Reader{s: s, rows: rr, keep: st.keep, header: s.header, safe: w.After}
 	// A partial read (time range, key list) says nothing about the rows it
 	// left out, so it must not move the watermark.
 	r.track = s.wmIndex >= 0 && w.Keys == nil && w.From.IsZero() && w.To.IsZero()
-	n := len(s.header)
-	r.vals, r.dest, r.zoned = make([]any, n), make([]any, n), make([]bool, n)
-	for i := range r.vals {
-		r.dest[i] = &r.vals[i]
+	r.zoned = make([]bool, len(s.header))
+	for i := range r.zoned {
 		r.zoned[i] = s.zoned[strings.ToLower(s.header[i])]
 	}
 	return r, nil
@@ -103,21 +102,18 @@ func (r *Reader) fetch() (*fetched, error) {
 	for {
 		if !r.rows.Next() {
 			if err := r.rows.Err(); err != nil {
-				return nil, fmt.Errorf("source %s: %s, after row %d: %w", r.s.cfg.Name, r.s.where, r.n, err)
+				return nil, fmt.Errorf("source %s: %s, after row %d: %w", r.s.cfg.Name, r.s.where, r.rows.N, err)
 			}
 			return nil, nil
 		}
-		r.n++
-		row := mapping.Row{Origin: mapping.Origin{Source: r.s.cfg.Name, File: r.s.File(), Line: r.n}, Header: r.header}
-		for i := range r.vals {
-			r.vals[i] = nil
-		}
-		if err := r.rows.Scan(r.dest...); err != nil {
-			row.Err = fmt.Errorf("row %d: %w", r.n, err)
+		row := mapping.Row{Origin: mapping.Origin{Source: r.s.cfg.Name, File: r.s.File(), Line: r.rows.N}, Header: r.header}
+		vals, err := r.rows.Scan()
+		if err != nil {
+			row.Err = fmt.Errorf("row %d: %w", r.rows.N, err)
 			return &fetched{row: row}, nil
 		}
-		row.Fields = make([]string, len(r.vals))
-		for i, v := range r.vals {
+		row.Fields = make([]string, len(vals))
+		for i, v := range vals {
 			row.Fields[i] = r.text(v, r.zoned[i])
 		}
 		if r.keep != nil && r.s.keyIndex >= 0 {
@@ -127,7 +123,7 @@ func (r *Reader) fetch() (*fetched, error) {
 		}
 		f := &fetched{row: row}
 		if r.track {
-			f.wm = r.cursorText(r.vals[r.s.wmIndex], r.zoned[r.s.wmIndex])
+			f.wm = r.cursorText(vals[r.s.wmIndex], r.zoned[r.s.wmIndex])
 		}
 		return f, nil
 	}
