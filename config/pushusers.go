@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hrsync/hrsync/internal/httpx"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -74,14 +73,10 @@ type UsersSource struct {
 type UsersTarget struct {
 	Kind string `yaml:"kind"` // database (default), http, scim
 
-	// http and scim
-	URL           string   `yaml:"url"`
-	Auth          HTTPAuth `yaml:"auth"`
-	CAFile        string   `yaml:"ca_file"`
-	Concurrency   int      `yaml:"concurrency"`
-	RatePerSecond float64  `yaml:"rate_per_second"`
-	Timeout       Duration `yaml:"timeout"`
-	MaxRetries    int      `yaml:"max_retries"`
+	// http and scim: the url, and auth, ca_file, concurrency (default
+	// DefaultUsersConcurrency), ...
+	URL        string `yaml:"url"`
+	HTTPClient `yaml:",inline"`
 
 	// http
 	Endpoints APIEndpoints      `yaml:"endpoints"`
@@ -97,19 +92,6 @@ type UsersTarget struct {
 	// How the target spells the two statuses (database and http).
 	ActiveValue   string `yaml:"active_value"`
 	ResignedValue string `yaml:"resigned_value"`
-}
-
-// HTTPAuth is how hrsync proves itself to an HTTP or SCIM target.
-type HTTPAuth struct {
-	Kind         string `yaml:"kind"` // none, bearer, basic, signature
-	Token        Secret `yaml:"token"`
-	TokenFile    string `yaml:"token_file"`
-	User         string `yaml:"user"`
-	Password     Secret `yaml:"password"`
-	PasswordFile string `yaml:"password_file"`
-	AppID        string `yaml:"app_id"`
-	Secret       Secret `yaml:"secret"`
-	SecretFile   string `yaml:"secret_file"`
 }
 
 // APIEndpoints are the generic HTTP target's three calls.
@@ -183,20 +165,7 @@ func (c *Config) expandPushUsersSecrets() error {
 	if p.Target.URL, err = c.expandEnv("push_users.target.url", p.Target.URL); err != nil {
 		return err
 	}
-	a := &p.Target.Auth
-	if a.User, err = c.expandEnv("push_users.target.auth.user", a.User); err != nil {
-		return err
-	}
-	if a.AppID, err = c.expandEnv("push_users.target.auth.app_id", a.AppID); err != nil {
-		return err
-	}
-	if err := c.secretFrom("push_users.target.auth.token", &a.Token, a.TokenFile); err != nil {
-		return err
-	}
-	if err := c.secretFrom("push_users.target.auth.password", &a.Password, a.PasswordFile); err != nil {
-		return err
-	}
-	return c.secretFrom("push_users.target.auth.secret", &a.Secret, a.SecretFile)
+	return c.expandAuth("push_users.target.auth", &p.Target.Auth)
 }
 
 // validatePushUsers expands the section's secrets, fills its defaults and
@@ -269,14 +238,8 @@ func (c *Config) validatePushUsers() error {
 		if u.User != nil {
 			return c.errAt(k+".target.url", "put credentials under auth, not in the URL")
 		}
-		if err := httpx.ValidateAuthKind(t.Auth.Kind); err != nil {
-			return c.errAt(k+".target.auth.kind", err.Error())
-		}
-		if t.Concurrency < 0 || t.RatePerSecond < 0 {
-			return c.errAt(k+".target", "concurrency and rate_per_second must not be negative")
-		}
-		if t.Concurrency == 0 {
-			t.Concurrency = 8
+		if err := c.validateHTTPClient(k+".target", &t.HTTPClient, DefaultUsersConcurrency); err != nil {
+			return err
 		}
 	default:
 		return c.errAt(k+".target.kind", fmt.Sprintf("%q: want database, http or scim", t.Kind))

@@ -91,7 +91,7 @@ type Client struct {
 
 // New checks the configuration and builds a client.
 func New(cfg Config) (*Client, error) {
-	if err := cfg.Auth.validate(); err != nil {
+	if err := cfg.Auth.Validate(); err != nil {
 		return nil, err
 	}
 	var base *url.URL
