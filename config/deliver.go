@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/sinks/httpsink"
 )
 
 // HRHTTP is the hr.http: section, used when hr.url is an https:// URL: the
@@ -144,15 +145,17 @@ func (c *Config) validateDeliver() error {
 	if err := c.validateHTTPClient(k, &h.HTTPClient, httpx.DefaultConcurrency); err != nil {
 		return err
 	}
-	switch strings.ToLower(h.Format) {
-	case "", "json", "csv":
-	default:
-		return c.errAt(k+".format", fmt.Sprintf("%q: want json or csv", h.Format))
+	// The sink's own parsers, so config check rejects what New would.
+	if _, err := httpsink.ParseFormat(h.Format); err != nil {
+		return c.errAt(k+".format", err.Error())
 	}
-	switch h.Zip {
-	case "", "never", "auto", "always":
-	default:
-		return c.errAt(k+".zip", fmt.Sprintf("%q: want never, auto or always", h.Zip))
+	if _, err := httpsink.ParseZip(h.Zip); err != nil {
+		return c.errAt(k+".zip", err.Error())
+	}
+	for _, f := range sortedKeys(h.Fields) {
+		if err := httpsink.CheckField(f, h.Fields[f]); err != nil {
+			return c.errAt(k+".fields."+f, err.Error())
+		}
 	}
 	if h.MaxPartBytes < 0 || h.BatchSize < 0 || h.ZipAboveBytes < 0 {
 		return c.errAt(k, "max_part_bytes, batch_size and zip_above_bytes must not be negative")

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestOwnerValues: a value the reading package (textfile, sources, httpx)
+// TestOwnerValues: a value the reading package (textfile, sources, httpx, httpsink, ...)
 // would reject is rejected by Parse, naming the file, the line and the key.
 func TestOwnerValues(t *testing.T) {
 	t.Setenv("HRSYNC_TEST_PW", "x")
@@ -26,6 +26,11 @@ func TestOwnerValues(t *testing.T) {
 			`hrsync.yaml:9: push_users.target.auth.kind: "oauth": want none, bearer, basic, signature`},
 		{"hr.http auth kind", "hr:\n  url: https://hr.example/api\n  employees: { file: e.csv }\n  http:\n    auth: { kind: digest }\nsources:\n  gate:\n    path: a.csv\n    mapping:\n      employee_key: { column: 1 }\n      time: { column: 2, layout: \"2006-01-02 15:04:05\" }\n",
 			`hrsync.yaml:5: hr.http.auth.kind: "digest": want none, bearer, basic, signature`},
+		{"hr.http format", hrHTTPYAML("    format: xml\n"), `hrsync.yaml:5: hr.http.format: "xml": want json, csv`},
+		{"hr.http zip", hrHTTPYAML("    zip: sometimes\n"), `hrsync.yaml:5: hr.http.zip: "sometimes": want never, auto, always`},
+		{"hr.http field", hrHTTPYAML("    fields: { employee: empCode }\n"),
+			`hrsync.yaml:5: hr.http.fields.employee: unknown field "employee" (want one of employee_id, time, direction, device_id, source, source_key)`},
+		{"hr.http empty field name", hrHTTPYAML("    fields:\n      time: ''\n"), `hrsync.yaml:6: hr.http.fields.time: time maps to an empty name`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,6 +43,11 @@ func TestOwnerValues(t *testing.T) {
 	// The accepted spellings still pass.
 	for _, f := range []string{"encoding: utf8", "encoding: GBK", "delimiter: tab", "delimiter: ';'", "type: txt"} {
 		if _, err := Parse("/cfg/hrsync.yaml", []byte(src(f))); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	for _, f := range []string{"format: CSV", "format: json", "zip: auto", "zip: always", "fields: { employee_id: empCode, time: t }"} {
+		if _, err := Parse("/cfg/hrsync.yaml", []byte(hrHTTPYAML("    "+f+"\n"))); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
