@@ -31,6 +31,10 @@ func TestOwnerValues(t *testing.T) {
 		{"hr.http field", hrHTTPYAML("    fields: { employee: empCode }\n"),
 			`hrsync.yaml:5: hr.http.fields.employee: unknown field "employee" (want one of employee_id, time, direction, device_id, source, source_key)`},
 		{"hr.http empty field name", hrHTTPYAML("    fields:\n      time: ''\n"), `hrsync.yaml:6: hr.http.fields.time: time maps to an empty name`},
+		{"after_pull", strings.Replace(pullConfig, "      pattern:", "      after_pull: shred\n      pattern:", 1),
+			`hrsync.yaml:8: sources.gate.pull.after_pull: "shred": want keep, delete, move`},
+		{"pull scheme", strings.Replace(pullConfig, "sftp://att@127.0.0.1:2222/exports", "HTTP://x/y", 1),
+			`hrsync.yaml:7: sources.gate.pull.url: unknown scheme "http" (want a path, file://, sftp://, ftp:// or ftps://)`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
