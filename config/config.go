@@ -20,6 +20,7 @@ import (
 
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
+	"github.com/hrsync/hrsync/sources/sqlsrc"
 	"github.com/hrsync/hrsync/sources/textfile"
 )
 
@@ -109,7 +110,7 @@ func (s *Source) IsDatabase() bool { return s.URL != "" }
 // past the last committed value are read, minus an overlap for late punches.
 type Watermark struct {
 	Column  string   `yaml:"column"`
-	Kind    string   `yaml:"kind"` // time (default) or id
+	Kind    string   `yaml:"kind"` // sqlsrc.WatermarkKinds: time (default) or id
 	Overlap Duration `yaml:"overlap"`
 }
 
@@ -481,6 +482,16 @@ func (c *Config) validateSource(s *Source) error {
 	}
 	if err := c.validatePull(s); err != nil {
 		return err
+	}
+	if w := s.Watermark; w != nil {
+		// sqlsrc's own check, so config check rejects what a read would.
+		err := sqlsrc.Watermark{Column: w.Column, Kind: w.Kind, Overlap: time.Duration(w.Overlap)}.Check()
+		var we *sqlsrc.WatermarkError
+		if errors.As(err, &we) {
+			return c.errAt(key+".watermark."+we.Key, we.Msg)
+		} else if err != nil {
+			return c.errAt(key+".watermark", err.Error())
+		}
 	}
 	if _, err := time.LoadLocation(s.Timezone); err != nil {
 		return c.errAt(key+".timezone", fmt.Sprintf("unknown time zone %q", s.Timezone))

@@ -13,6 +13,10 @@ func TestOwnerValues(t *testing.T) {
 		return "hr: { url: sqlite://hr.db }\nsources:\n  gate:\n    path: a.csv\n    format:\n      " + format +
 			"\n    mapping:\n      employee_key: { column: 1 }\n      time: { column: 2, layout: \"2006-01-02 15:04:05\" }\n"
 	}
+	db := func(line string) string {
+		return "hr: { url: sqlite://hr.db }\nsources:\n  gate:\n    url: sqlite://att.db\n    table: punches\n    " + line +
+			"\n    mapping:\n      employee_key: { column: emp }\n      time: { column: ts }\n"
+	}
 	push := "hr: { url: sqlite://hr.db }\npush_users:\n  source:\n    path: staff.csv\n    columns: { id: No, name: Name, password: Pwd, status: St, onboarding_date: Joined }\n"
 	cases := []struct {
 		name, yaml, want string
@@ -35,6 +39,10 @@ func TestOwnerValues(t *testing.T) {
 			`hrsync.yaml:8: sources.gate.pull.after_pull: "shred": want keep, delete, move`},
 		{"pull scheme", strings.Replace(pullConfig, "sftp://att@127.0.0.1:2222/exports", "HTTP://x/y", 1),
 			`hrsync.yaml:7: sources.gate.pull.url: unknown scheme "http" (want a path, file://, sftp://, ftp:// or ftps://)`},
+		{"watermark kind", db("watermark: { column: ts, kind: rowid }"), `hrsync.yaml:6: sources.gate.watermark.kind: "rowid": want time, id`},
+		{"watermark column", db("watermark: { kind: id }"), `hrsync.yaml:6: sources.gate.watermark.column: is required`},
+		{"watermark overlap", db("watermark: { column: n, kind: id, overlap: 5m }"),
+			`hrsync.yaml:6: sources.gate.watermark.overlap: a positive duration, and only for kind time`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +56,11 @@ func TestOwnerValues(t *testing.T) {
 	for _, f := range []string{"encoding: utf8", "encoding: GBK", "delimiter: tab", "delimiter: ';'", "type: txt"} {
 		if _, err := Parse("/cfg/hrsync.yaml", []byte(src(f))); err != nil {
 			t.Errorf("%s: %v", f, err)
+		}
+	}
+	for _, w := range []string{"watermark: { column: ts }", "watermark: { column: ts, kind: time, overlap: 10m }", "watermark: { column: n, kind: id }"} {
+		if _, err := Parse("/cfg/hrsync.yaml", []byte(db(w))); err != nil {
+			t.Errorf("%s: %v", w, err)
 		}
 	}
 	for _, f := range []string{"format: CSV", "format: json", "zip: auto", "zip: always", "fields: { employee_id: empCode, time: t }"} {
