@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
 	"github.com/hrsync/hrsync/sources/sqlsrc"
@@ -158,7 +159,7 @@ type Clock struct {
 // ReportConfig sets where and how per-row reports are written.
 type ReportConfig struct {
 	Dir    string `yaml:"dir"`
-	Format string `yaml:"format"`
+	Format string `yaml:"format"` // report.Formats; "": by the file's extension
 }
 
 // Duration is a time.Duration written as "5m", "90s".
@@ -450,6 +451,9 @@ func (c *Config) validate() error {
 	}
 	if v := c.HR.Employees.Inactive; v != "reject" && v != "import" {
 		return c.errAt("hr.employees.inactive", fmt.Sprintf("%q: want reject or import", v))
+	}
+	if _, err := report.ParseFormat(c.Report.Format); err != nil {
+		return c.errAt("report.format", err.Error())
 	}
 	if len(c.Sources) == 0 && c.PushUsers == nil {
 		return c.errAt("sources", "at least one source is required")

@@ -43,6 +43,7 @@ func TestOwnerValues(t *testing.T) {
 		{"watermark column", db("watermark: { kind: id }"), `hrsync.yaml:6: sources.gate.watermark.column: is required`},
 		{"watermark overlap", db("watermark: { column: n, kind: id, overlap: 5m }"),
 			`hrsync.yaml:6: sources.gate.watermark.overlap: a positive duration, and only for kind time`},
+		{"report format", src("type: csv") + "report:\n  format: xml\n", `hrsync.yaml:11: report.format: "xml": want csv, jsonl`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
