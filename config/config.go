@@ -66,7 +66,7 @@ type EmployeesTable struct {
 	Columns      map[string]string   `yaml:"columns"`
 	Match        []string            `yaml:"match"`
 	KeyTransform []mapping.Transform `yaml:"key_transform"`
-	Inactive     string              `yaml:"inactive"` // reject (default) or import
+	Inactive     string              `yaml:"inactive"` // mapping.InactiveModes: reject (default) or import
 }
 
 // PunchesTable names the HR punches table and its columns.
@@ -413,7 +413,7 @@ func (c *Config) applyDefaults() {
 		c.HR.Employees.Match = []string{"attendance_no", "employee_no"}
 	}
 	if c.HR.Employees.Inactive == "" {
-		c.HR.Employees.Inactive = "reject"
+		c.HR.Employees.Inactive = mapping.InactiveReject
 	}
 	if c.HR.Punches.Table == "" {
 		c.HR.Punches.Table = "attendance_punches"
@@ -449,8 +449,8 @@ func (c *Config) validate() error {
 			return c.errAt("hr.employees.match", fmt.Sprintf("unknown field %q (one of %s)", m, strings.Join(MatchFields, ", ")))
 		}
 	}
-	if v := c.HR.Employees.Inactive; v != "reject" && v != "import" {
-		return c.errAt("hr.employees.inactive", fmt.Sprintf("%q: want reject or import", v))
+	if _, err := mapping.ParseInactive(c.HR.Employees.Inactive); err != nil {
+		return c.errAt("hr.employees.inactive", err.Error())
 	}
 	if _, err := report.ParseFormat(c.Report.Format); err != nil {
 		return c.errAt("report.format", err.Error())
