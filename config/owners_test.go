@@ -44,6 +44,11 @@ func TestOwnerValues(t *testing.T) {
 		{"watermark overlap", db("watermark: { column: n, kind: id, overlap: 5m }"),
 			`hrsync.yaml:6: sources.gate.watermark.overlap: a positive duration, and only for kind time`},
 		{"report format", src("type: csv") + "report:\n  format: xml\n", `hrsync.yaml:11: report.format: "xml": want csv, jsonl`},
+		{"inactive", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr: { url: sqlite://hr.db, employees: { inactive: keep } }", 1),
+			`hrsync.yaml:1: hr.employees.inactive: "keep": want reject, import`},
+		{"scim user_name", push + "  target:\n    kind: scim\n    url: https://idp.example/scim\n    user_name: upn\n",
+			`hrsync.yaml:9: push_users.target.user_name: "upn": want id, email`},
+		{"push target kind", push + "  target:\n    kind: ldap\n", `hrsync.yaml:7: push_users.target.kind: "ldap": want database, http, scim`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks/scim"
 )
 
 // PushUsers is the push_users: section: where employee records come from,
@@ -71,7 +72,7 @@ type UsersSource struct {
 
 // UsersTarget is the system that receives the employee records.
 type UsersTarget struct {
-	Kind string `yaml:"kind"` // database (default), http, scim
+	Kind string `yaml:"kind"` // TargetKinds: database (default), http, scim
 
 	// http and scim: the url, and auth, ca_file, concurrency (default
 	// DefaultUsersConcurrency), ...
@@ -146,6 +147,11 @@ const (
 	TargetHTTP     = "http"
 	TargetSCIM     = "scim"
 )
+
+// TargetKinds are the values push_users.target.kind accepts ("" is
+// database). They are declared here, not by the package that opens them
+// (importer/pushusers sits above config), and that package uses these names.
+var TargetKinds = []string{TargetDatabase, TargetHTTP, TargetSCIM}
 
 func (c *Config) expandPushUsersSecrets() error {
 	p := c.PushUsers
@@ -242,7 +248,7 @@ func (c *Config) validatePushUsers() error {
 			return err
 		}
 	default:
-		return c.errAt(k+".target.kind", fmt.Sprintf("%q: want database, http or scim", t.Kind))
+		return c.errAt(k+".target.kind", fmt.Sprintf("%q: want %s", t.Kind, strings.Join(TargetKinds, ", ")))
 	}
 	if t.Kind == TargetHTTP {
 		if t.Endpoints.List.Path == "" || t.Endpoints.Create.Path == "" || t.Endpoints.Update.Path == "" {
@@ -258,11 +264,9 @@ func (c *Config) validatePushUsers() error {
 		}
 	}
 	if t.Kind == TargetSCIM {
-		if t.UserName == "" {
-			t.UserName = "id"
-		}
-		if t.UserName != "id" && t.UserName != "email" {
-			return c.errAt(k+".target.user_name", fmt.Sprintf("%q: want id or email", t.UserName))
+		var err error
+		if t.UserName, err = scim.ParseUserName(t.UserName); err != nil {
+			return c.errAt(k+".target.user_name", err.Error())
 		}
 	}
 	if t.ActiveValue == "" {
