@@ -125,6 +125,14 @@ const (
 	PolicyNever   = "never"
 )
 
+// PolicyModes are the values of push_users.policy. Like TargetKinds they are
+// declared here because the package that applies them sits above config.
+var PolicyModes = []string{PolicyAlways, PolicyIfEmpty, PolicyNever}
+
+// StatusClasses are the keys of push_users.source.status_values: what a
+// status means, whatever the source calls it.
+var StatusClasses = []string{"active", "resigned"}
+
 // DefaultUsersPolicy is the docking rules: the fields an update may change.
 var DefaultUsersPolicy = map[string]string{
 	"status": PolicyAlways, "factory": PolicyAlways, "department": PolicyAlways,
@@ -225,8 +233,8 @@ func (c *Config) validatePushUsers() error {
 		s.DateLayouts = DefaultDateLayouts
 	}
 	for cls := range s.StatusValues {
-		if cls != "active" && cls != "resigned" {
-			return c.errAt(k+".source.status_values."+cls, "want active or resigned")
+		if !contains(StatusClasses, cls) {
+			return c.errAt(k+".source.status_values."+cls, "want "+strings.Join(StatusClasses, " or "))
 		}
 	}
 
@@ -287,12 +295,11 @@ func (c *Config) validatePushUsers() error {
 		if !contains(UserSourceFields, f) && !containsKey(s.Extra, f) {
 			return c.errAt(k+".policy."+f, fmt.Sprintf("unknown field %q", f))
 		}
-		switch m := p.Policy[f]; m {
-		case PolicyAlways, PolicyIfEmpty, PolicyNever:
-			policy[f] = m
-		default:
-			return c.errAt(k+".policy."+f, fmt.Sprintf("%q: want always, if_empty or never", m))
+		m := p.Policy[f]
+		if !contains(PolicyModes, m) {
+			return c.errAt(k+".policy."+f, fmt.Sprintf("%q: want %s", m, strings.Join(PolicyModes, ", ")))
 		}
+		policy[f] = m
 	}
 	p.Policy = policy
 	if p.Required == nil {
