@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
 	"github.com/hrsync/hrsync/sources/sqlsrc"
@@ -275,6 +276,16 @@ func decodeError(path string, err error) error {
 	return &Error{File: path, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 }
 
+// ownerErr places an error of the package that owns the settings under key;
+// a *setting.Error names a key below it.
+func (c *Config) ownerErr(key string, err error) error {
+	var se *setting.Error
+	if errors.As(err, &se) {
+		return c.errAt(key+"."+se.Key, se.Msg)
+	}
+	return c.errAt(key, err.Error())
+}
+
 // errAt builds an error for a dotted key, with its line when the key exists.
 func (c *Config) errAt(key, msg string) error {
 	return &Error{File: c.Path, Line: c.Line(key), Key: key, Msg: msg}
@@ -489,12 +500,8 @@ func (c *Config) validateSource(s *Source) error {
 	}
 	if w := s.Watermark; w != nil {
 		// sqlsrc's own check, so config check rejects what a read would.
-		err := sqlsrc.Watermark{Column: w.Column, Kind: w.Kind, Overlap: time.Duration(w.Overlap)}.Check()
-		var we *sqlsrc.WatermarkError
-		if errors.As(err, &we) {
-			return c.errAt(key+".watermark."+we.Key, we.Msg)
-		} else if err != nil {
-			return c.errAt(key+".watermark", err.Error())
+		if err := (sqlsrc.Watermark{Column: w.Column, Kind: w.Kind, Overlap: time.Duration(w.Overlap)}).Check(); err != nil {
+			return c.ownerErr(key+".watermark", err)
 		}
 	}
 	if _, err := time.LoadLocation(s.Timezone); err != nil {

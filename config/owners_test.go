@@ -49,6 +49,10 @@ func TestOwnerValues(t *testing.T) {
 		{"scim user_name", push + "  target:\n    kind: scim\n    url: https://idp.example/scim\n    user_name: upn\n",
 			`hrsync.yaml:9: push_users.target.user_name: "upn": want id, email`},
 		{"push target kind", push + "  target:\n    kind: ldap\n", `hrsync.yaml:7: push_users.target.kind: "ldap": want database, http, scim`},
+		{"api endpoint path", push + "  target:\n    kind: http\n    url: https://api.example\n    endpoints:\n      list: { path: /e }\n      update: { path: \"/e/{id}\" }\n",
+			`hrsync.yaml:9: push_users.target.endpoints.create.path: is required`},
+		{"api update path", push + "  target:\n    kind: http\n    url: https://api.example\n    endpoints:\n      list: { path: /e }\n      create: { path: /e }\n      update: { path: /e/one }\n",
+			`hrsync.yaml:12: push_users.target.endpoints.update.path: "/e/one" must contain {id} (the employee id)`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

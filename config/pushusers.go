@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks/employeeapi"
 	"github.com/hrsync/hrsync/sinks/scim"
 )
 
@@ -259,11 +260,9 @@ func (c *Config) validatePushUsers() error {
 		return c.errAt(k+".target.kind", fmt.Sprintf("%q: want %s", t.Kind, strings.Join(TargetKinds, ", ")))
 	}
 	if t.Kind == TargetHTTP {
-		if t.Endpoints.List.Path == "" || t.Endpoints.Create.Path == "" || t.Endpoints.Update.Path == "" {
-			return c.errAt(k+".target.endpoints", "list, create and update each need a path")
-		}
-		if !strings.Contains(t.Endpoints.Update.Path, "{id}") {
-			return c.errAt(k+".target.endpoints.update.path", "must contain {id}")
+		e := t.Endpoints
+		if err := employeeapi.CheckPaths(e.List.Path, e.Create.Path, e.Update.Path); err != nil {
+			return c.ownerErr(k+".target.endpoints", err)
 		}
 		for _, f := range sortedKeys(t.Fields) {
 			if !contains(UserSourceFields, f) && !containsKey(s.Extra, f) {

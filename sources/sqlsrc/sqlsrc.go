@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/internal/sqldb"
 )
 
@@ -123,7 +124,7 @@ func (c *Config) check() error {
 	}
 	if w := c.Watermark; w != nil {
 		if err := w.Check(); err != nil {
-			return fmt.Errorf("source %s: %w", c.Name, err)
+			return fmt.Errorf("source %s: watermark.%w", c.Name, err)
 		}
 		if w.Kind == "" {
 			w.Kind = KindTime
@@ -135,14 +136,9 @@ func (c *Config) check() error {
 // WatermarkKinds are the values Watermark.Kind accepts ("" is time).
 var WatermarkKinds = []string{KindTime, KindID}
 
-// WatermarkError is a watermark setting a read rejects; Key is the
-// setting's name (column, kind, overlap), so config can point at it.
-type WatermarkError struct{ Key, Msg string }
-
-func (e *WatermarkError) Error() string { return "watermark." + e.Key + ": " + e.Msg }
-
-// Check tests a watermark as a read does. Config calls it, so that config
-// check rejects what import would and the kinds are declared once, here.
+// Check tests a watermark as a read does; a *setting.Error names the bad
+// key (column, kind, overlap). Config calls it, so that config check
+// rejects what import would and the kinds are declared once, here.
 func (w Watermark) Check() error {
 	kind := w.Kind
 	if kind == "" {
@@ -150,11 +146,11 @@ func (w Watermark) Check() error {
 	}
 	switch {
 	case w.Column == "":
-		return &WatermarkError{"column", "is required"}
+		return &setting.Error{"column", "is required"}
 	case !slices.Contains(WatermarkKinds, kind):
-		return &WatermarkError{"kind", fmt.Sprintf("%q: want %s", w.Kind, strings.Join(WatermarkKinds, ", "))}
+		return &setting.Error{"kind", fmt.Sprintf("%q: want %s", w.Kind, strings.Join(WatermarkKinds, ", "))}
 	case w.Overlap < 0 || (w.Overlap > 0 && kind == KindID):
-		return &WatermarkError{"overlap", "a positive duration, and only for kind time"}
+		return &setting.Error{"overlap", "a positive duration, and only for kind time"}
 	}
 	return nil
 }
