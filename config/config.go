@@ -20,6 +20,7 @@ import (
 
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/internal/setting"
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
 	"github.com/hrsync/hrsync/sources/sqlsrc"
@@ -452,6 +453,12 @@ func (c *Config) validate() error {
 	if !strings.Contains(c.HR.URL, "://") {
 		return c.errAt("hr.url", "must be a URL such as sqlite://hr.db, mysql://host/db, postgres://host/db")
 	}
+	// sqldb's schemes, so config check rejects a database URL a run would.
+	if !c.HRIsHTTP() {
+		if err := sqldb.CheckScheme(c.HR.URL); err != nil {
+			return c.errAt("hr.url", err.Error())
+		}
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errAt("timezone", fmt.Sprintf("unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)", c.Timezone))
 	}
@@ -494,6 +501,11 @@ func (c *Config) validateSource(s *Source) error {
 		return c.errAt(key+".table", "a database source needs either table or query")
 	case s.URL == "" && (s.Table != "" || s.Query != "" || s.Watermark != nil):
 		return c.errAt(key+".url", "table, query and watermark need url: (a database source)")
+	}
+	if s.URL != "" {
+		if err := sqldb.CheckScheme(s.URL); err != nil {
+			return c.errAt(key+".url", err.Error())
+		}
 	}
 	if err := c.validatePull(s); err != nil {
 		return err

@@ -53,6 +53,12 @@ func TestOwnerValues(t *testing.T) {
 			`hrsync.yaml:9: push_users.target.endpoints.create.path: is required`},
 		{"api update path", push + "  target:\n    kind: http\n    url: https://api.example\n    endpoints:\n      list: { path: /e }\n      create: { path: /e }\n      update: { path: /e/one }\n",
 			`hrsync.yaml:12: push_users.target.endpoints.update.path: "/e/one" must contain {id} (the employee id)`},
+		{"hr.url scheme", strings.Replace(src("type: csv"), "sqlite://hr.db", "mysq://hr/db", 1),
+			`hrsync.yaml:1: hr.url: unknown scheme "mysq", want one of sqlite, mysql, mariadb, postgres, postgresql, sqlserver, oracle`},
+		{"source url scheme", strings.Replace(db("watermark: { column: ts }"), "sqlite://att.db", "sqlit://att.db", 1),
+			`hrsync.yaml:4: sources.gate.url: unknown scheme "sqlit", want one of`},
+		{"push source url scheme", "hr: { url: sqlite://hr.db }\npush_users:\n  source:\n    url: orcl://db/x\n    query: SELECT 1\n    columns: { id: No }\n",
+			`hrsync.yaml:4: push_users.source.url: unknown scheme "orcl", want one of`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks/employeeapi"
 	"github.com/hrsync/hrsync/sinks/scim"
@@ -204,6 +205,11 @@ func (c *Config) validatePushUsers() error {
 		return c.errAt(k+".source.query", "is required with url (SELECT ... FROM ...)")
 	case s.URL != "" && !strings.Contains(s.URL, "://"):
 		return c.errAt(k+".source.url", "must be a URL such as mysql://host/db or sqlserver://host/db")
+	}
+	if s.URL != "" {
+		if err := sqldb.CheckScheme(s.URL); err != nil {
+			return c.errAt(k+".source.url", err.Error())
+		}
 	}
 	if s.Format.Type == "" {
 		s.Format.Type = "auto"
