@@ -39,8 +39,8 @@ import (
 //	    #                create: {method: POST, path: /employees}, update: {method: PUT, path: "/employees/{id}"} }
 //	    #   fields: { id: employeeId, name: fullName, password: initPassword }
 //	    # kind: scim   url: https://idp.example/scim/v2   auth: {kind: bearer, token_file: scim.token}
-//	    concurrency: 8                       # http and scim
-//	    rate_per_second: 20
+//	    concurrency: 8                       # http and scim: hr.http's client block
+//	    rate_per_second: 20                  # (auth, ca_file, timeout, max_retries too)
 //	  policy: { email: if_empty }            # per field: always, if_empty or never
 //	  required: [id, password, status, onboarding_date, name]
 //	  max_deactivate_share: 0.10
