@@ -63,6 +63,11 @@ func (c *Config) validateHTTPClient(key string, h *HTTPClient, concurrency int) 
 		}
 		return c.errAt(key+".auth", err.Error())
 	}
+	if h.CAFile != "" {
+		if err := httpx.CheckCAFile(c.Resolve(h.CAFile)); err != nil {
+			return c.errAt(key+".ca_file", err.Error())
+		}
+	}
 	if h.Concurrency < 0 {
 		return c.errAt(key+".concurrency", fmt.Sprintf("%d: must not be negative", h.Concurrency))
 	}

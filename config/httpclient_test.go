@@ -1,6 +1,11 @@
 package config
 
 import (
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -25,6 +30,14 @@ func usersTargetYAML(block string) string {
 // keys, reject the same values with the same message at the same line, and
 // turn into the same httpx config.
 func TestHTTPClientBlockIsShared(t *testing.T) {
+	dir := t.TempDir()
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	srv.Close()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "hrsync.yaml")
 	bad := []struct {
 		name, block, key, msg string
 	}{
@@ -35,6 +48,8 @@ func TestHTTPClientBlockIsShared(t *testing.T) {
 		{"negative concurrency", "    concurrency: -1\n", "concurrency", "-1: must not be negative"},
 		{"negative rate", "    rate_per_second: -0.5\n", "rate_per_second", "-0.5: must not be negative (0: no limit)"},
 		{"bad timeout", "    timeout: soon\n", "", `line 5: "soon" is not a duration`},
+		{"missing CA", "    ca_file: nosuch.pem\n", "ca_file", readErr(filepath.Join(dir, "nosuch.pem"))},
+		{"CA without a certificate", "    ca_file: hrsync.yaml\n", "ca_file", filepath.Join(dir, "hrsync.yaml") + ": no PEM certificate found"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,7 +57,10 @@ func TestHTTPClientBlockIsShared(t *testing.T) {
 				"hr.http":           hrHTTPYAML(tc.block),
 				"push_users.target": usersTargetYAML(tc.block),
 			} {
-				_, err := Parse("/cfg/hrsync.yaml", []byte(yaml))
+				if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				_, err := Parse(path, []byte(yaml))
 				want := "hrsync.yaml:5: " + prefix + "." + tc.key + ": " + tc.msg
 				if tc.key == "" {
 					want = tc.msg
@@ -57,11 +75,11 @@ func TestHTTPClientBlockIsShared(t *testing.T) {
 	t.Setenv("HRSYNC_TEST_TOKEN", "tok")
 	block := "    auth: { kind: bearer, token: '${HRSYNC_TEST_TOKEN}' }\n    ca_file: ca.pem\n    concurrency: 3\n" +
 		"    rate_per_second: 2.5\n    timeout: 5s\n    max_retries: -1\n"
-	hr, err := Parse("/cfg/hrsync.yaml", []byte(hrHTTPYAML(block)))
+	hr, err := Parse(path, []byte(hrHTTPYAML(block)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := Parse("/cfg/hrsync.yaml", []byte(usersTargetYAML(block)))
+	users, err := Parse(path, []byte(usersTargetYAML(block)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +88,17 @@ func TestHTTPClientBlockIsShared(t *testing.T) {
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("the same block gives two client configs:\nhr.http           %+v\npush_users.target %+v", a, b)
 	}
-	want := httpx.Config{Auth: httpx.Auth{Kind: httpx.AuthBearer, Token: "tok"}, CAFile: "/cfg/ca.pem",
+	want := httpx.Config{Auth: httpx.Auth{Kind: httpx.AuthBearer, Token: "tok"}, CAFile: filepath.Join(dir, "ca.pem"),
 		Concurrency: 3, RatePerSecond: 2.5, Timeout: 5 * time.Second, MaxRetries: -1}
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("client config = %+v, want %+v", a, want)
 	}
+}
+
+// readErr is the OS's own words for a file it cannot read.
+func readErr(path string) string {
+	_, err := os.ReadFile(path)
+	return err.Error()
 }
 
 // TestHTTPClientDefaults: both sections default to httpx's timeout and
