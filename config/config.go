@@ -22,6 +22,7 @@ import (
 	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks/sqlsink"
 	"github.com/hrsync/hrsync/sources"
 	"github.com/hrsync/hrsync/sources/sqlsrc"
 	"github.com/hrsync/hrsync/sources/textfile"
@@ -443,6 +444,17 @@ func (c *Config) applyDefaults() {
 	}
 }
 
+// HRTables are the HR database's tables as the sink takes them; the
+// employees table is empty when the directory comes from hr.employees.file.
+func (c *Config) HRTables() (sqlsink.EmployeesTable, sqlsink.PunchesTable) {
+	var emps sqlsink.EmployeesTable
+	if e := c.HR.Employees; e.File == "" {
+		emps = sqlsink.EmployeesTable{Table: e.Table, Query: e.Query, Columns: e.Columns}
+	}
+	p := c.HR.Punches
+	return emps, sqlsink.PunchesTable{Table: p.Table, Columns: p.Columns, EmployeeIndex: p.EmployeeIndex}
+}
+
 // MatchFields are the employee fields a punch key may match.
 var MatchFields = []string{"attendance_no", "employee_no", "placement_no", "id", "email"}
 
@@ -453,10 +465,15 @@ func (c *Config) validate() error {
 	if !strings.Contains(c.HR.URL, "://") {
 		return c.errAt("hr.url", "must be a URL such as sqlite://hr.db, mysql://host/db, postgres://host/db")
 	}
-	// sqldb's schemes, so config check rejects a database URL a run would.
+	// sqldb's schemes and sqlsink's table rules, so config check rejects
+	// a database URL or a column a run would.
 	if !c.HRIsHTTP() {
 		if err := sqldb.CheckScheme(c.HR.URL); err != nil {
 			return c.errAt("hr.url", err.Error())
+		}
+		emps, punches := c.HRTables()
+		if err := sqlsink.CheckTables(c.HR.URL, emps, punches); err != nil {
+			return c.ownerErr("hr", err)
 		}
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {

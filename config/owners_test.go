@@ -59,6 +59,14 @@ func TestOwnerValues(t *testing.T) {
 			`hrsync.yaml:4: sources.gate.url: unknown scheme "sqlit", want one of`},
 		{"push source url scheme", "hr: { url: sqlite://hr.db }\npush_users:\n  source:\n    url: orcl://db/x\n    query: SELECT 1\n    columns: { id: No }\n",
 			`hrsync.yaml:4: push_users.source.url: unknown scheme "orcl", want one of`},
+		{"punches column", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr:\n  url: sqlite://hr.db\n  punches:\n    columns: { when: t }", 1),
+			`hrsync.yaml:4: hr.punches.columns: unknown field when (fields are employee_id, punch_time, direction, device_id, source, source_key, imported_at)`},
+		{"punches key column", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr:\n  url: sqlite://hr.db\n  punches:\n    columns:\n      punch_time: ''", 1),
+			`hrsync.yaml:5: hr.punches.columns.punch_time: cannot be empty, it is part of the punch's unique key`},
+		{"employees table name", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr:\n  url: sqlite://hr.db\n  employees:\n    table: staff list", 1),
+			`hrsync.yaml:4: hr.employees.table: "staff list" is not a valid SQL name`},
+		{"employees table and query", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr:\n  url: sqlite://hr.db\n  employees: { table: staff, query: SELECT 1 }", 1),
+			`hrsync.yaml:3: hr.employees: set either table or query, not both`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,6 +81,11 @@ func TestOwnerValues(t *testing.T) {
 		if _, err := Parse("/cfg/hrsync.yaml", []byte(src(f))); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+	// A directory file keeps unknown columns as extra fields: no table rules.
+	file := strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr:\n  url: sqlite://hr.db\n  employees: { file: e.csv, columns: { cost center: CC } }", 1)
+	if _, err := Parse("/cfg/hrsync.yaml", []byte(file)); err != nil {
+		t.Errorf("directory file: %v", err)
 	}
 	for _, w := range []string{"watermark: { column: ts }", "watermark: { column: ts, kind: time, overlap: 10m }", "watermark: { column: n, kind: id }"} {
 		if _, err := Parse("/cfg/hrsync.yaml", []byte(db(w))); err != nil {
