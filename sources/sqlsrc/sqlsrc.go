@@ -146,11 +146,11 @@ func (w Watermark) Check() error {
 	}
 	switch {
 	case w.Column == "":
-		return &setting.Error{"column", "is required"}
+		return &setting.Error{Key: "column", Msg: "is required"}
 	case !slices.Contains(WatermarkKinds, kind):
-		return &setting.Error{"kind", fmt.Sprintf("%q: want %s", w.Kind, strings.Join(WatermarkKinds, ", "))}
+		return &setting.Error{Key: "kind", Msg: fmt.Sprintf("%q: want %s", w.Kind, strings.Join(WatermarkKinds, ", "))}
 	case w.Overlap < 0 || (w.Overlap > 0 && kind == KindID):
-		return &setting.Error{"overlap", "a positive duration, and only for kind time"}
+		return &setting.Error{Key: "overlap", Msg: "a positive duration, and only for kind time"}
 	}
 	return nil
 }
