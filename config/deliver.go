@@ -157,8 +157,13 @@ func (c *Config) validateDeliver() error {
 			return c.errAt(k+".fields."+f, err.Error())
 		}
 	}
-	if h.MaxPartBytes < 0 || h.BatchSize < 0 || h.ZipAboveBytes < 0 {
-		return c.errAt(k, "max_part_bytes, batch_size and zip_above_bytes must not be negative")
+	for _, n := range []struct {
+		key string
+		v   int64
+	}{{"max_part_bytes", h.MaxPartBytes}, {"batch_size", int64(h.BatchSize)}, {"zip_above_bytes", h.ZipAboveBytes}} {
+		if n.v < 0 {
+			return c.errAt(k+"."+n.key, fmt.Sprintf("%d: must not be negative (0: the default)", n.v))
+		}
 	}
 	for i, d := range h.RetrySchedule {
 		if d <= 0 {
