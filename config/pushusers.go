@@ -131,9 +131,16 @@ const (
 // declared here because the package that applies them sits above config.
 var PolicyModes = []string{PolicyAlways, PolicyIfEmpty, PolicyNever}
 
-// StatusClasses are the keys of push_users.source.status_values: what a
-// status means, whatever the source calls it.
-var StatusClasses = []string{"active", "resigned"}
+// Status classes: what a status means, whatever the source calls it. They
+// are the keys of push_users.source.status_values and the default spellings
+// of target.active_value and target.resigned_value.
+const (
+	StatusActive   = "active"
+	StatusResigned = "resigned"
+)
+
+// StatusClasses are the keys push_users.source.status_values accepts.
+var StatusClasses = []string{StatusActive, StatusResigned}
 
 // DefaultUsersPolicy is the docking rules: the fields an update may change.
 var DefaultUsersPolicy = map[string]string{
@@ -283,10 +290,10 @@ func (c *Config) validatePushUsers() error {
 		}
 	}
 	if t.ActiveValue == "" {
-		t.ActiveValue = "active"
+		t.ActiveValue = StatusActive
 	}
 	if t.ResignedValue == "" {
-		t.ResignedValue = "resigned"
+		t.ResignedValue = StatusResigned
 	}
 
 	policy := map[string]string{}
