@@ -18,9 +18,14 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/internal/exitcode"
+	"github.com/hrsync/hrsync/internal/setting"
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks/sqlsink"
 	"github.com/hrsync/hrsync/sources"
+	"github.com/hrsync/hrsync/sources/sqlsrc"
 	"github.com/hrsync/hrsync/sources/textfile"
 )
 
@@ -66,7 +71,7 @@ type EmployeesTable struct {
 	Columns      map[string]string   `yaml:"columns"`
 	Match        []string            `yaml:"match"`
 	KeyTransform []mapping.Transform `yaml:"key_transform"`
-	Inactive     string              `yaml:"inactive"` // reject (default) or import
+	Inactive     string              `yaml:"inactive"` // mapping.InactiveModes: reject (default) or import
 }
 
 // PunchesTable names the HR punches table and its columns.
@@ -111,7 +116,7 @@ func (s *Source) IsDatabase() bool { return s.URL != "" }
 // past the last committed value are read, minus an overlap for late punches.
 type Watermark struct {
 	Column  string   `yaml:"column"`
-	Kind    string   `yaml:"kind"` // time (default) or id
+	Kind    string   `yaml:"kind"` // sqlsrc.WatermarkKinds: time (default) or id
 	Overlap Duration `yaml:"overlap"`
 }
 
@@ -159,7 +164,7 @@ type Clock struct {
 // ReportConfig sets where and how per-row reports are written.
 type ReportConfig struct {
 	Dir    string `yaml:"dir"`
-	Format string `yaml:"format"`
+	Format string `yaml:"format"` // report.Formats; "": by the file's extension
 }
 
 // Duration is a time.Duration written as "5m", "90s".
@@ -277,6 +282,16 @@ func decodeError(path string, err error) error {
 		return &Error{File: path, Msg: strings.Join(msgs, "; ")}
 	}
 	return &Error{File: path, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+}
+
+// ownerErr places an error of the package that owns the settings under key;
+// a *setting.Error names a key below it.
+func (c *Config) ownerErr(key string, err error) error {
+	var se *setting.Error
+	if errors.As(err, &se) {
+		return c.errAt(key+"."+se.Key, se.Msg)
+	}
+	return c.errAt(key, err.Error())
 }
 
 // errAt builds an error for a dotted key, with its line when the key exists.
@@ -419,7 +434,7 @@ func (c *Config) applyDefaults() {
 		c.HR.Employees.Match = []string{"attendance_no", "employee_no"}
 	}
 	if c.HR.Employees.Inactive == "" {
-		c.HR.Employees.Inactive = "reject"
+		c.HR.Employees.Inactive = mapping.InactiveReject
 	}
 	if c.HR.Punches.Table == "" {
 		c.HR.Punches.Table = "attendance_punches"
@@ -437,6 +452,17 @@ func (c *Config) applyDefaults() {
 	}
 }
 
+// HRTables are the HR database's tables as the sink takes them; the
+// employees table is empty when the directory comes from hr.employees.file.
+func (c *Config) HRTables() (sqlsink.EmployeesTable, sqlsink.PunchesTable) {
+	var emps sqlsink.EmployeesTable
+	if e := c.HR.Employees; e.File == "" {
+		emps = sqlsink.EmployeesTable{Table: e.Table, Query: e.Query, Columns: e.Columns}
+	}
+	p := c.HR.Punches
+	return emps, sqlsink.PunchesTable{Table: p.Table, Columns: p.Columns, EmployeeIndex: p.EmployeeIndex}
+}
+
 // MatchFields are the employee fields a punch key may match.
 var MatchFields = []string{"attendance_no", "employee_no", "placement_no", "id", "email"}
 
@@ -446,6 +472,17 @@ func (c *Config) validate() error {
 	}
 	if !strings.Contains(c.HR.URL, "://") {
 		return c.errAt("hr.url", "must be a URL such as sqlite://hr.db, mysql://host/db, postgres://host/db")
+	}
+	// sqldb's schemes and sqlsink's table rules, so config check rejects
+	// a database URL or a column a run would.
+	if !c.HRIsHTTP() {
+		if err := sqldb.CheckScheme(c.HR.URL); err != nil {
+			return c.errAt("hr.url", err.Error())
+		}
+		emps, punches := c.HRTables()
+		if err := sqlsink.CheckTables(c.HR.URL, emps, punches); err != nil {
+			return c.ownerErr("hr", err)
+		}
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errAt("timezone", fmt.Sprintf("unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)", c.Timezone))
@@ -458,8 +495,11 @@ func (c *Config) validate() error {
 	if err := c.validateFormat("hr.employees.format", &c.HR.Employees.Format); err != nil {
 		return err
 	}
-	if v := c.HR.Employees.Inactive; v != "reject" && v != "import" {
-		return c.errAt("hr.employees.inactive", fmt.Sprintf("%q: want reject or import", v))
+	if _, err := mapping.ParseInactive(c.HR.Employees.Inactive); err != nil {
+		return c.errAt("hr.employees.inactive", err.Error())
+	}
+	if _, err := report.ParseFormat(c.Report.Format); err != nil {
+		return c.errAt("report.format", err.Error())
 	}
 	if len(c.Sources) == 0 && c.PushUsers == nil {
 		return c.errAt("sources", "at least one source is required")
@@ -490,8 +530,19 @@ func (c *Config) validateSource(s *Source) error {
 	case s.URL == "" && (s.Table != "" || s.Query != "" || s.Watermark != nil):
 		return c.errAt(key+".url", "table, query and watermark need url: (a database source)")
 	}
+	if s.URL != "" {
+		if err := sqldb.CheckScheme(s.URL); err != nil {
+			return c.errAt(key+".url", err.Error())
+		}
+	}
 	if err := c.validatePull(s); err != nil {
 		return err
+	}
+	if w := s.Watermark; w != nil {
+		// sqlsrc's own check, so config check rejects what a read would.
+		if err := (sqlsrc.Watermark{Column: w.Column, Kind: w.Kind, Overlap: time.Duration(w.Overlap)}).Check(); err != nil {
+			return c.ownerErr(key+".watermark", err)
+		}
 	}
 	if _, err := time.LoadLocation(s.Timezone); err != nil {
 		return c.errAt(key+".timezone", fmt.Sprintf("unknown time zone %q", s.Timezone))

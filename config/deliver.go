@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/sinks/httpsink"
 )
 
 // HRHTTP is the hr.http: section, used when hr.url is an https:// URL: the
@@ -50,13 +51,9 @@ type HRHTTP struct {
 	MaxPartBytes      int64             `yaml:"max_part_bytes"`
 	BatchSize         int               `yaml:"batch_size"`
 	IdempotencyHeader string            `yaml:"idempotency_header"`
-	Auth              HTTPAuth          `yaml:"auth"`
-	CAFile            string            `yaml:"ca_file"`
-	Concurrency       int               `yaml:"concurrency"`
-	RatePerSecond     float64           `yaml:"rate_per_second"`
-	Timeout           Duration          `yaml:"timeout"`
-	MaxRetries        int               `yaml:"max_retries"`
 	RetrySchedule     []Duration        `yaml:"retry_schedule"`
+	// auth, ca_file, concurrency (default httpx.DefaultConcurrency), ...
+	HTTPClient `yaml:",inline"`
 }
 
 // Retention is the retention: section: how long the run history and the
@@ -145,47 +142,33 @@ func (c *Config) validateDeliver() error {
 	if err := c.expandAuth(k+".auth", &h.Auth); err != nil {
 		return err
 	}
-	if err := httpx.ValidateAuthKind(h.Auth.Kind); err != nil {
-		return c.errAt(k+".auth.kind", err.Error())
+	if err := c.validateHTTPClient(k, &h.HTTPClient, httpx.DefaultConcurrency); err != nil {
+		return err
 	}
-	switch strings.ToLower(h.Format) {
-	case "", "json", "csv":
-	default:
-		return c.errAt(k+".format", fmt.Sprintf("%q: want json or csv", h.Format))
+	// The sink's own parsers, so config check rejects what New would.
+	if _, err := httpsink.ParseFormat(h.Format); err != nil {
+		return c.errAt(k+".format", err.Error())
 	}
-	switch h.Zip {
-	case "", "never", "auto", "always":
-	default:
-		return c.errAt(k+".zip", fmt.Sprintf("%q: want never, auto or always", h.Zip))
+	if _, err := httpsink.ParseZip(h.Zip); err != nil {
+		return c.errAt(k+".zip", err.Error())
 	}
-	if h.MaxPartBytes < 0 || h.BatchSize < 0 || h.Concurrency < 0 || h.RatePerSecond < 0 || h.ZipAboveBytes < 0 {
-		return c.errAt(k, "max_part_bytes, batch_size, concurrency, rate_per_second and zip_above_bytes must not be negative")
+	for _, f := range sortedKeys(h.Fields) {
+		if err := httpsink.CheckField(f, h.Fields[f]); err != nil {
+			return c.errAt(k+".fields."+f, err.Error())
+		}
+	}
+	for _, n := range []struct {
+		key string
+		v   int64
+	}{{"max_part_bytes", h.MaxPartBytes}, {"batch_size", int64(h.BatchSize)}, {"zip_above_bytes", h.ZipAboveBytes}} {
+		if n.v < 0 {
+			return c.errAt(k+"."+n.key, fmt.Sprintf("%d: must not be negative (0: the default)", n.v))
+		}
 	}
 	for i, d := range h.RetrySchedule {
 		if d <= 0 {
 			return c.errAt(k+".retry_schedule", fmt.Sprintf("entry %d: want a positive wait such as 5m", i+1))
 		}
 	}
-	if h.Concurrency == 0 {
-		h.Concurrency = 4
-	}
 	return nil
-}
-
-// expandAuth fills an auth block's values from ${ENV} and *_file.
-func (c *Config) expandAuth(key string, a *HTTPAuth) error {
-	var err error
-	if a.User, err = c.expandEnv(key+".user", a.User); err != nil {
-		return err
-	}
-	if a.AppID, err = c.expandEnv(key+".app_id", a.AppID); err != nil {
-		return err
-	}
-	if err := c.secretFrom(key+".token", &a.Token, a.TokenFile); err != nil {
-		return err
-	}
-	if err := c.secretFrom(key+".password", &a.Password, a.PasswordFile); err != nil {
-		return err
-	}
-	return c.secretFrom(key+".secret", &a.Secret, a.SecretFile)
 }

@@ -47,8 +47,9 @@ func TestDeliverConfig(t *testing.T) {
 		{"no directory file", "hr:\n  url: https://hr.example/api\n", "hr.employees.file: is required"},
 		{"http block on a database", "hr:\n  url: sqlite://hr.db\n  http: {format: csv}\n", "hr.http: is for an HTTP target"},
 		{"credentials in the url", "hr:\n  url: https://u:p@hr.example/api\n  employees: {file: e.csv}\n", "put credentials under hr.http.auth"},
-		{"bad format", "hr:\n  url: https://hr.example/api\n  employees: {file: e.csv}\n  http: {format: xml}\n", `"xml": want json or csv`},
+		{"bad format", "hr:\n  url: https://hr.example/api\n  employees: {file: e.csv}\n  http: {format: xml}\n", `hr.http.format: "xml": want json, csv`},
 		{"bad retention", "hr:\n  url: sqlite://hr.db\nretention: {runs: forever}\n", "is not an age"},
+		{"negative batch size", "hr:\n  url: https://hr.example/api\n  employees: {file: e.csv}\n  http:\n    batch_size: -5\n", "hrsync.yaml:5: hr.http.batch_size: -5: must not be negative"},
 		{"bad schedule", "hr:\n  url: https://hr.example/api\n  employees: {file: e.csv}\n  http: {retry_schedule: [5m, 0s]}\n", "entry 2"},
 	}
 	for _, tt := range tests {

@@ -1,10 +1,10 @@
 package config
 
 import (
-	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/hrsync/hrsync/sources/fetch"
 )
 
 // A source with pull: and no path: is read from its inbox, where
@@ -20,8 +20,6 @@ import (
 //	      after_pull: keep                       # keep (default), delete, or move (needs archive_dir:)
 //	      stable_for: 5s                         # a file whose size or time moves within this is still being written (default 2s; -1s: no second look)
 //	    inbox: inbox/gate                        # default: <data_dir>/inbox/<source>
-
-var pullSchemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+)://`)
 
 // validatePull checks a source's pull: section.
 func (c *Config) validatePull(s *Source) error {
@@ -43,23 +41,20 @@ func (c *Config) validatePull(s *Source) error {
 	if strings.TrimSpace(p.URL) == "" {
 		return c.errAt(key+".url", `is required: a folder, \\server\share\dir, sftp://user@host/dir, ftp://host/dir or ftps://host/dir`)
 	}
-	scheme := pullScheme(p.URL)
-	switch scheme {
-	case "local", "file", "sftp", "ftp", "ftps":
-	default:
-		return c.errAt(key+".url", fmt.Sprintf("unknown scheme %q: want a path, file://, sftp://, ftp:// or ftps://", scheme))
+	// fetch's own parsers, so config check rejects what a pull would.
+	scheme, err := fetch.ParseScheme(p.URL)
+	if err != nil {
+		return c.errAt(key+".url", err.Error())
 	}
-	switch p.AfterPull {
-	case "", "keep", "delete":
-		if p.ArchiveDir != "" {
-			return c.errAt(key+".archive_dir", `is only used with after_pull: move`)
-		}
-	case "move":
-		if p.ArchiveDir == "" {
-			return c.errAt(key+".archive_dir", `is required with after_pull: move (a folder on the remote side)`)
-		}
-	default:
-		return c.errAt(key+".after_pull", fmt.Sprintf("%q: want keep, delete or move", p.AfterPull))
+	after, err := fetch.ParseAfterPull(p.AfterPull)
+	if err != nil {
+		return c.errAt(key+".after_pull", err.Error())
+	}
+	switch {
+	case after == fetch.AfterPullMove && p.ArchiveDir == "":
+		return c.errAt(key+".archive_dir", `is required with after_pull: move (a folder on the remote side)`)
+	case after != fetch.AfterPullMove && p.ArchiveDir != "":
+		return c.errAt(key+".archive_dir", `is only used with after_pull: move`)
 	}
 	if scheme == "sftp" && p.KnownHosts == "" && p.HostKeyFingerprint == "" && !p.InsecureSkipHostKeyCheck {
 		return c.errAt(key+".known_hosts", "sftp needs known_hosts: (an OpenSSH known_hosts file) or host_key_fingerprint: (SHA256:... as printed by ssh-keygen -lf); "+
@@ -83,18 +78,11 @@ func (c *Config) validatePull(s *Source) error {
 	return nil
 }
 
-// pullScheme is "local" for a plain path, drive path or UNC path, else the
-// URL's scheme in lower case.
-func pullScheme(u string) string {
-	m := pullSchemeRE.FindStringSubmatch(u)
-	if m == nil {
-		return "local"
-	}
-	return strings.ToLower(m[1])
-}
-
 // Scheme says how a pull source is reached: local, file, sftp, ftp or ftps.
-func (p *Pull) Scheme() string { return pullScheme(p.URL) }
+func (p *Pull) Scheme() string {
+	s, _ := fetch.ParseScheme(p.URL) // checked by Parse already
+	return s
+}
 
 // InboxDir is where `hrsync pull` puts a source's files and where `import`
 // reads them: inbox: (resolved when the file was parsed), or

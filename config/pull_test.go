@@ -46,7 +46,7 @@ func TestPullConfigErrors(t *testing.T) {
 	cases := []struct{ name, old, new, want string }{
 		{"no url", "      url: sftp://att@127.0.0.1:2222/exports\n", "", ":6: sources.gate.pull.url: is required"},
 		{"bad scheme", "sftp://att@127.0.0.1:2222/exports", "http://x/y", `:7: sources.gate.pull.url: unknown scheme "http"`},
-		{"bad after_pull", "      pattern:", "      after_pull: shred\n      pattern:", `:8: sources.gate.pull.after_pull: "shred": want keep, delete or move`},
+		{"bad after_pull", "      pattern:", "      after_pull: shred\n      pattern:", `:8: sources.gate.pull.after_pull: "shred": want keep, delete, move`},
 		{"move without archive", "      pattern:", "      after_pull: move\n      pattern:", "sources.gate.pull.archive_dir: is required with after_pull: move"},
 		{"no host key check", "      known_hosts: known_hosts\n", "", "sources.gate.pull.known_hosts: sftp needs known_hosts"},
 		{"insecure is explicit", "      known_hosts: known_hosts\n", "      insecure_skip_host_key_check: true\n", ""},

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks/employeeapi"
+	"github.com/hrsync/hrsync/sinks/scim"
 )
 
 // PushUsers is the push_users: section: where employee records come from,
@@ -37,8 +39,8 @@ import (
 //	    #                create: {method: POST, path: /employees}, update: {method: PUT, path: "/employees/{id}"} }
 //	    #   fields: { id: employeeId, name: fullName, password: initPassword }
 //	    # kind: scim   url: https://idp.example/scim/v2   auth: {kind: bearer, token_file: scim.token}
-//	    concurrency: 8                       # http and scim
-//	    rate_per_second: 20
+//	    concurrency: 8                       # http and scim: hr.http's client block
+//	    rate_per_second: 20                  # (auth, ca_file, timeout, max_retries too)
 //	  policy: { email: if_empty }            # per field: always, if_empty or never
 //	  required: [id, password, status, onboarding_date, name]
 //	  max_deactivate_share: 0.10
@@ -72,16 +74,12 @@ type UsersSource struct {
 
 // UsersTarget is the system that receives the employee records.
 type UsersTarget struct {
-	Kind string `yaml:"kind"` // database (default), http, scim
+	Kind string `yaml:"kind"` // TargetKinds: database (default), http, scim
 
-	// http and scim
-	URL           string   `yaml:"url"`
-	Auth          HTTPAuth `yaml:"auth"`
-	CAFile        string   `yaml:"ca_file"`
-	Concurrency   int      `yaml:"concurrency"`
-	RatePerSecond float64  `yaml:"rate_per_second"`
-	Timeout       Duration `yaml:"timeout"`
-	MaxRetries    int      `yaml:"max_retries"`
+	// http and scim: the url, and auth, ca_file, concurrency (default
+	// DefaultUsersConcurrency), ...
+	URL        string `yaml:"url"`
+	HTTPClient `yaml:",inline"`
 
 	// http
 	Endpoints APIEndpoints      `yaml:"endpoints"`
@@ -97,19 +95,6 @@ type UsersTarget struct {
 	// How the target spells the two statuses (database and http).
 	ActiveValue   string `yaml:"active_value"`
 	ResignedValue string `yaml:"resigned_value"`
-}
-
-// HTTPAuth is how hrsync proves itself to an HTTP or SCIM target.
-type HTTPAuth struct {
-	Kind         string `yaml:"kind"` // none, bearer, basic, signature
-	Token        Secret `yaml:"token"`
-	TokenFile    string `yaml:"token_file"`
-	User         string `yaml:"user"`
-	Password     Secret `yaml:"password"`
-	PasswordFile string `yaml:"password_file"`
-	AppID        string `yaml:"app_id"`
-	Secret       Secret `yaml:"secret"`
-	SecretFile   string `yaml:"secret_file"`
 }
 
 // APIEndpoints are the generic HTTP target's three calls.
@@ -142,6 +127,21 @@ const (
 	PolicyNever   = "never"
 )
 
+// PolicyModes are the values of push_users.policy. Like TargetKinds they are
+// declared here because the package that applies them sits above config.
+var PolicyModes = []string{PolicyAlways, PolicyIfEmpty, PolicyNever}
+
+// Status classes: what a status means, whatever the source calls it. They
+// are the keys of push_users.source.status_values and the default spellings
+// of target.active_value and target.resigned_value.
+const (
+	StatusActive   = "active"
+	StatusResigned = "resigned"
+)
+
+// StatusClasses are the keys push_users.source.status_values accepts.
+var StatusClasses = []string{StatusActive, StatusResigned}
+
 // DefaultUsersPolicy is the docking rules: the fields an update may change.
 var DefaultUsersPolicy = map[string]string{
 	"status": PolicyAlways, "factory": PolicyAlways, "department": PolicyAlways,
@@ -165,6 +165,11 @@ const (
 	TargetSCIM     = "scim"
 )
 
+// TargetKinds are the values push_users.target.kind accepts ("" is
+// database). They are declared here, not by the package that opens them
+// (importer/pushusers sits above config), and that package uses these names.
+var TargetKinds = []string{TargetDatabase, TargetHTTP, TargetSCIM}
+
 func (c *Config) expandPushUsersSecrets() error {
 	p := c.PushUsers
 	if p == nil {
@@ -183,20 +188,7 @@ func (c *Config) expandPushUsersSecrets() error {
 	if p.Target.URL, err = c.expandEnv("push_users.target.url", p.Target.URL); err != nil {
 		return err
 	}
-	a := &p.Target.Auth
-	if a.User, err = c.expandEnv("push_users.target.auth.user", a.User); err != nil {
-		return err
-	}
-	if a.AppID, err = c.expandEnv("push_users.target.auth.app_id", a.AppID); err != nil {
-		return err
-	}
-	if err := c.secretFrom("push_users.target.auth.token", &a.Token, a.TokenFile); err != nil {
-		return err
-	}
-	if err := c.secretFrom("push_users.target.auth.password", &a.Password, a.PasswordFile); err != nil {
-		return err
-	}
-	return c.secretFrom("push_users.target.auth.secret", &a.Secret, a.SecretFile)
+	return c.expandAuth("push_users.target.auth", &p.Target.Auth)
 }
 
 // validatePushUsers expands the section's secrets, fills its defaults and
@@ -220,6 +212,11 @@ func (c *Config) validatePushUsers() error {
 		return c.errAt(k+".source.query", "is required with url (SELECT ... FROM ...)")
 	case s.URL != "" && !strings.Contains(s.URL, "://"):
 		return c.errAt(k+".source.url", "must be a URL such as mysql://host/db or sqlserver://host/db")
+	}
+	if s.URL != "" {
+		if err := sqldb.CheckScheme(s.URL); err != nil {
+			return c.errAt(k+".source.url", err.Error())
+		}
 	}
 	if s.Format.Type == "" {
 		s.Format.Type = "auto"
@@ -250,8 +247,8 @@ func (c *Config) validatePushUsers() error {
 		s.DateLayouts = DefaultDateLayouts
 	}
 	for cls := range s.StatusValues {
-		if cls != "active" && cls != "resigned" {
-			return c.errAt(k+".source.status_values."+cls, "want active or resigned")
+		if !contains(StatusClasses, cls) {
+			return c.errAt(k+".source.status_values."+cls, "want "+strings.Join(StatusClasses, " or "))
 		}
 	}
 
@@ -269,24 +266,16 @@ func (c *Config) validatePushUsers() error {
 		if u.User != nil {
 			return c.errAt(k+".target.url", "put credentials under auth, not in the URL")
 		}
-		if err := httpx.ValidateAuthKind(t.Auth.Kind); err != nil {
-			return c.errAt(k+".target.auth.kind", err.Error())
-		}
-		if t.Concurrency < 0 || t.RatePerSecond < 0 {
-			return c.errAt(k+".target", "concurrency and rate_per_second must not be negative")
-		}
-		if t.Concurrency == 0 {
-			t.Concurrency = 8
+		if err := c.validateHTTPClient(k+".target", &t.HTTPClient, DefaultUsersConcurrency); err != nil {
+			return err
 		}
 	default:
-		return c.errAt(k+".target.kind", fmt.Sprintf("%q: want database, http or scim", t.Kind))
+		return c.errAt(k+".target.kind", fmt.Sprintf("%q: want %s", t.Kind, strings.Join(TargetKinds, ", ")))
 	}
 	if t.Kind == TargetHTTP {
-		if t.Endpoints.List.Path == "" || t.Endpoints.Create.Path == "" || t.Endpoints.Update.Path == "" {
-			return c.errAt(k+".target.endpoints", "list, create and update each need a path")
-		}
-		if !strings.Contains(t.Endpoints.Update.Path, "{id}") {
-			return c.errAt(k+".target.endpoints.update.path", "must contain {id}")
+		e := t.Endpoints
+		if err := employeeapi.CheckPaths(e.List.Path, e.Create.Path, e.Update.Path); err != nil {
+			return c.ownerErr(k+".target.endpoints", err)
 		}
 		for _, f := range sortedKeys(t.Fields) {
 			if !contains(UserSourceFields, f) && !containsKey(s.Extra, f) {
@@ -295,18 +284,16 @@ func (c *Config) validatePushUsers() error {
 		}
 	}
 	if t.Kind == TargetSCIM {
-		if t.UserName == "" {
-			t.UserName = "id"
-		}
-		if t.UserName != "id" && t.UserName != "email" {
-			return c.errAt(k+".target.user_name", fmt.Sprintf("%q: want id or email", t.UserName))
+		var err error
+		if t.UserName, err = scim.ParseUserName(t.UserName); err != nil {
+			return c.errAt(k+".target.user_name", err.Error())
 		}
 	}
 	if t.ActiveValue == "" {
-		t.ActiveValue = "active"
+		t.ActiveValue = StatusActive
 	}
 	if t.ResignedValue == "" {
-		t.ResignedValue = "resigned"
+		t.ResignedValue = StatusResigned
 	}
 
 	policy := map[string]string{}
@@ -320,12 +307,11 @@ func (c *Config) validatePushUsers() error {
 		if !contains(UserSourceFields, f) && !containsKey(s.Extra, f) {
 			return c.errAt(k+".policy."+f, fmt.Sprintf("unknown field %q", f))
 		}
-		switch m := p.Policy[f]; m {
-		case PolicyAlways, PolicyIfEmpty, PolicyNever:
-			policy[f] = m
-		default:
-			return c.errAt(k+".policy."+f, fmt.Sprintf("%q: want always, if_empty or never", m))
+		m := p.Policy[f]
+		if !contains(PolicyModes, m) {
+			return c.errAt(k+".policy."+f, fmt.Sprintf("%q: want %s", m, strings.Join(PolicyModes, ", ")))
 		}
+		policy[f] = m
 	}
 	p.Policy = policy
 	if p.Required == nil {

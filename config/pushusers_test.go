@@ -11,10 +11,10 @@ func TestPushUsersConfig(t *testing.T) {
 		name, extra, want string
 	}{
 		{"defaults", "", ""},
-		{"bad policy", "  policy: { department: sometimes }\n", `push_users.policy.department: "sometimes": want always, if_empty or never`},
+		{"bad policy", "  policy: { department: sometimes }\n", `push_users.policy.department: "sometimes": want always, if_empty, never`},
 		{"password policy", "  policy: { password: always }\n", "push_users.policy.password: cannot be updated"},
 		{"bad share", "  max_deactivate_share: 1.5\n", "hrsync.yaml:6: push_users.max_deactivate_share"},
-		{"bad kind", "  target: { kind: ldap }\n", `push_users.target.kind: "ldap": want database, http or scim`},
+		{"bad kind", "  target: { kind: ldap }\n", `push_users.target.kind: "ldap": want database, http, scim`},
 		{"http without url", "  target: { kind: http }\n", "push_users.target.url: is required"},
 		{"unmapped required", "  required: [id, email]\n", `field "email" is required to create an account but no column is mapped`},
 		{"unknown key", "  target: { kind: http, urll: x }\n", `unknown key "urll"`},

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hrsync/hrsync/config"
-	"github.com/hrsync/hrsync/internal/httpx"
 	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks"
@@ -21,18 +20,13 @@ func NewHTTPSink(cfg *config.Config) (*httpsink.Sink, error) {
 	if h == nil {
 		h = &config.HRHTTP{}
 	}
-	a := h.Auth
 	sc := httpsink.Config{
 		Target: h.Target, URL: cfg.HR.URL, Method: h.Method, Format: h.Format, Fields: h.Fields,
 		DirectionValues: h.DirectionValues, JSONRoot: h.JSONRoot, TimeLayout: h.TimeLayout,
 		MaxPartBytes: h.MaxPartBytes, Zip: h.Zip, ZipAboveBytes: h.ZipAboveBytes, BatchSize: h.BatchSize,
 		IdempotencyHeader: h.IdempotencyHeader,
-		HTTP: httpx.Config{
-			Auth: httpx.Auth{Kind: a.Kind, Token: string(a.Token), User: a.User, Password: string(a.Password),
-				AppID: a.AppID, Secret: string(a.Secret)},
-			CAFile: cfg.Resolve(h.CAFile), Timeout: time.Duration(h.Timeout), MaxRetries: h.MaxRetries,
-			RatePerSecond: h.RatePerSecond, Concurrency: h.Concurrency,
-		},
+		// The sink posts to hr.url itself: no base URL.
+		HTTP: cfg.HTTPClientConfig(&h.HTTPClient, "", nil),
 	}
 	if loc, err := time.LoadLocation(cfg.Timezone); err == nil {
 		sc.Location = loc

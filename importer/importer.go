@@ -272,5 +272,5 @@ func newRowMapper(src *config.Source, dir *Directory, inactive string, now func(
 	if err != nil {
 		return nil, fmt.Errorf("sources.%s.mapping: %w", src.Name, err)
 	}
-	return &rowMapper{src: src, mapper: mp, dir: dir, importOff: inactive == "import", observer: opts.Observer, sample: opts.Sample}, nil
+	return &rowMapper{src: src, mapper: mp, dir: dir, importOff: inactive == mapping.InactiveImport, observer: opts.Observer, sample: opts.Sample}, nil
 }

@@ -3,6 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,11 @@ const (
 	UnknownReject = "reject"
 	UnknownKeep   = "keep"
 )
+
+// UnknownModes are the values DirectionField.Unknown accepts ("" is reject).
+var UnknownModes = []string{UnknownReject, UnknownKeep}
+
+func unknownModeList() string { return strings.Join(UnknownModes, " or ") }
 
 // Field names as they appear in Reject.Field, Binding.Columns and errors.
 const (
@@ -163,10 +169,8 @@ func (f Field) validate(name string, r fieldRules) []error {
 func (d DirectionField) validate() []error {
 	errs := d.Field.validate(FieldDirection, fieldRules{})
 	key := "mapping.direction"
-	switch d.Unknown {
-	case "", UnknownReject, UnknownKeep:
-	default:
-		errs = append(errs, fmt.Errorf("%s.unknown%s: %q is not reject or keep", key, atLine(d.Line), d.Unknown))
+	if d.Unknown != "" && !slices.Contains(UnknownModes, d.Unknown) {
+		errs = append(errs, fmt.Errorf("%s.unknown%s: %q is not %s", key, atLine(d.Line), d.Unknown, unknownModeList()))
 	}
 	if _, err := compileCodes(d.Codes); err != nil {
 		errs = append(errs, fmt.Errorf("%s.codes%s: %w", key, atLine(d.Line), err))

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -161,10 +162,10 @@ func (d *DirectionField) UnmarshalYAML(n *yaml.Node) error {
 			out.Codes = codes
 		case "unknown":
 			if v.Kind != yaml.ScalarNode {
-				return lineErr(v, "unknown must be reject or keep, not %s", kindName(v))
+				return lineErr(v, "unknown must be %s, not %s", unknownModeList(), kindName(v))
 			}
-			if v.Value != UnknownReject && v.Value != UnknownKeep {
-				return lineErr(v, "unknown must be reject or keep, not %q", v.Value)
+			if !slices.Contains(UnknownModes, v.Value) {
+				return lineErr(v, "unknown must be %s, not %q", unknownModeList(), v.Value)
 			}
 			out.Unknown = v.Value
 		default:

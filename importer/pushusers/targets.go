@@ -3,7 +3,6 @@ package pushusers
 import (
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/internal/httpx"
@@ -14,18 +13,7 @@ import (
 // HTTPConfig turns the target section into the shared client's config.
 func HTTPConfig(cfg *config.Config, log *slog.Logger) httpx.Config {
 	t := &cfg.PushUsers.Target
-	a := t.Auth
-	return httpx.Config{
-		BaseURL: t.URL,
-		Auth: httpx.Auth{Kind: a.Kind, Token: string(a.Token), User: a.User, Password: string(a.Password),
-			AppID: a.AppID, Secret: string(a.Secret)},
-		CAFile:        cfg.Resolve(t.CAFile),
-		Timeout:       time.Duration(t.Timeout),
-		MaxRetries:    t.MaxRetries,
-		RatePerSecond: t.RatePerSecond,
-		Concurrency:   t.Concurrency,
-		Logger:        log,
-	}
+	return cfg.HTTPClientConfig(&t.HTTPClient, t.URL, log)
 }
 
 // OpenRemoteTarget builds the http or scim target the config names.

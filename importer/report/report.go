@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -81,14 +82,28 @@ const (
 	JSONL = "jsonl"
 )
 
+// Formats are the formats a report takes, in any case.
+var Formats = []string{CSV, JSONL}
+
+// ParseFormat reads an explicit format choice in any case; "" (pick by the
+// file's extension) is returned as "". Config calls it, so the list is
+// declared once, here.
+func ParseFormat(s string) (string, error) {
+	f := strings.ToLower(s)
+	if f != "" && !slices.Contains(Formats, f) {
+		return "", fmt.Errorf("%q: want %s", s, strings.Join(Formats, ", "))
+	}
+	return f, nil
+}
+
 // FormatFor picks the format from an explicit choice or the file's extension.
 func FormatFor(path, explicit string) (string, error) {
-	switch strings.ToLower(explicit) {
-	case CSV, JSONL:
-		return strings.ToLower(explicit), nil
-	case "":
-	default:
-		return "", fmt.Errorf("report format %q: want csv or jsonl", explicit)
+	f, err := ParseFormat(explicit)
+	if err != nil {
+		return "", fmt.Errorf("report format %w", err)
+	}
+	if f != "" {
+		return f, nil
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jsonl", ".json", ".ndjson":

@@ -238,7 +238,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 			return res, err
 		}
 		epo := po
-		if !e.Active() && cfg.HR.Employees.Inactive != "import" {
+		if !e.Active() && cfg.HR.Employees.Inactive != mapping.InactiveImport {
 			// Import rejects this employee's punches, so the source having
 			// none in the HR table's sense proves nothing: never prune them.
 			epo.prune = false

@@ -101,7 +101,9 @@ func (a Auth) kind() string {
 	return a.Kind
 }
 
-func (a Auth) validate() error {
+// Validate checks that the kind has the credentials it needs, as New
+// does; config calls it so that config check rejects what a run would.
+func (a Auth) Validate() error {
 	switch a.kind() {
 	case AuthNone:
 		return nil

@@ -91,7 +91,7 @@ type Client struct {
 
 // New checks the configuration and builds a client.
 func New(cfg Config) (*Client, error) {
-	if err := cfg.Auth.validate(); err != nil {
+	if err := cfg.Auth.Validate(); err != nil {
 		return nil, err
 	}
 	var base *url.URL
@@ -166,17 +166,32 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// CheckCAFile reads a CA bundle as New does. Config calls it, so that
+// config check rejects a bundle a run could not use.
+func CheckCAFile(file string) error {
+	_, err := readCA(x509.NewCertPool(), file)
+	return err
+}
+
 func loadCA(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("httpx: CA bundle: %w", err)
-	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
+	if pool, err = readCA(pool, file); err != nil {
+		return nil, fmt.Errorf("httpx: CA bundle: %w", err)
+	}
+	return pool, nil
+}
+
+// readCA adds the PEM certificates of file to pool.
+func readCA(pool *x509.CertPool, file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("httpx: CA bundle %s: no PEM certificate found", file)
+		return nil, fmt.Errorf("%s: no PEM certificate found", file)
 	}
 	return pool, nil
 }

@@ -53,6 +53,14 @@ func ValidIdent(ident string) bool {
 	return true
 }
 
+// CheckIdent says why ident is not a name Quote takes; nil when it is.
+func CheckIdent(ident string) error {
+	if !ValidIdent(ident) {
+		return fmt.Errorf("%q is not a valid SQL name: use letters, digits and _ (optionally schema.table)", ident)
+	}
+	return nil
+}
+
 // Quote validates ident (letters, digits and _, optionally `schema.table`)
 // and quotes it for the dialect. key names the configuration setting the
 // identifier came from, so the error can point at it.
@@ -61,8 +69,8 @@ func ValidIdent(ident string) bool {
 // name is quoted in upper case (it then means what the unquoted name
 // would); a mixed-case name is quoted as written.
 func (d Dialect) Quote(key, ident string) (string, error) {
-	if !ValidIdent(ident) {
-		return "", fmt.Errorf("%s: %q is not a valid SQL name: use letters, digits and _ (optionally schema.table)", key, ident)
+	if err := CheckIdent(ident); err != nil {
+		return "", fmt.Errorf("%s: %w", key, err)
 	}
 	parts := strings.Split(ident, ".")
 	for i, p := range parts {

@@ -61,6 +61,21 @@ func Schemes() []string {
 	return []string{"sqlite", "mysql", "mariadb", "postgres", "postgresql", "sqlserver", "oracle"}
 }
 
+// CheckScheme tests a database URL's scheme as Open does, without
+// connecting. Config calls it, so that config check rejects a URL a run
+// would, and the schemes are declared once, here. The error never holds
+// the URL (nor so its password).
+func CheckScheme(rawURL string) error {
+	scheme, _, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return fmt.Errorf("want scheme://..., one of %s", strings.Join(Schemes(), ", "))
+	}
+	if _, ok := openers[strings.ToLower(scheme)]; !ok {
+		return fmt.Errorf("unknown scheme %q, want one of %s", scheme, strings.Join(Schemes(), ", "))
+	}
+	return nil
+}
+
 // DialectOf names the dialect of a database URL by its scheme (one of the
 // dialect constants); false when the scheme is not a database's (http://).
 func DialectOf(rawURL string) (string, bool) {
@@ -84,14 +99,11 @@ func DialectOf(rawURL string) (string, bool) {
 // Errors never contain the password.
 func Open(ctx context.Context, rawURL string, cred Credentials) (*DB, error) {
 	redacted := Redact(rawURL)
-	scheme, _, ok := strings.Cut(rawURL, "://")
-	if !ok {
-		return nil, fmt.Errorf("database URL %q: want scheme://..., one of %s", redacted, strings.Join(Schemes(), ", "))
+	if err := CheckScheme(rawURL); err != nil {
+		return nil, fmt.Errorf("database URL %q: %w", redacted, err)
 	}
-	o, ok := openers[strings.ToLower(scheme)]
-	if !ok {
-		return nil, fmt.Errorf("database URL %q: unknown scheme %q, want one of %s", redacted, scheme, strings.Join(Schemes(), ", "))
-	}
+	scheme, _, _ := strings.Cut(rawURL, "://")
+	o := openers[strings.ToLower(scheme)]
 	var u *url.URL
 	if o.dialect != SQLite { // SQLite paths are not URLs (C:\, spaces)
 		var err error

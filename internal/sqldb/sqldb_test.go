@@ -298,3 +298,22 @@ func TestRetry(t *testing.T) {
 		t.Errorf("cancelled: err %v", err)
 	}
 }
+
+// TestSchemesAreTheOpeners: the list config checks against is the
+// registry Open uses, scheme for scheme.
+func TestSchemesAreTheOpeners(t *testing.T) {
+	if len(Schemes()) != len(openers) {
+		t.Fatalf("Schemes() has %d, openers %d", len(Schemes()), len(openers))
+	}
+	for _, s := range Schemes() {
+		if _, ok := openers[s]; !ok {
+			t.Errorf("Schemes() lists %q, Open has no driver for it", s)
+		}
+		if err := CheckScheme(s + "://x"); err != nil {
+			t.Errorf("CheckScheme(%s://x): %v", s, err)
+		}
+	}
+	if err := CheckScheme("mysq://u:topsecret@h/db"); err == nil || strings.Contains(err.Error(), "topsecret") {
+		t.Errorf("CheckScheme(mysq://...) = %v", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -56,13 +57,25 @@ type Client struct {
 	maxPage int
 }
 
+// CheckPaths tests the three calls' paths as New does; a *setting.Error
+// names the key (list.path, create.path, update.path). Config calls it, so
+// that config check rejects what push-users would.
+func CheckPaths(list, create, update string) error {
+	for _, p := range []struct{ key, path string }{{"list.path", list}, {"create.path", create}, {"update.path", update}} {
+		if p.path == "" {
+			return &setting.Error{Key: p.key, Msg: "is required"}
+		}
+	}
+	if !strings.Contains(update, "{id}") {
+		return &setting.Error{Key: "update.path", Msg: fmt.Sprintf("%q must contain {id} (the employee id)", update)}
+	}
+	return nil
+}
+
 // New builds a client.
 func New(cfg Config) (*Client, error) {
-	if cfg.List.Path == "" || cfg.Create.Path == "" || cfg.Update.Path == "" {
-		return nil, fmt.Errorf("employee API: list, create and update paths are required")
-	}
-	if !strings.Contains(cfg.Update.Path, "{id}") {
-		return nil, fmt.Errorf("employee API: update path %q must contain {id}", cfg.Update.Path)
+	if err := CheckPaths(cfg.List.Path, cfg.Create.Path, cfg.Update.Path); err != nil {
+		return nil, fmt.Errorf("employee API: %w", err)
 	}
 	if cfg.Create.Method == "" {
 		cfg.Create.Method = http.MethodPost

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,8 +46,43 @@ const (
 	FieldSourceKey  = "source_key"
 )
 
-// allFields is the default body: every field under its own name.
-var allFields = []string{FieldEmployeeID, FieldTime, FieldDirection, FieldDeviceID, FieldSource, FieldSourceKey}
+// Fields are the keys Config.Fields accepts, in body order; the default
+// body is every field under its own name.
+var Fields = []string{FieldEmployeeID, FieldTime, FieldDirection, FieldDeviceID, FieldSource, FieldSourceKey}
+
+// CheckField checks one entry of Config.Fields as New does; config calls it
+// so that config check rejects what a run would.
+func CheckField(field, name string) error {
+	if !slices.Contains(Fields, field) {
+		return fmt.Errorf("unknown field %q (want one of %s)", field, strings.Join(Fields, ", "))
+	}
+	if name == "" {
+		return fmt.Errorf("%s maps to an empty name", field)
+	}
+	return nil
+}
+
+// Body formats.
+const (
+	FormatJSON = "json"
+	FormatCSV  = "csv"
+)
+
+// Formats are the values Config.Format accepts, in any case ("" is json).
+var Formats = []string{FormatJSON, FormatCSV}
+
+// ParseFormat reads a body format as New does: case is ignored and ""
+// means json. Config calls it, so the list is declared once, here.
+func ParseFormat(s string) (string, error) {
+	f := strings.ToLower(s)
+	if f == "" {
+		return FormatJSON, nil
+	}
+	if !slices.Contains(Formats, f) {
+		return "", fmt.Errorf("%q: want %s", s, strings.Join(Formats, ", "))
+	}
+	return f, nil
+}
 
 // Zip modes.
 const (
@@ -54,6 +90,20 @@ const (
 	ZipAuto   = "auto"
 	ZipAlways = "always"
 )
+
+// ZipModes are the values Config.Zip accepts ("" is never).
+var ZipModes = []string{ZipNever, ZipAuto, ZipAlways}
+
+// ParseZip reads a zip mode as New does: "" means never.
+func ParseZip(s string) (string, error) {
+	if s == "" {
+		return ZipNever, nil
+	}
+	if !slices.Contains(ZipModes, s) {
+		return "", fmt.Errorf("%q: want %s", s, strings.Join(ZipModes, ", "))
+	}
+	return s, nil
+}
 
 // Config describes the punch endpoint.
 type Config struct {
@@ -64,7 +114,7 @@ type Config struct {
 	Format string // json (default) or csv
 	// Fields maps our field to the target's field name, e.g.
 	// {"employee_id": "empCode", "time": "punchTime"}. Only mapped fields
-	// are sent, in the order of allFields. Empty: every field, our names.
+	// are sent, in the order of Fields. Empty: every field, our names.
 	Fields map[string]string
 	// DirectionValues maps our direction to the target's code, e.g.
 	// {"in": "0", "out": "1"}; unmapped directions go as they are.
@@ -110,12 +160,8 @@ func New(cfg Config) (*Sink, error) {
 	if cfg.Method == "" {
 		cfg.Method = http.MethodPost
 	}
-	cfg.Format = strings.ToLower(cfg.Format)
-	if cfg.Format == "" {
-		cfg.Format = "json"
-	}
-	if cfg.Format != "json" && cfg.Format != "csv" {
-		return nil, fmt.Errorf("httpsink: format %q: want json or csv", cfg.Format)
+	if cfg.Format, err = ParseFormat(cfg.Format); err != nil {
+		return nil, fmt.Errorf("httpsink: format %w", err)
 	}
 	if cfg.TimeLayout == "" {
 		cfg.TimeLayout = DefaultTimeLayout
@@ -126,12 +172,8 @@ func New(cfg Config) (*Sink, error) {
 	if cfg.MaxPartBytes <= 0 {
 		cfg.MaxPartBytes = DefaultMaxPartBytes
 	}
-	switch cfg.Zip {
-	case "", ZipNever:
-		cfg.Zip = ZipNever
-	case ZipAuto, ZipAlways:
-	default:
-		return nil, fmt.Errorf("httpsink: zip %q: want never, auto or always", cfg.Zip)
+	if cfg.Zip, err = ParseZip(cfg.Zip); err != nil {
+		return nil, fmt.Errorf("httpsink: zip %w", err)
 	}
 	if cfg.ZipAboveBytes <= 0 {
 		cfg.ZipAboveBytes = DefaultZipAboveBytes
@@ -143,20 +185,17 @@ func New(cfg Config) (*Sink, error) {
 		cfg.IdempotencyHeader = DefaultIdempotencyHeader
 	}
 	s := &Sink{cfg: cfg}
-	for field := range cfg.Fields {
-		if !known(field) {
-			return nil, fmt.Errorf("httpsink: fields: unknown field %q (want one of %s)", field, strings.Join(allFields, ", "))
+	for field, name := range cfg.Fields {
+		if err := CheckField(field, name); err != nil {
+			return nil, fmt.Errorf("httpsink: fields: %w", err)
 		}
 	}
-	for _, field := range allFields {
+	for _, field := range Fields {
 		name := field
 		if len(cfg.Fields) > 0 {
 			var ok bool
 			if name, ok = cfg.Fields[field]; !ok {
 				continue
-			}
-			if name == "" {
-				return nil, fmt.Errorf("httpsink: fields: %s maps to an empty name", field)
 			}
 		}
 		s.fields, s.names = append(s.fields, field), append(s.names, name)
@@ -167,15 +206,6 @@ func New(cfg Config) (*Sink, error) {
 		return nil, fmt.Errorf("httpsink: %w", err)
 	}
 	return s, nil
-}
-
-func known(field string) bool {
-	for _, f := range allFields {
-		if f == field {
-			return true
-		}
-	}
-	return false
 }
 
 // Target is the outbox target name of this sink's events.
@@ -266,7 +296,7 @@ func (s *Sink) record(p *mapping.Punch) (record, error) {
 	for i, f := range s.fields {
 		values[i] = s.value(p, f)
 	}
-	if s.cfg.Format == "csv" {
+	if s.cfg.Format == FormatCSV {
 		var b bytes.Buffer
 		w := csv.NewWriter(&b)
 		if err := w.Write(values); err != nil {
@@ -301,7 +331,7 @@ type partWriter interface {
 }
 
 func (s *Sink) newPart() partWriter {
-	if s.cfg.Format == "csv" {
+	if s.cfg.Format == FormatCSV {
 		p := &csvPart{}
 		p.w = csv.NewWriter(&p.buf)
 		p.w.Write(s.names)
@@ -359,7 +389,7 @@ func (p *csvPart) bytes() []byte { return bytes.Clone(p.buf.Bytes()) }
 func (s *Sink) event(p partWriter) (outbox.Event, error) {
 	body := p.bytes()
 	contentType, name := "application/json", "punches.json"
-	if s.cfg.Format == "csv" {
+	if s.cfg.Format == FormatCSV {
 		contentType, name = "text/csv; charset=utf-8", "punches.csv"
 	}
 	// The key is the hash of the plain body, so zipping (or not) the same

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -40,6 +41,21 @@ type Config struct {
 	PageSize int
 }
 
+// UserNames are the employee fields Config.UserName may name ("" is id).
+var UserNames = []string{"id", "email"}
+
+// ParseUserName reads Config.UserName as New does: "" means id. Config
+// calls it, so the list is declared once, here.
+func ParseUserName(s string) (string, error) {
+	if s == "" {
+		return UserNames[0], nil
+	}
+	if !slices.Contains(UserNames, s) {
+		return "", fmt.Errorf("%q: want %s", s, strings.Join(UserNames, ", "))
+	}
+	return s, nil
+}
+
 // fields are the employee fields a SCIM User can hold.
 var fields = []string{"id", "name", "status", "email", "department", "designation", "employee_type", "factory", "sbu"}
 
@@ -53,11 +69,9 @@ type Client struct {
 
 // New builds a client.
 func New(cfg Config) (*Client, error) {
-	if cfg.UserName == "" {
-		cfg.UserName = "id"
-	}
-	if cfg.UserName != "id" && cfg.UserName != "email" {
-		return nil, fmt.Errorf("scim: user_name %q: want id or email", cfg.UserName)
+	var err error
+	if cfg.UserName, err = ParseUserName(cfg.UserName); err != nil {
+		return nil, fmt.Errorf("scim: user_name %w", err)
 	}
 	if cfg.ActiveValue == "" {
 		cfg.ActiveValue = "active"

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/internal/sqldb"
 )
 
@@ -112,7 +113,7 @@ func resolvePunches(d sqldb.Dialect, t PunchesTable) (punchColumns, error) {
 		p.rawTable = defaultPunchesTable
 	}
 	var err error
-	if p.table, err = d.Quote("punches.table", p.rawTable); err != nil {
+	if p.table, err = quote(d, "punches.table", p.rawTable); err != nil {
 		return p, err
 	}
 	if err := checkFieldNames("punches.columns", t.Columns, PunchFields); err != nil {
@@ -125,11 +126,11 @@ func resolvePunches(d sqldb.Dialect, t PunchesTable) (punchColumns, error) {
 		}
 		if name == "" {
 			if slices.Contains(keyFields, f) {
-				return p, fmt.Errorf("punches.columns.%s: cannot be empty, it is part of the punch's unique key", f)
+				return p, &setting.Error{Key: "punches.columns." + f, Msg: "cannot be empty, it is part of the punch's unique key"}
 			}
 			continue
 		}
-		q, err := d.Quote("punches.columns."+f, name)
+		q, err := quote(d, "punches.columns."+f, name)
 		if err != nil {
 			return p, err
 		}
@@ -138,6 +139,35 @@ func resolvePunches(d sqldb.Dialect, t PunchesTable) (punchColumns, error) {
 		p.raw = append(p.raw, name)
 	}
 	return p, nil
+}
+
+// quote is Dialect.Quote with its error as a *setting.Error on key.
+func quote(d sqldb.Dialect, key, ident string) (string, error) {
+	if err := sqldb.CheckIdent(ident); err != nil {
+		return "", &setting.Error{Key: key, Msg: err.Error()}
+	}
+	return d.Quote(key, ident)
+}
+
+// CheckTables tests the table settings as Open does, without connecting:
+// known fields, names the URL's dialect can quote, no column named twice.
+// A *setting.Error names the key (employees.columns, punches.table, ...).
+// Config calls it, so that config check rejects what a run would. Without
+// the employees table (the directory comes from a file) pass it empty.
+func CheckTables(url string, employees EmployeesTable, punches PunchesTable) error {
+	name, ok := sqldb.DialectOf(url)
+	if !ok {
+		return sqldb.CheckScheme(url)
+	}
+	d, err := sqldb.DialectFor(name)
+	if err != nil {
+		return err
+	}
+	if _, err := resolvePunches(d, punches); err != nil {
+		return err
+	}
+	_, err = resolveEmployees(d, employees)
+	return err
 }
 
 func checkFieldNames(key string, columns map[string]string, fields []string) error {
@@ -149,7 +179,7 @@ func checkFieldNames(key string, columns map[string]string, fields []string) err
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return fmt.Errorf("%s: unknown field %s (fields are %s)", key, strings.Join(unknown, ", "), strings.Join(fields, ", "))
+		return &setting.Error{Key: key, Msg: fmt.Sprintf("unknown field %s (fields are %s)", strings.Join(unknown, ", "), strings.Join(fields, ", "))}
 	}
 	return nil
 }
@@ -172,10 +202,10 @@ func resolveEmployees(d sqldb.Dialect, t EmployeesTable) (employeeColumns, error
 	}
 	if t.Query != "" {
 		if t.Table != "" {
-			return e, fmt.Errorf("employees: set either table or query, not both")
+			return e, &setting.Error{Key: "employees", Msg: "set either table or query, not both"}
 		}
 		if len(t.Columns) > 0 {
-			return e, fmt.Errorf("employees: columns cannot be used with query; alias the query's columns after the fields instead (SELECT code AS id, ...)")
+			return e, &setting.Error{Key: "employees", Msg: "columns cannot be used with query; alias the query's columns after the fields instead (SELECT code AS id, ...)"}
 		}
 		e.query = t.Query
 		for _, f := range EmployeeFields {
@@ -189,7 +219,7 @@ func resolveEmployees(d sqldb.Dialect, t EmployeesTable) (employeeColumns, error
 		e.rawTable = defaultEmployeesTable
 	}
 	var err error
-	if e.table, err = d.Quote("employees.table", e.rawTable); err != nil {
+	if e.table, err = quote(d, "employees.table", e.rawTable); err != nil {
 		return e, err
 	}
 	// Configured names first; a field left out uses its own name as the
@@ -199,11 +229,11 @@ func resolveEmployees(d sqldb.Dialect, t EmployeesTable) (employeeColumns, error
 		if !set {
 			continue
 		}
-		if _, err := d.Quote("employees.columns."+f, name); err != nil {
+		if _, err := quote(d, "employees.columns."+f, name); err != nil {
 			return e, err
 		}
 		if other, dup := e.byColumn[strings.ToLower(name)]; dup {
-			return e, fmt.Errorf("employees.columns: %s and %s both name column %q", other, f, name)
+			return e, &setting.Error{Key: "employees.columns", Msg: fmt.Sprintf("%s and %s both name column %q", other, f, name)}
 		}
 		e.byColumn[strings.ToLower(name)] = f
 		e.column[f] = name

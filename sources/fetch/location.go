@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,6 +59,21 @@ const (
 	AfterPullMove   = "move"
 )
 
+// AfterPullActions are the values Location.AfterPull accepts ("" is keep).
+var AfterPullActions = []string{AfterPullKeep, AfterPullDelete, AfterPullMove}
+
+// ParseAfterPull reads an after-pull action as a pull does: "" means keep.
+// Config calls it, so the list is declared once, here.
+func ParseAfterPull(s string) (string, error) {
+	if s == "" {
+		return AfterPullKeep, nil
+	}
+	if !slices.Contains(AfterPullActions, s) {
+		return "", fmt.Errorf("%q: want %s", s, strings.Join(AfterPullActions, ", "))
+	}
+	return s, nil
+}
+
 const (
 	defaultStableFor      = 2 * time.Second
 	defaultConnectTimeout = 30 * time.Second
@@ -90,19 +106,35 @@ func (e endpoint) display() string {
 
 var schemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+)://`)
 
+// SchemeLocal is ParseScheme's answer for a plain, drive or UNC path.
+const SchemeLocal = "local"
+
+// Schemes are the URL schemes a pull reaches besides a plain path.
+var Schemes = []string{"file", "sftp", "ftp", "ftps"}
+
+// ParseScheme returns a pull URL's scheme in lower case, SchemeLocal for a
+// plain, drive or UNC path, and an error for a scheme Pull cannot reach.
+// Config calls it, so the list is declared once, here.
+func ParseScheme(raw string) (string, error) {
+	m := schemeRE.FindStringSubmatch(raw)
+	if m == nil {
+		return SchemeLocal, nil
+	}
+	s := strings.ToLower(m[1])
+	if !slices.Contains(Schemes, s) {
+		return s, fmt.Errorf("unknown scheme %q (want a path, file://, sftp://, ftp:// or ftps://)", s)
+	}
+	return s, nil
+}
+
 // parseLocation checks a Location and fills in its defaults.
 func parseLocation(loc Location) (endpoint, error) {
-	if loc.AfterPull == "" {
-		loc.AfterPull = AfterPullKeep
+	var err error
+	if loc.AfterPull, err = ParseAfterPull(loc.AfterPull); err != nil {
+		return endpoint{}, fmt.Errorf("after_pull %w", err)
 	}
-	switch loc.AfterPull {
-	case AfterPullKeep, AfterPullDelete:
-	case AfterPullMove:
-		if loc.ArchiveDir == "" {
-			return endpoint{}, errors.New(`after_pull "move" needs archive_dir`)
-		}
-	default:
-		return endpoint{}, fmt.Errorf(`after_pull %q: want "keep", "delete" or "move"`, loc.AfterPull)
+	if loc.AfterPull == AfterPullMove && loc.ArchiveDir == "" {
+		return endpoint{}, errors.New(`after_pull "move" needs archive_dir`)
 	}
 	if loc.StableFor == 0 {
 		loc.StableFor = defaultStableFor
@@ -123,19 +155,19 @@ func parseLocation(loc Location) (endpoint, error) {
 	}
 
 	ep := endpoint{loc: loc}
-	m := schemeRE.FindStringSubmatch(loc.URL)
-	if m == nil { // a plain local path, drive path or UNC path
-		ep.scheme = "local"
+	if ep.scheme, err = ParseScheme(loc.URL); err != nil {
+		return endpoint{}, fmt.Errorf("url %s: %w", redactURL(loc.URL), err)
+	}
+	if ep.scheme == SchemeLocal {
 		ep.dir = loc.URL
 	} else {
 		u, err := url.Parse(loc.URL)
 		if err != nil {
 			return endpoint{}, fmt.Errorf("url %s: %w", redactURL(loc.URL), redactErr(err, loc.URL))
 		}
-		ep.scheme = strings.ToLower(u.Scheme)
 		switch ep.scheme {
 		case "file":
-			ep.scheme = "local"
+			ep.scheme = SchemeLocal
 			ep.dir = fileURLPath(u)
 		case "sftp", "ftp", "ftps":
 			if u.Hostname() == "" {
@@ -152,8 +184,6 @@ func parseLocation(loc Location) (endpoint, error) {
 			if ep.dir == "" {
 				ep.dir = "."
 			}
-		default:
-			return endpoint{}, fmt.Errorf("url %s: unknown scheme %q (want a path, file://, sftp://, ftp:// or ftps://)", redactURL(loc.URL), u.Scheme)
 		}
 	}
 	if loc.User != "" {

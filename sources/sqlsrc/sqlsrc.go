@@ -8,9 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/internal/sqldb"
 )
 
@@ -121,18 +123,34 @@ func (c *Config) check() error {
 		return fmt.Errorf("source %s: table %s: no columns to select (map employee_key and time to column names)", c.Name, c.Table)
 	}
 	if w := c.Watermark; w != nil {
-		if w.Column == "" {
-			return fmt.Errorf("source %s: watermark.column is required", c.Name)
+		if err := w.Check(); err != nil {
+			return fmt.Errorf("source %s: watermark.%w", c.Name, err)
 		}
 		if w.Kind == "" {
 			w.Kind = KindTime
 		}
-		if w.Kind != KindTime && w.Kind != KindID {
-			return fmt.Errorf("source %s: watermark.kind %q: want time or id", c.Name, w.Kind)
-		}
-		if w.Overlap < 0 || (w.Overlap > 0 && w.Kind == KindID) {
-			return fmt.Errorf("source %s: watermark.overlap: a positive duration, and only for kind time", c.Name)
-		}
+	}
+	return nil
+}
+
+// WatermarkKinds are the values Watermark.Kind accepts ("" is time).
+var WatermarkKinds = []string{KindTime, KindID}
+
+// Check tests a watermark as a read does; a *setting.Error names the bad
+// key (column, kind, overlap). Config calls it, so that config check
+// rejects what import would and the kinds are declared once, here.
+func (w Watermark) Check() error {
+	kind := w.Kind
+	if kind == "" {
+		kind = KindTime
+	}
+	switch {
+	case w.Column == "":
+		return &setting.Error{Key: "column", Msg: "is required"}
+	case !slices.Contains(WatermarkKinds, kind):
+		return &setting.Error{Key: "kind", Msg: fmt.Sprintf("%q: want %s", w.Kind, strings.Join(WatermarkKinds, ", "))}
+	case w.Overlap < 0 || (w.Overlap > 0 && kind == KindID):
+		return &setting.Error{Key: "overlap", Msg: "a positive duration, and only for kind time"}
 	}
 	return nil
 }
