@@ -117,7 +117,7 @@ func (c *Config) HTTPClientConfig(h *HTTPClient, baseURL string, log *slog.Logge
 	return httpx.Config{
 		BaseURL:       baseURL,
 		Auth:          h.authConfig(),
-		CAFile:        c.Resolve(h.CAFile),
+		CAFile:        h.CAFile, // resolved when the file was parsed
 		Timeout:       time.Duration(h.Timeout),
 		MaxRetries:    h.MaxRetries,
 		RatePerSecond: h.RatePerSecond,

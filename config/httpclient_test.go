@@ -83,6 +83,10 @@ func TestHTTPClientBlockIsShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// ca_file is resolved once, when the file is parsed, in both sections.
+	if ca := filepath.Join(dir, "ca.pem"); hr.HR.HTTP.CAFile != ca || users.PushUsers.Target.CAFile != ca {
+		t.Errorf("ca_file after parsing: hr.http %q, push_users.target %q; want %q", hr.HR.HTTP.CAFile, users.PushUsers.Target.CAFile, ca)
+	}
 	a := hr.HTTPClientConfig(&hr.HR.HTTP.HTTPClient, "", nil)
 	b := users.HTTPClientConfig(&users.PushUsers.Target.HTTPClient, "", nil)
 	if !reflect.DeepEqual(a, b) {

@@ -5,14 +5,16 @@ import "strings"
 // resolvePaths makes every relative file path and sqlite:// URL of the
 // file relative to the file's own folder, once, after validation (so its
 // messages quote the values as written): the engine and the commands use
-// the values as they find them. The HTTP sections (hr.http,
-// push_users.target) resolve their own files where they are used.
+// the values as they find them.
 func (c *Config) resolvePaths() {
 	c.DataDir = c.Resolve(c.DataDir)
 	c.Report.Dir = c.Resolve(c.Report.Dir)
 	c.HR.URL = c.resolveURL(c.HR.URL)
 	c.HR.PasswordFile = c.Resolve(c.HR.PasswordFile)
 	c.HR.Employees.File = c.Resolve(c.HR.Employees.File)
+	if h := c.HR.HTTP; h != nil {
+		h.CAFile = c.Resolve(h.CAFile)
+	}
 	for _, s := range c.Sources {
 		s.Path = c.Resolve(s.Path)
 		s.URL = c.resolveURL(s.URL)
@@ -34,6 +36,7 @@ func (c *Config) resolvePaths() {
 		p.Source.Path = c.Resolve(p.Source.Path)
 		p.Source.URL = c.resolveURL(p.Source.URL)
 		p.Source.PasswordFile = c.Resolve(p.Source.PasswordFile)
+		p.Target.CAFile = c.Resolve(p.Target.CAFile)
 	}
 }
 
