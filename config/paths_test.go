@@ -33,12 +33,14 @@ sources:
   remote:
     pull:
       url: sftp://att@10.0.0.5/exports
+      pattern: "*.txt"
+      password: pw
       known_hosts: keys/known_hosts
       after_pull: move
       archive_dir: done
     mapping: { employee_key: { column: 1 }, time: { column: 2 } }
   share:
-    pull: { url: drop, after_pull: move, archive_dir: drop/done }
+    pull: { url: drop, pattern: "*.csv", after_pull: move, archive_dir: drop/done }
     inbox: in/share
     mapping: { employee_key: { column: 1 }, time: { column: 2 } }
 push_users:

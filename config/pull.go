@@ -3,6 +3,7 @@ package config
 import (
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hrsync/hrsync/sources/fetch"
 )
@@ -75,7 +76,31 @@ func (c *Config) validatePull(s *Source) error {
 	if p.ConnectTimeout < 0 || p.IdleTimeout < 0 {
 		return c.errAt(key, "connect_timeout and idle_timeout must not be negative")
 	}
-	return nil
+	// What only fetch's parser sees (a bad pattern, sftp without a user).
+	_, err = c.PullLocation(s)
+	return err
+}
+
+// PullLocation turns a source's pull: section into a fetch.Location, with
+// the paths resolved when the file was parsed. fetch's own checks of the
+// location are config errors.
+func (c *Config) PullLocation(s *Source) (fetch.Location, error) {
+	p := s.Pull
+	loc := fetch.Location{
+		URL: p.URL, Pattern: p.Pattern,
+		User: p.User, Password: string(p.Password),
+		PrivateKeyFile: p.PrivateKeyFile, Passphrase: string(p.Passphrase),
+		KnownHostsFile: p.KnownHosts, HostKeyFingerprint: p.HostKeyFingerprint,
+		InsecureSkipHostKeyCheck: p.InsecureSkipHostKeyCheck,
+		CACertFile:               p.CACertFile, InsecureSkipTLSVerify: p.InsecureSkipTLSVerify,
+		AfterPull: p.AfterPull, ArchiveDir: p.ArchiveDir,
+		StableFor: time.Duration(p.StableFor), ConnectTimeout: time.Duration(p.ConnectTimeout),
+		IdleTimeout: time.Duration(p.IdleTimeout), Retries: p.Retries,
+	}
+	if _, err := fetch.Folder(loc); err != nil {
+		return loc, c.errAt("sources."+s.Name+".pull.url", err.Error())
+	}
+	return loc, nil
 }
 
 // Scheme says how a pull source is reached: local, file, sftp, ftp or ftps.

@@ -45,6 +45,9 @@ func TestPullConfig(t *testing.T) {
 func TestPullConfigErrors(t *testing.T) {
 	cases := []struct{ name, old, new, want string }{
 		{"no url", "      url: sftp://att@127.0.0.1:2222/exports\n", "", ":6: sources.gate.pull.url: is required"},
+		// fetch's own location checks, at config time rather than at the pull:
+		{"sftp without a password or key", "      password: pw\n", "", "sources.gate.pull.url: url sftp://att@127.0.0.1:2222/exports: sftp needs a password or a private_key_file"},
+		{"no pattern", "      pattern: attlog_*.txt\n", "", "sources.gate.pull.url: url sftp://att@127.0.0.1:2222/exports: no pattern"},
 		{"bad scheme", "sftp://att@127.0.0.1:2222/exports", "http://x/y", `:7: sources.gate.pull.url: unknown scheme "http"`},
 		{"bad after_pull", "      pattern:", "      after_pull: shred\n      pattern:", `:8: sources.gate.pull.after_pull: "shred": want keep, delete, move`},
 		{"move without archive", "      pattern:", "      after_pull: move\n      pattern:", "sources.gate.pull.archive_dir: is required with after_pull: move"},

@@ -84,7 +84,7 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 		if src.Pull == nil {
 			continue // a database source
 		}
-		if locs[i], err = PullLocation(cfg, src); err != nil {
+		if locs[i], err = cfg.PullLocation(src); err != nil {
 			return res, err
 		}
 	}
@@ -166,34 +166,6 @@ func pullSources(cfg *config.Config, names []string) ([]*config.Source, error) {
 		}
 	}
 	return srcs, nil
-}
-
-// PullLocation turns a source's pull: section into a fetch.Location, with
-// local paths resolved against the config's folder. Mistakes the config
-// check cannot see (a bad pattern, sftp without a user) are config errors.
-func PullLocation(cfg *config.Config, src *config.Source) (fetch.Location, error) {
-	p := src.Pull
-	loc := fetch.Location{
-		URL: p.URL, Pattern: p.Pattern,
-		User: p.User, Password: string(p.Password),
-		PrivateKeyFile: p.PrivateKeyFile, Passphrase: string(p.Passphrase),
-		KnownHostsFile: p.KnownHosts, HostKeyFingerprint: p.HostKeyFingerprint,
-		InsecureSkipHostKeyCheck: p.InsecureSkipHostKeyCheck,
-		CACertFile:               p.CACertFile, InsecureSkipTLSVerify: p.InsecureSkipTLSVerify,
-		AfterPull: p.AfterPull, ArchiveDir: p.ArchiveDir,
-		StableFor: time.Duration(p.StableFor), ConnectTimeout: time.Duration(p.ConnectTimeout),
-		IdleTimeout: time.Duration(p.IdleTimeout), Retries: p.Retries,
-	}
-	if p.Scheme() == "local" {
-		// A relative folder is relative to the config file, like every path in it.
-		loc.URL = p.URL
-		loc.ArchiveDir = p.ArchiveDir
-	}
-	if _, err := fetch.Folder(loc); err != nil {
-		key := "sources." + src.Name + ".pull"
-		return loc, &config.Error{File: cfg.Path, Line: cfg.Line(key + ".url"), Key: key, Msg: err.Error()}
-	}
-	return loc, nil
 }
 
 // redactedURL names a location without a password written into it.
