@@ -34,21 +34,17 @@ func openHR(ctx context.Context, cfg *config.Config, writing, employeesOnly bool
 		no := false
 		create = &no
 	}
-	sc := sqlsink.Config{
-		URL:         cfg.HR.URL, // a sqlite path resolved when the config was parsed
-		Credentials: sqldb.Credentials{User: cfg.HR.User, Password: string(cfg.HR.Password)},
-		Employees: sqlsink.EmployeesTable{
-			Table: cfg.HR.Employees.Table, Query: cfg.HR.Employees.Query, Columns: cfg.HR.Employees.Columns,
-		},
-		Punches:       sqlsink.PunchesTable{Table: cfg.HR.Punches.Table, Columns: cfg.HR.Punches.Columns, EmployeeIndex: cfg.HR.Punches.EmployeeIndex},
+	// The tables as config checked them: the same settings, read once.
+	emps, punches := cfg.HRTables()
+	s, err := sqlsink.Open(ctx, sqlsink.Config{
+		URL:           cfg.HR.URL, // a sqlite path resolved when the config was parsed
+		Credentials:   sqldb.Credentials{User: cfg.HR.User, Password: string(cfg.HR.Password)},
+		Employees:     emps,
+		Punches:       punches,
 		Create:        create,
 		BatchSize:     cfg.HR.BatchSize,
 		EmployeesOnly: employeesOnly,
-	}
-	if cfg.HR.Employees.File != "" {
-		sc.Employees = sqlsink.EmployeesTable{}
-	}
-	s, err := sqlsink.Open(ctx, sc)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("hr: %w", err)
 	}
