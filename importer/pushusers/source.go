@@ -13,10 +13,11 @@ import (
 	"github.com/hrsync/hrsync/sources"
 )
 
-// Status classes: what a status means, whatever the spelling.
+// Status classes: what a status means, whatever the spelling (declared by
+// config, which checks status_values with them).
 const (
-	classActive   = "active"
-	classResigned = "resigned"
+	classActive   = config.StatusActive
+	classResigned = config.StatusResigned
 )
 
 // Record is one employee as the source has it, normalised: dates as
