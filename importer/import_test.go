@@ -174,3 +174,23 @@ func TestDryRunWritesNothing(t *testing.T) {
 		t.Fatalf("a dry run created the HR database: %v", err)
 	}
 }
+
+// TestMappingThatNoLongerBindsFailsTheFile: after a column is renamed the
+// file fails as a whole, with one line naming the missing column and the
+// columns found (exit 1), instead of an ordinary-looking invalid_row per row.
+func TestMappingThatNoLongerBindsFailsTheFile(t *testing.T) {
+	cfg := setup(t, []byte("Badge,Time\n1001,2025-12-01 08:00:00\n1002,2025-12-01 09:00:00\n"), "")
+	rep := filepath.Join(t.TempDir(), "report.jsonl")
+	res, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := readLines(t, rep)
+	if len(lines) != 1 || lines[0].Outcome != mapping.Failed ||
+		!strings.Contains(lines[0].Reason, `column "Pin" not found`) || !strings.Contains(lines[0].Reason, "Badge") {
+		t.Fatalf("report %+v, want one failed line naming Pin and the columns found", lines)
+	}
+	if exitcode.For(res.Outcome()) != exitcode.Failed {
+		t.Errorf("exit %d, want %d", exitcode.For(res.Outcome()), exitcode.Failed)
+	}
+}

@@ -241,6 +241,11 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 			bound = true
 			if m.observer != nil {
 				m.observer.File(det, binding, bindErr)
+			} else if bindErr != nil {
+				// A mapping that no longer fits (a renamed column) fails the
+				// file as a whole, naming what is missing and what is there,
+				// instead of rejecting every row for the same reason.
+				return fmt.Errorf("the mapping does not fit this file: %w", bindErr)
 			}
 		}
 		it := m.mapRow(binding, bindErr, row)

@@ -23,7 +23,7 @@ func TestSourceFilesOfAPulledSource(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "hrsync.yaml"), []byte(`hr: { url: sqlite://hr.db }
 sources:
   gate:
-    pull: { url: `+filepath.Join(dir, "remote")+` }
+    pull: { url: `+filepath.Join(dir, "remote")+`, pattern: "*.csv" }
     mapping: { employee_key: 1, time: 2 }
 `), 0o644)
 	cfg, err := config.Load(filepath.Join(dir, "hrsync.yaml"))
