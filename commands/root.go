@@ -220,6 +220,13 @@ func (a *App) loadConfig() (*config.Config, error) {
 	return c, nil
 }
 
+// loadConfigForReading reads the config for commands that only read the
+// run state: they need no secrets (see config.LoadForReading).
+func (a *App) loadConfigForReading() (*config.Config, error) {
+	c, err := config.LoadForReading(a.configPath())
+	return c, exitcode.AsUsage(err)
+}
+
 // say prints a line to stderr unless --quiet.
 func (a *App) say(format string, args ...any) {
 	if !a.Quiet {

@@ -129,7 +129,7 @@ func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
 // readSession opens the run state without the lock: reading the history
 // or the outbox never waits for a running import.
 func (a *App) readSession(ctx context.Context) (*importer.Session, error) {
-	cfg, err := a.loadConfig()
+	cfg, err := a.loadConfigForReading()
 	if err != nil {
 		return nil, err
 	}

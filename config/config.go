@@ -47,6 +47,9 @@ type Config struct {
 	SHA256 string `yaml:"-"`
 
 	node *yaml.Node
+	// secretsUnused: the command reads only the run state, so an unset
+	// ${ENV} or an unreadable *_file leaves a placeholder (LoadForReading).
+	secretsUnused bool
 }
 
 // HR is the HR system: where punches go and where the directory lives.
@@ -223,7 +226,15 @@ func (e *Error) Error() string {
 func (e *Error) ExitCode() exitcode.Code { return exitcode.Usage }
 
 // Load reads and validates the config file.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return load(path, false) }
+
+// LoadForReading reads the config for a command that only reads the run
+// state (runs, events): looking at history needs no production secrets,
+// so an unset ${ENV} stays as written and a *_file is not read. Everything
+// else is checked as Load checks it.
+func LoadForReading(path string) (*Config, error) { return load(path, true) }
+
+func load(path string, secretsUnused bool) (*Config, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -232,14 +243,16 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(abs, data)
+	return parse(abs, data, secretsUnused)
 }
 
 var yamlFieldErr = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
 
 // Parse decodes config text as if read from path.
-func Parse(path string, data []byte) (*Config, error) {
-	c := &Config{Path: path, Dir: filepath.Dir(path)}
+func Parse(path string, data []byte) (*Config, error) { return parse(path, data, false) }
+
+func parse(path string, data []byte, secretsUnused bool) (*Config, error) {
+	c := &Config{Path: path, Dir: filepath.Dir(path), secretsUnused: secretsUnused}
 	sum := sha256.Sum256(data)
 	c.SHA256 = hex.EncodeToString(sum[:])
 	var root yaml.Node
@@ -342,6 +355,9 @@ func (c *Config) expandEnv(key, s string) (string, error) {
 		return v
 	})
 	if missing != "" {
+		if c.secretsUnused {
+			return s, nil
+		}
 		return "", c.errAt(key, fmt.Sprintf("environment variable %s is not set", missing))
 	}
 	return out, nil
@@ -356,6 +372,10 @@ func (c *Config) secretFrom(key string, s *Secret, file string) error {
 	if file != "" {
 		if v != "" {
 			return c.errAt(key, "set either the value or the _file, not both")
+		}
+		if c.secretsUnused {
+			*s = Secret("(in " + file + ")")
+			return nil
 		}
 		b, err := os.ReadFile(c.Resolve(file))
 		if err != nil {
