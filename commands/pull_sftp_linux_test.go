@@ -65,3 +65,24 @@ func TestPullOverSFTPRefusesAnUnknownHostKey(t *testing.T) {
 		t.Fatalf("exit %d, want 1 naming the server's fingerprint %s:\n%s", code, s.Fingerprint, stderr)
 	}
 }
+
+// TestConfigCheckConnectOverSFTP: --connect lists the remote folder when
+// the host key matches, and fails naming the server's key when it does not.
+func TestConfigCheckConnectOverSFTP(t *testing.T) {
+	s := fetchtest.StartSSHD(t)
+	good := fmt.Sprintf(`url: sftp://%s@%s%s
+      pattern: "*.csv"
+      private_key_file: %s
+      known_hosts: %s`, s.User, s.Addr, s.Data, s.UserKeyFile, s.KnownHostsFile)
+	w := newPullWorld(t, good)
+	code, out, stderr := w.run(t, "config", "check", "--connect")
+	if code != 0 || !strings.Contains(out, "ok   source gate: sftp://") {
+		t.Fatalf("matching host key: exit %d\n%s%s", code, out, stderr)
+	}
+	bad := strings.Replace(good, "known_hosts: "+s.KnownHostsFile, "host_key_fingerprint: SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1)
+	w = newPullWorld(t, bad)
+	code, out, stderr = w.run(t, "config", "check", "--connect")
+	if code != 1 || !strings.Contains(out, "FAIL source gate:") || !strings.Contains(out, s.Fingerprint) {
+		t.Fatalf("unknown host key: exit %d, want 1 naming %s\n%s%s", code, s.Fingerprint, out, stderr)
+	}
+}

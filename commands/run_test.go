@@ -68,7 +68,7 @@ func enqueue(t *testing.T, cfgPath, key string) int64 {
 func TestRunConfigCheck(t *testing.T) {
 	cfg := quickstart(t)
 	app, out, _ := testApp(cfg)
-	if err := runConfigCheck(app, configCheckOptions{}); err != nil {
+	if err := runConfigCheck(context.Background(), app, configCheckOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out.String(), "config "+cfg+" is valid\n") || !strings.Contains(out.String(), "  source gate: ") {
@@ -76,11 +76,11 @@ func TestRunConfigCheck(t *testing.T) {
 	}
 	app, out, _ = testApp(cfg)
 	app.Quiet = true
-	if err := runConfigCheck(app, configCheckOptions{}); err != nil || out.Len() != 0 {
+	if err := runConfigCheck(context.Background(), app, configCheckOptions{}); err != nil || out.Len() != 0 {
 		t.Fatalf("--quiet: %v, stdout %q", err, out)
 	}
 	app, _, _ = testApp(filepath.Join(t.TempDir(), "nope.yaml"))
-	if err := runConfigCheck(app, configCheckOptions{}); exitOf(err) != exitcode.Usage {
+	if err := runConfigCheck(context.Background(), app, configCheckOptions{}); exitOf(err) != exitcode.Usage {
 		t.Fatalf("missing config: %v (exit %d), want exit %d", err, exitOf(err), exitcode.Usage)
 	}
 }
