@@ -35,6 +35,10 @@ func TestExitCodes(t *testing.T) {
 	cfg := quickstart(t)
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte("hr:\n  url: sqlite://x.db\n  colour: blue\nsources: {}\n"), 0o644)
+	badScheme := filepath.Join(filepath.Dir(cfg), "bad-scheme.yaml")
+	if b, err := os.ReadFile(cfg); err == nil {
+		os.WriteFile(badScheme, []byte(strings.Replace(string(b), "sqlite://hrsync-data/hr.db", "mssqll://hr/db", 1)), 0o644)
+	}
 	notAFolder := filepath.Join(t.TempDir(), "unknown flag invalid argument")
 	os.WriteFile(notAFolder, nil, 0o644)
 	cases := []struct {
@@ -50,6 +54,7 @@ func TestExitCodes(t *testing.T) {
 		{"missing config", []string{"import", "--config", filepath.Join(t.TempDir(), "nope.yaml")}, exitcode.Usage, "", "nope.yaml"},
 		{"unknown flag", []string{"import", "--frobnicate"}, exitcode.Usage, "", "unknown flag"},
 		{"unknown source", []string{"import", "--config", cfg, "--source", "nope"}, exitcode.Usage, "", `no source named "nope"`},
+		{"unknown URL scheme", []string{"import", "--config", badScheme}, exitcode.Usage, "", `hr.url: unknown scheme "mssqll"`},
 		{"import with rejects", []string{"import", "--config", cfg}, exitcode.Rejected, "", "imported 390"},
 		{"completion", []string{"completion", "bash"}, exitcode.OK, "bash completion", ""},
 		// cobra's refusals are usage errors because they come before any
