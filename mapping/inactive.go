@@ -1,10 +1,6 @@
 package mapping
 
-import (
-	"fmt"
-	"slices"
-	"strings"
-)
+import "github.com/hrsync/hrsync/internal/setting"
 
 // What import does with a punch of an employee who is not active
 // (hr.employees.inactive): reject it with code Inactive, or import it.
@@ -19,11 +15,5 @@ var InactiveModes = []string{InactiveReject, InactiveImport}
 // ParseInactive reads an inactive mode: "" means reject. Config calls it, so
 // the list is declared once, here, beside the Inactive outcome it decides.
 func ParseInactive(s string) (string, error) {
-	if s == "" {
-		return InactiveReject, nil
-	}
-	if !slices.Contains(InactiveModes, s) {
-		return "", fmt.Errorf("%q: want %s", s, strings.Join(InactiveModes, ", "))
-	}
-	return s, nil
+	return setting.Choice(s, InactiveReject, InactiveModes)
 }

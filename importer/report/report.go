@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -89,9 +89,9 @@ var Formats = []string{CSV, JSONL}
 // file's extension) is returned as "". Config calls it, so the list is
 // declared once, here.
 func ParseFormat(s string) (string, error) {
-	f := strings.ToLower(s)
-	if f != "" && !slices.Contains(Formats, f) {
-		return "", fmt.Errorf("%q: want %s", s, strings.Join(Formats, ", "))
+	f, err := setting.Choice(strings.ToLower(s), "", Formats)
+	if err != nil {
+		return "", fmt.Errorf("%q: want %s", s, strings.Join(Formats, ", ")) // as written, not folded
 	}
 	return f, nil
 }

@@ -29,7 +29,7 @@ type layer struct {
 var layers = []layer{
 	{"mapping", 0, "pure: the mapping spec and the shared types"},
 	{"internal/...", 0, "leaves both sides share (sqldb, httpx, schedule, gen, bench/proc)"},
-	{"internal/setting", 0, "the error an owner package returns for one bad setting, so config can name its key"},
+	{"internal/setting", -1, "below everything: the error an owner package returns for one bad setting, and the choice among its values (mapping uses it too)"},
 	{"internal/outbox", 1, "the durable queue: the HTTP sink produces its events, the engine delivers them; uses internal/httpx"},
 	{"sources/fetch/fetchtest", 1, "test servers (SFTP, FTP) for fetch and commands tests; imports nothing of ours"},
 	{"sources/...", 2, "readers (textfile, sheet, sqlsrc) and pull transports (fetch)"},

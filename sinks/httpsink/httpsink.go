@@ -22,6 +22,7 @@ import (
 
 	"github.com/hrsync/hrsync/internal/httpx"
 	"github.com/hrsync/hrsync/internal/outbox"
+	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -74,12 +75,9 @@ var Formats = []string{FormatJSON, FormatCSV}
 // ParseFormat reads a body format as New does: case is ignored and ""
 // means json. Config calls it, so the list is declared once, here.
 func ParseFormat(s string) (string, error) {
-	f := strings.ToLower(s)
-	if f == "" {
-		return FormatJSON, nil
-	}
-	if !slices.Contains(Formats, f) {
-		return "", fmt.Errorf("%q: want %s", s, strings.Join(Formats, ", "))
+	f, err := setting.Choice(strings.ToLower(s), FormatJSON, Formats)
+	if err != nil {
+		return "", fmt.Errorf("%q: want %s", s, strings.Join(Formats, ", ")) // as written, not folded
 	}
 	return f, nil
 }
@@ -96,13 +94,7 @@ var ZipModes = []string{ZipNever, ZipAuto, ZipAlways}
 
 // ParseZip reads a zip mode as New does: "" means never.
 func ParseZip(s string) (string, error) {
-	if s == "" {
-		return ZipNever, nil
-	}
-	if !slices.Contains(ZipModes, s) {
-		return "", fmt.Errorf("%q: want %s", s, strings.Join(ZipModes, ", "))
-	}
-	return s, nil
+	return setting.Choice(s, ZipNever, ZipModes)
 }
 
 // Config describes the punch endpoint.

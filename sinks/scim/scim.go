@@ -12,11 +12,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -47,13 +47,7 @@ var UserNames = []string{"id", "email"}
 // ParseUserName reads Config.UserName as New does: "" means id. Config
 // calls it, so the list is declared once, here.
 func ParseUserName(s string) (string, error) {
-	if s == "" {
-		return UserNames[0], nil
-	}
-	if !slices.Contains(UserNames, s) {
-		return "", fmt.Errorf("%q: want %s", s, strings.Join(UserNames, ", "))
-	}
-	return s, nil
+	return setting.Choice(s, UserNames[0], UserNames)
 }
 
 // fields are the employee fields a SCIM User can hold.

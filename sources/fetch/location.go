@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hrsync/hrsync/internal/setting"
 )
 
 // Location says where a source's files are and how to reach them. The lead
@@ -65,13 +67,7 @@ var AfterPullActions = []string{AfterPullKeep, AfterPullDelete, AfterPullMove}
 // ParseAfterPull reads an after-pull action as a pull does: "" means keep.
 // Config calls it, so the list is declared once, here.
 func ParseAfterPull(s string) (string, error) {
-	if s == "" {
-		return AfterPullKeep, nil
-	}
-	if !slices.Contains(AfterPullActions, s) {
-		return "", fmt.Errorf("%q: want %s", s, strings.Join(AfterPullActions, ", "))
-	}
-	return s, nil
+	return setting.Choice(s, AfterPullKeep, AfterPullActions)
 }
 
 const (
