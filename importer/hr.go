@@ -43,6 +43,7 @@ func openHR(ctx context.Context, cfg *config.Config, writing, employeesOnly bool
 		Punches:       sqlsink.PunchesTable{Table: cfg.HR.Punches.Table, Columns: cfg.HR.Punches.Columns, EmployeeIndex: cfg.HR.Punches.EmployeeIndex},
 		Create:        create,
 		BatchSize:     cfg.HR.BatchSize,
+		Zone:          cfg.HR.Location(),
 		EmployeesOnly: employeesOnly,
 	}
 	if cfg.HR.Employees.File != "" {

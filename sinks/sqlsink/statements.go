@@ -104,7 +104,7 @@ func (st statements) loadData(reader string, l bulkLayout, importedAt time.Time)
 		set = append(set, fmt.Sprintf("%s = '%s'", st.p.col("source"), *l.source))
 	}
 	if st.p.has("imported_at") && !slices.Contains(l.fields, "imported_at") {
-		set = append(set, fmt.Sprintf("%s = '%s'", st.p.col("imported_at"), importedAt.UTC().Format(sqldb.TimeLayout)))
+		set = append(set, fmt.Sprintf("%s = '%s'", st.p.col("imported_at"), l.atClock.Wall(importedAt).Format(sqldb.TimeLayout)))
 	}
 	q := fmt.Sprintf("LOAD DATA LOCAL INFILE 'Reader::%s' IGNORE INTO TABLE %s CHARACTER SET utf8mb4 (%s)",
 		reader, st.p.table, strings.Join(cols, ", "))
