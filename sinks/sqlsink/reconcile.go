@@ -238,7 +238,7 @@ func (s *Sink) execOne(ctx context.Context, tx *sqlx.Tx, query string, args []an
 	}
 	if n != 1 {
 		return fmt.Errorf("%s punch of %s at %s on device %q: touched %d rows, want 1 (the HR table changed since the plan was read; run again)",
-			what, sp.EmployeeID, sp.Time.Format(sqldb.TimeLayout), sp.DeviceID, n)
+			what, sp.EmployeeID, s.clock.Wall(sp.Time).Format(sqldb.TimeLayout), sp.DeviceID, n)
 	}
 	return nil
 }
