@@ -342,3 +342,24 @@ func TestRetry(t *testing.T) {
 		t.Errorf("cancelled: err %v", err)
 	}
 }
+
+// BenchmarkClockWall is the cost per punch of writing a time as the wall
+// clock of a zone, against UTC as before hr.timezone.
+func BenchmarkClockWall(b *testing.B) {
+	hcm, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Date(2025, 12, 1, 7, 58, 0, 0, hcm)
+	for _, c := range []struct {
+		name  string
+		clock Clock
+	}{{"utc", NaiveIn(time.UTC)}, {"hcm", NaiveIn(hcm)}} {
+		b.Run(c.name, func(b *testing.B) {
+			var dst []byte
+			for i := range b.N {
+				dst = c.clock.Wall(t0.Add(time.Duration(i)*time.Second)).AppendFormat(dst[:0], TimeLayout)
+			}
+		})
+	}
+}
