@@ -188,3 +188,48 @@ func TestPunchSinkContractInHRZone(t *testing.T) {
 		})
 	}
 }
+
+// A customer's SQLite table that declares its time column DATETIME (which
+// the driver hands back as a time.Time, not text) keeps the wall clock of
+// hr.timezone as well.
+func TestSQLiteDatetimeColumnInHRZone(t *testing.T) {
+	ctx := context.Background()
+	hcm := hoChiMinh(t)
+	url := "sqlite://" + t.TempDir() + "/hr.db"
+	db, err := sqldb.Open(ctx, url, sqldb.Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "CREATE TABLE att (emp TEXT NOT NULL, punched_at DATETIME NOT NULL, terminal TEXT NOT NULL, UNIQUE (punched_at, emp, terminal))"); err != nil {
+		t.Fatal(err)
+	}
+	no := false
+	s, err := newSink(ctx, db, Config{Create: &no, Zone: hcm, Punches: PunchesTable{Table: "att",
+		Columns: map[string]string{"employee_id": "emp", "punch_time": "punched_at", "device_id": "terminal", "direction": "", "source": "", "source_key": "", "imported_at": ""}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := []mapping.Punch{{EmployeeID: "E1", Time: time.Date(2025, 12, 1, 7, 58, 0, 0, hcm), DeviceID: "gate-1"}}
+	if got, err := write(ctx, s, batch); err != nil || !all(got, true) {
+		t.Fatalf("inserted = %v, %v", got, err)
+	}
+	var text string
+	if err := db.GetContext(ctx, &text, "SELECT CAST(punched_at AS TEXT) FROM att"); err != nil || text != "2025-12-01 07:58:00" {
+		t.Fatalf("stored %q, %v; want 2025-12-01 07:58:00", text, err)
+	}
+	if got, err := write(ctx, s, batch); err != nil || !all(got, false) {
+		t.Fatalf("re-import: inserted = %v, %v; want a duplicate", got, err)
+	}
+	from := time.Date(2025, 12, 1, 0, 0, 0, 0, hcm)
+	var read []time.Time
+	if err := s.ReadPunches(ctx, []string{"E1"}, from, from.AddDate(0, 0, 1), func(p StoredPunch) error {
+		read = append(read, p.Time)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(read) != 1 || !read[0].Equal(batch[0].Time) {
+		t.Fatalf("read back %v, want %v", read, batch[0].Time)
+	}
+}
