@@ -42,6 +42,8 @@ type Config struct {
 	SHA256 string `yaml:"-"`
 
 	node *yaml.Node
+	// hrZoneSet: hr.timezone was in the file, not defaulted.
+	hrZoneSet bool
 }
 
 // HR is the HR system: where punches go and where the directory lives.
@@ -411,6 +413,7 @@ func (c *Config) applyDefaults() {
 	if c.Timezone == "" {
 		c.Timezone = "UTC"
 	}
+	c.hrZoneSet = c.HR.Timezone != ""
 	if c.HR.Timezone == "" {
 		c.HR.Timezone = c.Timezone
 		if strings.HasPrefix(strings.ToLower(c.HR.URL), "sqlite:") {
@@ -463,6 +466,10 @@ func (c *Config) validate() error {
 	}
 	if _, err := time.LoadLocation(c.HR.Timezone); err != nil {
 		return c.errAt("hr.timezone", fmt.Sprintf("unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh, or UTC)", c.HR.Timezone))
+	}
+	if c.hrZoneSet && c.HRIsHTTP() {
+		// Said so rather than ignored: an API's times follow its layout.
+		return c.errAt("hr.timezone", "is for an HR database; an HTTP target's times are written with hr.http.time_layout in the top-level timezone")
 	}
 	for _, m := range c.HR.Employees.Match {
 		if !contains(MatchFields, m) {

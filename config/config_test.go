@@ -66,6 +66,7 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 		{"bad directory format", "  password: ${HRSYNC_TEST_PW}", "  password: ${HRSYNC_TEST_PW}\n  employees: { file: staff.xlsx, format: { type: ods } }", `hr.employees.format.type: "ods"`},
 		{"no sources", "sources:", "nosources:", `unknown key "nosources"`},
 		{"bad duration", "timezone: Asia/Ho_Chi_Minh", "timezone: UTC\nlock_wait: soon", `line 3: "soon" is not a duration`},
+		{"hr zone for an API", "  url: sqlite://hr.db", "  url: https://hr.example.com/api\n  timezone: UTC\n  employees: { file: e.csv }", `:5: hr.timezone: is for an HR database`},
 		{"bad hr zone", "  url: sqlite://hr.db", "  url: sqlite://hr.db\n  timezone: Asia/Saigonn", `:5: hr.timezone: unknown time zone "Asia/Saigonn"`},
 	}
 	for _, tc := range cases {
