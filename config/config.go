@@ -50,19 +50,26 @@ type Config struct {
 	// secretsUnused: the command reads only the run state, so an unset
 	// ${ENV} or an unreadable *_file leaves a placeholder (LoadForReading).
 	secretsUnused bool
+	// hrZoneSet: hr.timezone was in the file, not defaulted.
+	hrZoneSet bool
 }
 
 // HR is the HR system: where punches go and where the directory lives.
 type HR struct {
-	URL          string         `yaml:"url"`
-	User         string         `yaml:"user"`
-	Password     Secret         `yaml:"password"`
-	PasswordFile string         `yaml:"password_file"`
-	CreateTables *bool          `yaml:"create_tables"`
-	BatchSize    int            `yaml:"batch_size"`
-	Employees    EmployeesTable `yaml:"employees"`
-	Punches      PunchesTable   `yaml:"punches"`
-	HTTP         *HRHTTP        `yaml:"http"` // when url is https://: see deliver.go
+	URL          string `yaml:"url"`
+	User         string `yaml:"user"`
+	Password     Secret `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	CreateTables *bool  `yaml:"create_tables"`
+	BatchSize    int    `yaml:"batch_size"`
+	// Timezone is the zone in which the HR database keeps naive date-times
+	// (DATETIME, timestamp without time zone): punch times are written and
+	// read as its wall clock. Default: the top-level timezone; UTC keeps
+	// what hrsync did before hr.timezone existed.
+	Timezone  string         `yaml:"timezone"`
+	Employees EmployeesTable `yaml:"employees"`
+	Punches   PunchesTable   `yaml:"punches"`
+	HTTP      *HRHTTP        `yaml:"http"` // when url is https://: see deliver.go
 }
 
 // EmployeesTable says where the employee directory is and how punches match it.
@@ -441,6 +448,10 @@ func (c *Config) applyDefaults() {
 	if c.Timezone == "" {
 		c.Timezone = "UTC"
 	}
+	c.hrZoneSet = c.HR.Timezone != ""
+	if c.HR.Timezone == "" {
+		c.HR.Timezone = c.Timezone
+	}
 	if c.DataDir == "" {
 		c.DataDir = "hrsync-data"
 	}
@@ -506,6 +517,13 @@ func (c *Config) validate() error {
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errAt("timezone", fmt.Sprintf("unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)", c.Timezone))
+	}
+	if _, err := time.LoadLocation(c.HR.Timezone); err != nil {
+		return c.errAt("hr.timezone", fmt.Sprintf("unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh, or UTC)", c.HR.Timezone))
+	}
+	if c.hrZoneSet && c.HRIsHTTP() {
+		// Said so rather than ignored: an API's times follow its layout.
+		return c.errAt("hr.timezone", "is for an HR database; an HTTP target's times are written with hr.http.time_layout in the top-level timezone")
 	}
 	for _, m := range c.HR.Employees.Match {
 		if !contains(MatchFields, m) {
@@ -612,6 +630,16 @@ func (c *Config) SourceNames() []string {
 // Location returns a source's time zone (validated already).
 func (s *Source) Location() *time.Location {
 	loc, err := time.LoadLocation(s.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Location returns the zone of the HR database's naive date-times
+// (validated already).
+func (h *HR) Location() *time.Location {
+	loc, err := time.LoadLocation(h.Timezone)
 	if err != nil {
 		return time.UTC
 	}

@@ -66,6 +66,8 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 		{"bad directory format", "  password: ${HRSYNC_TEST_PW}", "  password: ${HRSYNC_TEST_PW}\n  employees: { file: staff.xlsx, format: { type: ods } }", `hr.employees.format.type: "ods"`},
 		{"no sources", "sources:", "nosources:", `unknown key "nosources"`},
 		{"bad duration", "timezone: Asia/Ho_Chi_Minh", "timezone: UTC\nlock_wait: soon", `line 3: "soon" is not a duration`},
+		{"hr zone for an API", "  url: sqlite://hr.db", "  url: https://hr.example.com/api\n  timezone: UTC\n  employees: { file: e.csv }", `:5: hr.timezone: is for an HR database`},
+		{"bad hr zone", "  url: sqlite://hr.db", "  url: sqlite://hr.db\n  timezone: Asia/Saigonn", `:5: hr.timezone: unknown time zone "Asia/Saigonn"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +77,29 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "x\n") {
 				t.Fatal("secret leaked")
+			}
+		})
+	}
+}
+
+// hr.timezone is where the HR database keeps naive date-times: by default
+// the top-level timezone, for sqlite:// as for a server database, and UTC
+// (the behaviour before it existed) when said explicitly.
+func TestHRTimezone(t *testing.T) {
+	t.Setenv("HRSYNC_TEST_PW", "x")
+	for _, tc := range []struct{ name, old, new, want string }{
+		{"server default", "url: sqlite://hr.db", "url: mysql://127.0.0.1/hr", "Asia/Ho_Chi_Minh"},
+		{"sqlite default", "url: sqlite://hr.db", "url: sqlite://hr.db", "Asia/Ho_Chi_Minh"},
+		{"explicit UTC", "url: sqlite://hr.db", "url: postgres://127.0.0.1/hr\n  timezone: UTC", "UTC"},
+		{"explicit for sqlite", "url: sqlite://hr.db", "url: sqlite://hr.db\n  timezone: Asia/Bangkok", "Asia/Bangkok"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse("/cfg/hrsync.yaml", []byte(strings.Replace(good, tc.old, tc.new, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.HR.Timezone != tc.want || c.HR.Location().String() != tc.want {
+				t.Fatalf("hr.timezone = %q (%s), want %s", c.HR.Timezone, c.HR.Location(), tc.want)
 			}
 		})
 	}

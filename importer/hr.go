@@ -43,6 +43,7 @@ func openHR(ctx context.Context, cfg *config.Config, writing, employeesOnly bool
 		Punches:       punches,
 		Create:        create,
 		BatchSize:     cfg.HR.BatchSize,
+		Zone:          cfg.HR.Location(),
 		EmployeesOnly: employeesOnly,
 	})
 	if err != nil {

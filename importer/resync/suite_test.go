@@ -48,6 +48,20 @@ func backends() []backend {
 			db.Close()
 			return u
 		}},
+		{"postgres", func(t *testing.T, dir string) string {
+			u := os.Getenv("HRSYNC_TEST_POSTGRES_URL")
+			if u == "" {
+				u = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			db, err := sqldb.Open(ctx, u, sqldb.Credentials{})
+			if err != nil {
+				t.Skipf("PostgreSQL not reachable: %v", err)
+			}
+			db.Close()
+			return u
+		}},
 	}
 }
 
@@ -81,6 +95,12 @@ type env struct {
 
 func newEnv(t *testing.T, b backend) *env {
 	t.Helper()
+	return newEnvWith(t, b, "")
+}
+
+// newEnvWith is newEnv with more keys of the hr: section (indented lines).
+func newEnvWith(t *testing.T, b backend, hrKeys string) *env {
+	t.Helper()
 	dir := t.TempDir()
 	url := b.url(t, dir)
 	table := fmt.Sprintf("rs_punches_%d", rand.Uint32())
@@ -93,7 +113,7 @@ hr:
   create_tables: true
   employees: { file: employees.csv }
   punches: { table: %s }
-sources:
+`+hrKeys+`sources:
   gate:
     path: punches.csv
     format: { type: csv, delimiter: ",", encoding: utf-8 }

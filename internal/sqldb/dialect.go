@@ -125,42 +125,117 @@ func (d Dialect) MaxParams() int {
 	}
 }
 
-// TimeLayout is how SQLite stores times as TEXT: UTC, to the second, and
-// sorting in time order.
+// TimeLayout is how SQLite stores times as TEXT: to the second, without a
+// zone (a Clock says which), sorting in time order.
 const TimeLayout = "2006-01-02 15:04:05"
 
-// BindTime returns the value to bind for a point in time: always UTC and
-// to the second; TEXT in SQLite so that stored values compare and sort as
-// times and read well in any SQLite tool.
-func (d Dialect) BindTime(t time.Time) any {
-	t = t.UTC().Truncate(time.Second)
-	if d.name == SQLite {
-		return t.Format(TimeLayout)
-	}
-	return t
+// Clock is how one column keeps date-times. A zone-aware column
+// (PostgreSQL timestamptz, SQL Server datetimeoffset, MySQL TIMESTAMP in
+// hrsync's UTC session) holds instants. A naive one (DATETIME, timestamp
+// without time zone, DATETIME2, Oracle DATE and TIMESTAMP, SQLite text)
+// holds a wall clock, which means an instant only in the zone the HR
+// system keeps it in: writing it in UTC would store a 07:58 punch in
+// Asia/Ho_Chi_Minh as 00:58.
+type Clock struct {
+	// Zone is the zone of a naive column's wall clock; nil for a
+	// zone-aware column.
+	Zone *time.Location
 }
 
-// ScanTime turns a time read back from the database (time.Time, or text as
-// SQLite stores it) into UTC.
-func ScanTime(v any) (time.Time, error) {
+// Instant is the Clock of a zone-aware column.
+var Instant = Clock{}
+
+// NaiveIn is the Clock of a naive column whose wall clock is in loc.
+func NaiveIn(loc *time.Location) Clock {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return Clock{Zone: loc}
+}
+
+// Naive reports whether the column has no zone of its own.
+func (c Clock) Naive() bool { return c.Zone != nil }
+
+// Wall is t as the column holds it, to the second: for a naive column its
+// wall clock in Zone, labelled UTC (the drivers write a UTC time's wall
+// clock unchanged into a column without zone); for a zone-aware one the
+// instant, in UTC.
+func (c Clock) Wall(t time.Time) time.Time {
+	t = t.Truncate(time.Second)
+	if c.Zone == nil {
+		return t.UTC()
+	}
+	// The instant moved by the zone's offset at that instant: cheaper than
+	// building the date from its fields, once per punch.
+	_, off := t.In(c.Zone).Zone()
+	return t.Add(time.Duration(off) * time.Second).UTC()
+}
+
+// Read turns a time read back from the column (time.Time, or text as
+// SQLite stores it) into the instant it stands for, in UTC.
+func (c Clock) Read(v any) (time.Time, error) {
 	switch t := v.(type) {
 	case time.Time:
-		// The drivers tag columns without a zone as UTC (the MySQL one
-		// because Open sets loc=UTC); zoned columns convert correctly.
-		return t.UTC(), nil
+		if c.Zone == nil {
+			return t.UTC(), nil
+		}
+		// The drivers give a column without zone its wall clock labelled
+		// UTC (the MySQL one because Open sets loc=UTC).
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), c.Zone).UTC(), nil
 	case string:
-		return parseTimeText(t)
+		return c.parseText(t)
 	case []byte:
-		return parseTimeText(string(t))
+		return c.parseText(string(t))
 	}
 	return time.Time{}, fmt.Errorf("cannot read %T as a time", v)
 }
 
-func parseTimeText(s string) (time.Time, error) {
-	for _, layout := range []string{TimeLayout, time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05.999999999-07:00"} {
+// parseText reads text with an offset as that instant, and text without
+// one as a wall clock in Zone (UTC for a zone-aware column).
+func (c Clock) parseText(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
 		}
 	}
+	loc := c.Zone
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, layout := range []string{TimeLayout, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
 	return time.Time{}, fmt.Errorf("cannot read %q as a time", s)
+}
+
+// BindTime returns the value to bind for a point in time in a column kept
+// by c (see Clock.Wall); TEXT in SQLite so that stored values compare and
+// sort as times and read well in any SQLite tool.
+func (d Dialect) BindTime(t time.Time, c Clock) any {
+	w := c.Wall(t)
+	if d.name == SQLite {
+		return w.Format(TimeLayout)
+	}
+	return w
+}
+
+// ZoneAware reports whether a column of the type (as database/sql's
+// ColumnType.DatabaseTypeName names it) holds instants rather than a wall
+// clock. SQLite stores text, which hrsync writes without a zone.
+func (d Dialect) ZoneAware(typeName string) bool {
+	t := strings.ToUpper(typeName)
+	switch d.name {
+	case Postgres:
+		return t == "TIMESTAMPTZ"
+	case MySQL:
+		// TIMESTAMP converts from and to the session's zone, UTC here.
+		return t == "TIMESTAMP"
+	case SQLServer:
+		return t == "DATETIMEOFFSET"
+	case Oracle:
+		return strings.Contains(t, "TZ") || strings.Contains(t, "TIME ZONE")
+	}
+	return false
 }

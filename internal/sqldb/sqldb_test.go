@@ -190,22 +190,66 @@ func TestPlaceholderAndLimits(t *testing.T) {
 func TestBindAndScanTime(t *testing.T) {
 	local := time.Date(2026, 3, 1, 15, 4, 5, 600_000_000, time.FixedZone("ICT", 7*3600))
 	sqlite, _ := DialectFor(SQLite)
-	if got := sqlite.BindTime(local); got != "2026-03-01 08:04:05" {
+	if got := sqlite.BindTime(local, NaiveIn(time.UTC)); got != "2026-03-01 08:04:05" {
 		t.Errorf("SQLite BindTime = %v", got)
 	}
 	pg, _ := DialectFor(Postgres)
-	if got := pg.BindTime(local).(time.Time); !got.Equal(time.Date(2026, 3, 1, 8, 4, 5, 0, time.UTC)) || got.Location() != time.UTC {
-		t.Errorf("Postgres BindTime = %v", got)
-	}
-	want := time.Date(2026, 3, 1, 8, 4, 5, 0, time.UTC)
-	for _, v := range []any{"2026-03-01 08:04:05", []byte("2026-03-01T08:04:05Z"), want, want.In(time.FixedZone("X", 3600))} {
-		got, err := ScanTime(v)
-		if err != nil || !got.Equal(want) || got.Location() != time.UTC {
-			t.Errorf("ScanTime(%v) = %v, %v", v, got, err)
+	for _, c := range []Clock{Instant, NaiveIn(time.UTC)} {
+		if got := pg.BindTime(local, c).(time.Time); !got.Equal(time.Date(2026, 3, 1, 8, 4, 5, 0, time.UTC)) || got.Location() != time.UTC {
+			t.Errorf("Postgres BindTime(%v) = %v", c, got)
 		}
 	}
-	if _, err := ScanTime(42); err == nil {
-		t.Error("ScanTime(42) should fail")
+	want := time.Date(2026, 3, 1, 8, 4, 5, 0, time.UTC)
+	for _, v := range []any{"2026-03-01 08:04:05", []byte("2026-03-01T08:04:05Z"), "2026-03-01 15:04:05+07:00", want, want.In(time.FixedZone("X", 3600))} {
+		got, err := Instant.Read(v)
+		if err != nil || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("Instant.Read(%v) = %v, %v", v, got, err)
+		}
+	}
+	if _, err := Instant.Read(42); err == nil {
+		t.Error("Read(42) should fail")
+	}
+}
+
+// A naive column keeps the wall clock of the HR system's zone: a 07:58
+// punch in Ho Chi Minh City is written as 07:58 and read back as the same
+// instant; zone-aware columns and text with an offset stay instants.
+func TestNaiveClock(t *testing.T) {
+	hcm, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	punch := time.Date(2025, 12, 1, 7, 58, 0, 0, hcm)
+	c := NaiveIn(hcm)
+	sqlite, _ := DialectFor(SQLite)
+	if got := sqlite.BindTime(punch, c); got != "2025-12-01 07:58:00" {
+		t.Errorf("SQLite BindTime = %v, want 07:58", got)
+	}
+	my, _ := DialectFor(MySQL)
+	wall := my.BindTime(punch, c).(time.Time)
+	if wall != time.Date(2025, 12, 1, 7, 58, 0, 0, time.UTC) {
+		t.Errorf("MySQL BindTime = %v, want 07:58 labelled UTC", wall)
+	}
+	for _, v := range []any{wall, "2025-12-01 07:58:00", []byte("2025-12-01T07:58:00"), "2025-12-01T00:58:00Z"} {
+		got, err := c.Read(v)
+		if err != nil || !got.Equal(punch) || got.Location() != time.UTC {
+			t.Errorf("naive Read(%v) = %v, %v; want %v", v, got, err, punch.UTC())
+		}
+	}
+	if got, _ := Instant.Read(wall); got.Equal(punch) {
+		t.Errorf("an instant column read the wall clock as %v", got)
+	}
+	for _, tc := range []struct {
+		dialect, typ string
+		aware        bool
+	}{
+		{Postgres, "TIMESTAMPTZ", true}, {Postgres, "TIMESTAMP", false}, {MySQL, "TIMESTAMP", true}, {MySQL, "DATETIME", false},
+		{SQLServer, "DATETIMEOFFSET", true}, {SQLServer, "DATETIME2", false}, {SQLite, "TEXT", false}, {Oracle, "DATE", false},
+	} {
+		d, _ := DialectFor(tc.dialect)
+		if got := d.ZoneAware(tc.typ); got != tc.aware {
+			t.Errorf("%s ZoneAware(%s) = %v", tc.dialect, tc.typ, got)
+		}
 	}
 }
 
@@ -315,5 +359,26 @@ func TestSchemesAreTheOpeners(t *testing.T) {
 	}
 	if err := CheckScheme("mysq://u:topsecret@h/db"); err == nil || strings.Contains(err.Error(), "topsecret") {
 		t.Errorf("CheckScheme(mysq://...) = %v", err)
+	}
+}
+
+// BenchmarkClockWall is the cost per punch of writing a time as the wall
+// clock of a zone, against UTC as before hr.timezone.
+func BenchmarkClockWall(b *testing.B) {
+	hcm, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Date(2025, 12, 1, 7, 58, 0, 0, hcm)
+	for _, c := range []struct {
+		name  string
+		clock Clock
+	}{{"utc", NaiveIn(time.UTC)}, {"hcm", NaiveIn(hcm)}} {
+		b.Run(c.name, func(b *testing.B) {
+			var dst []byte
+			for i := range b.N {
+				dst = c.clock.Wall(t0.Add(time.Duration(i)*time.Second)).AppendFormat(dst[:0], TimeLayout)
+			}
+		})
 	}
 }

@@ -174,6 +174,8 @@ func BenchmarkWritePunches(b *testing.B) {
 // importer's 5,000 rows, 20,000 and 50,000, by the bulk path and by INSERT,
 // then again (every row a duplicate). Wall time includes the server's
 // work; cpu-s is this process's only.
+// HRSYNC_BENCH_HR_ZONE (an IANA name) writes the naive columns in that
+// zone, as hr.timezone does; default UTC.
 //
 //	go test ./sinks/sqlsink/ -run '^$' -bench WritePunchesServer -benchtime 1x
 func BenchmarkWritePunchesServer(b *testing.B) {
@@ -188,6 +190,13 @@ func BenchmarkWritePunchesServer(b *testing.B) {
 				b.Run(fmt.Sprintf("%s/%s/batch=%d", be.name, path, size), func(b *testing.B) {
 					yes := true
 					cfg := Config{URL: be.url, Create: &yes, Punches: PunchesTable{Table: uniqueName("bench_punch")}}
+					if z := os.Getenv("HRSYNC_BENCH_HR_ZONE"); z != "" {
+						loc, err := time.LoadLocation(z)
+						if err != nil {
+							b.Fatalf("HRSYNC_BENCH_HR_ZONE: %v", err)
+						}
+						cfg.Zone = loc
+					}
 					s, err := Open(context.Background(), cfg)
 					if err != nil {
 						b.Skipf("%s not reachable: %v", sqldb.Redact(be.url), err)

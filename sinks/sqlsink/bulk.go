@@ -126,8 +126,12 @@ type bulkLayout struct {
 	// which LOAD DATA sets once per statement (as it does imported_at)
 	// instead of parsing it on every line.
 	source *string
-	// zone follows every time: COPY reads a time without one in the
-	// session's zone when the column has one (timestamptz).
+	// clock and atClock are how punch_time and imported_at keep times
+	// (a wall clock in the HR zone, or instants).
+	clock, atClock sqldb.Clock
+	// zone follows every time of a zone-aware column: COPY reads a time
+	// without one in the session's zone when the column has one
+	// (timestamptz). A naive column gets its wall clock alone.
 	zone string
 }
 
@@ -136,9 +140,9 @@ type bulkLayout struct {
 func (s *Sink) bulkLayout(batch []mapping.Punch) (bulkLayout, bool) {
 	switch s.db.Dialect.Name() {
 	case sqldb.Postgres:
-		return bulkLayout{fields: s.st.p.fields, zone: "+00", binary: s.copyBinary}, true
+		return bulkLayout{fields: s.st.p.fields, zone: "+00", binary: s.copyBinary, clock: s.clock, atClock: s.atClock}, true
 	case sqldb.MySQL:
-		var l bulkLayout
+		l := bulkLayout{clock: s.clock, atClock: s.atClock}
 		if src, ok := oneSource(batch); ok && plainLiteral(src) {
 			l.source = &src
 		}
@@ -271,7 +275,7 @@ func (s *Sink) loadData(ctx context.Context, e *Encoded, inserted []bool) error 
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		d := s.db.Dialect
 		first, last := timeRange(e.punches)
-		res, err := tx.QueryContext(ctx, s.st.selectKeysBetween(), d.BindTime(first), d.BindTime(last))
+		res, err := tx.QueryContext(ctx, s.st.selectKeysBetween(), d.BindTime(first, s.clock), d.BindTime(last, s.clock))
 		if err != nil {
 			return err
 		}
@@ -355,7 +359,7 @@ func localInfileRefused(err error) bool {
 // nil) in layout l.
 func appendRows(dst []byte, l bulkLayout, rows []mapping.Punch, include []bool, importedAt time.Time) []byte {
 	if l.binary {
-		return appendBinary(dst, l.fields, rows, include, importedAt)
+		return appendBinary(dst, l, rows, include, importedAt)
 	}
 	return appendText(dst, l, rows, include, importedAt)
 }
@@ -365,7 +369,14 @@ func appendRows(dst []byte, l bulkLayout, rows []mapping.Punch, include []bool, 
 // is also COPY's text format: fields separated by tab, lines ended by
 // newline, backslash escapes.
 func appendText(dst []byte, l bulkLayout, rows []mapping.Punch, include []bool, importedAt time.Time) []byte {
-	at := importedAt.UTC().Format(sqldb.TimeLayout)
+	at := l.atClock.Wall(importedAt).Format(sqldb.TimeLayout)
+	if !l.atClock.Naive() {
+		at += l.zone
+	}
+	punchZone := l.zone
+	if l.clock.Naive() {
+		punchZone = ""
+	}
 	for i := range rows {
 		if include != nil && !include[i] {
 			continue
@@ -377,11 +388,10 @@ func appendText(dst []byte, l bulkLayout, rows []mapping.Punch, include []bool, 
 			}
 			switch f {
 			case "punch_time":
-				dst = p.Time.UTC().AppendFormat(dst, sqldb.TimeLayout)
-				dst = append(dst, l.zone...)
+				dst = l.clock.Wall(p.Time).AppendFormat(dst, sqldb.TimeLayout)
+				dst = append(dst, punchZone...)
 			case "imported_at":
 				dst = append(dst, at...)
-				dst = append(dst, l.zone...)
 			default:
 				dst = appendEscaped(dst, punchText(p, f))
 			}
@@ -489,7 +499,7 @@ func (s *Sink) copyFrom(ctx context.Context, e *Encoded, inserted []bool) error 
 
 func (s *Sink) copyInTx(ctx context.Context, tx pgx.Tx, e *Encoded, inserted []bool) error {
 	first, last := timeRange(e.punches)
-	res, err := tx.Query(ctx, s.st.selectKeysBetween(), first.UTC(), last.UTC())
+	res, err := tx.Query(ctx, s.st.selectKeysBetween(), s.clock.Wall(first), s.clock.Wall(last))
 	if err != nil {
 		return err
 	}

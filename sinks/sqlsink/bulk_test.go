@@ -386,7 +386,8 @@ func TestBulkZonedTimeColumn(t *testing.T) {
 				}
 				t.Cleanup(func() { dropTables(b.url, table) })
 				no := false
-				s, err := newSink(ctx, db, Config{Create: &no, Punches: PunchesTable{Table: table,
+				// hr.timezone names a zone: a column with its own zone keeps instants all the same.
+				s, err := newSink(ctx, db, Config{Create: &no, Zone: hoChiMinh(t), Punches: PunchesTable{Table: table,
 					Columns: map[string]string{"direction": "", "source": "", "source_key": "", "imported_at": ""}}})
 				if err != nil {
 					t.Fatal(err)
@@ -465,7 +466,7 @@ func TestCopyTextForOtherColumnTypes(t *testing.T) {
 
 func TestAppendBinary(t *testing.T) {
 	rows := []mapping.Punch{{EmployeeID: "E1", Time: time.Date(2000, 1, 1, 0, 0, 1, 0, time.UTC)}, {EmployeeID: "skipped"}}
-	got := appendBinary(nil, []string{"employee_id", "punch_time"}, rows, []bool{true, false}, time.Time{})
+	got := appendBinary(nil, bulkLayout{fields: []string{"employee_id", "punch_time"}}, rows, []bool{true, false}, time.Time{})
 	want := "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00\x00\x00\x00\x00" + // signature, flags, extension
 		"\x00\x02" + "\x00\x00\x00\x02E1" + "\x00\x00\x00\x08\x00\x00\x00\x00\x00\x0f\x42\x40" + // 2 fields: "E1", 1,000,000 µs
 		"\xff\xff"

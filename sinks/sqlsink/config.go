@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/internal/sqldb"
@@ -30,6 +31,13 @@ type Config struct {
 	// WritePunches call instead, and use it only when they fall back to
 	// INSERT.
 	BatchSize int
+
+	// Zone is where the HR database keeps naive date-times (DATETIME,
+	// timestamp without time zone, DATETIME2, Oracle DATE and TIMESTAMP,
+	// SQLite text): punch times are written as its wall clock and read
+	// back in it. Zone-aware columns (timestamptz, datetimeoffset, MySQL
+	// TIMESTAMP) hold instants whatever it says. nil means UTC.
+	Zone *time.Location
 
 	// EmployeesOnly opens the sink for the employees table alone (push-users):
 	// the punch table is neither checked nor created, and need not exist.

@@ -257,11 +257,11 @@ func runConformance(t *testing.T, open openFunc) {
 		if err := row.Scan(&when, &at, &emp, &dir, &dev, &src, &key); err != nil {
 			t.Fatal(err)
 		}
-		tw, err := sqldb.ScanTime(when)
+		tw, err := s.clock.Read(when)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ta, err := sqldb.ScanTime(at)
+		ta, err := s.atClock.Read(at)
 		if err != nil {
 			t.Fatal(err)
 		}

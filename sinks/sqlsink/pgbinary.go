@@ -1,9 +1,7 @@
 package sqlsink
 
 import (
-	"context"
 	"encoding/binary"
-	"fmt"
 	"slices"
 	"time"
 
@@ -25,27 +23,18 @@ var (
 
 // copyBinaryFits reports whether every punch column has a type whose
 // binary form appendBinary writes: text types for the text fields,
-// timestamps for the times.
-func (s *Sink) copyBinaryFits(ctx context.Context) (bool, error) {
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE 1 = 0", s.st.columnList(), s.st.p.table))
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return false, err
-	}
-	for i, f := range s.st.p.fields {
+// timestamps for the times (types by field, see punchColumnTypes).
+func copyBinaryFits(fields []string, types map[string]string) bool {
+	for _, f := range fields {
 		want := binaryTextTypes
 		if f == "punch_time" || f == "imported_at" {
 			want = binaryTimeTypes
 		}
-		if !slices.Contains(want, types[i].DatabaseTypeName()) {
-			return false, nil
+		if !slices.Contains(want, types[f]) {
+			return false
 		}
 	}
-	return true, nil
+	return true
 }
 
 // copySignature starts a binary COPY: the signature, then no flags and no
@@ -58,11 +47,13 @@ const pgEpochUnix = 946684800
 
 // appendBinary writes the rows marked in include (every row when include
 // is nil) as one binary COPY: each row its field count, then each field's
-// length and bytes; times as microseconds since 2000 (UTC, to the second,
-// as the text forms write them).
-func appendBinary(dst []byte, fields []string, rows []mapping.Punch, include []bool, importedAt time.Time) []byte {
+// length and bytes; times as microseconds since 2000, to the second, of
+// the wall clock a timestamp column keeps (in the HR zone) or of the
+// instant a timestamptz holds (see bulkLayout.clock).
+func appendBinary(dst []byte, l bulkLayout, rows []mapping.Punch, include []bool, importedAt time.Time) []byte {
+	fields := l.fields
 	dst = append(dst, copySignature...)
-	at := pgMicros(importedAt)
+	at := pgMicros(l.atClock.Wall(importedAt))
 	for i := range rows {
 		if include != nil && !include[i] {
 			continue
@@ -72,7 +63,7 @@ func appendBinary(dst []byte, fields []string, rows []mapping.Punch, include []b
 		for _, f := range fields {
 			switch f {
 			case "punch_time":
-				dst = appendInt64Field(dst, pgMicros(p.Time))
+				dst = appendInt64Field(dst, pgMicros(l.clock.Wall(p.Time)))
 			case "imported_at":
 				dst = appendInt64Field(dst, at)
 			default:

@@ -67,7 +67,7 @@ func (s *Sink) ReadPunches(ctx context.Context, employeeIDs []string, from, to t
 			args = append(args, id)
 		}
 		fmt.Fprintf(&b, ") AND %s >= %s AND %s < %s", p.col("punch_time"), d.Placeholder(len(ids)+1), p.col("punch_time"), d.Placeholder(len(ids)+2))
-		args = append(args, d.BindTime(from), d.BindTime(to))
+		args = append(args, d.BindTime(from, s.clock), d.BindTime(to, s.clock))
 		if err := s.readStored(ctx, b.String(), args, fn); err != nil {
 			return fmt.Errorf("read punches of %d employees from %s: %w", len(employeeIDs), p.rawTable, s.explainPunches(err))
 		}
@@ -97,7 +97,7 @@ func (s *Sink) readStored(ctx context.Context, query string, args []any, fn func
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		when, err := sqldb.ScanTime(t)
+		when, err := s.clock.Read(t)
 		if err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (s *Sink) ApplyChanges(ctx context.Context, c EmployeeChanges) error {
 func (s *Sink) keyWhere(b *strings.Builder, args []any, n int, sp StoredPunch) []any {
 	d, p := s.db.Dialect, s.st.p
 	fmt.Fprintf(b, "%s = %s AND %s = %s AND ", p.col("punch_time"), d.Placeholder(n), p.col("employee_id"), d.Placeholder(n+1))
-	args = append(args, d.BindTime(sp.Time), sp.EmployeeID)
+	args = append(args, d.BindTime(sp.Time, s.clock), sp.EmployeeID)
 	if sp.DeviceID == "" && d.Name() == sqldb.Oracle {
 		fmt.Fprintf(b, "%s IS NULL", p.col("device_id"))
 		return args
@@ -238,7 +238,7 @@ func (s *Sink) execOne(ctx context.Context, tx *sqlx.Tx, query string, args []an
 	}
 	if n != 1 {
 		return fmt.Errorf("%s punch of %s at %s on device %q: touched %d rows, want 1 (the HR table changed since the plan was read; run again)",
-			what, sp.EmployeeID, sp.Time.Format(sqldb.TimeLayout), sp.DeviceID, n)
+			what, sp.EmployeeID, s.clock.Wall(sp.Time).Format(sqldb.TimeLayout), sp.DeviceID, n)
 	}
 	return nil
 }

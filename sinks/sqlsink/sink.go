@@ -29,6 +29,9 @@ type Sink struct {
 	create    bool
 	batchSize int
 	plan      writePlan
+	// clock and atClock are how punch_time and imported_at keep times:
+	// a wall clock in the configured zone, or instants (see sqldb.Clock).
+	clock, atClock sqldb.Clock
 	// now stamps imported_at; tests replace it.
 	now func() time.Time
 	// prepared holds the statements for a full batch, by kind, prepared
@@ -119,6 +122,7 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 	}
 	st := statements{d: db.Dialect, p: p, employeeIndex: cfg.Punches.EmployeeIndex != nil && *cfg.Punches.EmployeeIndex}
 	s := &Sink{db: db, st: st, emp: emp, now: time.Now}
+	s.clock, s.atClock = sqldb.NaiveIn(cfg.Zone), sqldb.NaiveIn(cfg.Zone)
 	s.create = db.Dialect.Name() == sqldb.SQLite
 	if cfg.Create != nil {
 		s.create = *cfg.Create
@@ -134,10 +138,14 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 		if err := s.ensurePunchTable(ctx); err != nil {
 			return nil, err
 		}
+		types, err := s.punchColumnTypes(ctx)
+		if err != nil {
+			return nil, s.explainPunches(err)
+		}
+		s.clock = s.clockOf(types["punch_time"], cfg.Zone)
+		s.atClock = s.clockOf(types["imported_at"], cfg.Zone)
 		if db.Dialect.Name() == sqldb.Postgres {
-			if s.copyBinary, err = s.copyBinaryFits(ctx); err != nil {
-				return nil, s.explainPunches(err)
-			}
+			s.copyBinary = copyBinaryFits(s.st.p.fields, types)
 		}
 	}
 	if s.create && emp.query == "" {
@@ -199,7 +207,7 @@ func (s *Sink) twin(ctx context.Context) (*Sink, error) {
 	}
 	second.Close()
 	t := &Sink{db: s.db, st: s.st, emp: s.emp, batchSize: s.batchSize, plan: s.plan,
-		copyBinary: s.copyBinary, now: s.now, isTwin: true}
+		clock: s.clock, atClock: s.atClock, copyBinary: s.copyBinary, now: s.now, isTwin: true}
 	if s.bulk != nil {
 		t.bulk = t.chooseBulk() // bound to t: its buffers are its own
 	}
@@ -234,6 +242,38 @@ func (s *Sink) ensurePunchTable(ctx context.Context) error {
 		return nil
 	})
 }
+
+// punchColumnTypes gives the database's type name of each punch field's
+// column (database/sql's DatabaseTypeName).
+func (s *Sink) punchColumnTypes(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE 1 = 0", s.st.columnList(), s.st.p.table))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	byField := make(map[string]string, len(types))
+	for i, f := range s.st.p.fields {
+		byField[f] = types[i].DatabaseTypeName()
+	}
+	return byField, rows.Err()
+}
+
+// clockOf is how a time column of the type keeps times: instants when the
+// type has a zone, else the wall clock of zone (UTC when nil).
+func (s *Sink) clockOf(typeName string, zone *time.Location) sqldb.Clock {
+	if s.db.Dialect.ZoneAware(typeName) {
+		return sqldb.Instant
+	}
+	return sqldb.NaiveIn(zone)
+}
+
+// Zone is where the punch table's time column keeps its wall clock; nil
+// when the column holds instants.
+func (s *Sink) Zone() *time.Location { return s.clock.Zone }
 
 func (s *Sink) ensureEmployeeTable(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, "SELECT * FROM "+s.emp.table+" WHERE 1 = 0")
@@ -461,7 +501,7 @@ func (s *Sink) writeCounted(ctx context.Context, tx *sqlx.Tx, rows []mapping.Pun
 	for _, p := range rows {
 		first, last = minTime(first, p.Time), maxTime(last, p.Time)
 	}
-	res, err := tx.QueryContext(ctx, s.st.selectKeysBetween(), d.BindTime(first), d.BindTime(last))
+	res, err := tx.QueryContext(ctx, s.st.selectKeysBetween(), d.BindTime(first, s.clock), d.BindTime(last, s.clock))
 	if err != nil {
 		return err
 	}
@@ -522,7 +562,7 @@ func checkCount(got int64, want, n int, verb, done string) error {
 // args appends the bind values of rows, in column order.
 func (s *Sink) args(dst []any, rows []mapping.Punch, importedAt time.Time) []any {
 	d := s.db.Dialect
-	at := d.BindTime(importedAt)
+	at := d.BindTime(importedAt, s.atClock)
 	for i := range rows {
 		p := &rows[i]
 		for _, f := range s.st.p.fields {
@@ -530,7 +570,7 @@ func (s *Sink) args(dst []any, rows []mapping.Punch, importedAt time.Time) []any
 			case "employee_id":
 				dst = append(dst, p.EmployeeID)
 			case "punch_time":
-				dst = append(dst, d.BindTime(p.Time))
+				dst = append(dst, d.BindTime(p.Time, s.clock))
 			case "direction":
 				dir := p.Direction
 				if dir == "" {
@@ -613,7 +653,7 @@ func (s *Sink) markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value
 		if err := res.Scan(&t, &emp, &dev); err != nil {
 			return false, err
 		}
-		when, err := sqldb.ScanTime(t)
+		when, err := s.clock.Read(t)
 		if err != nil {
 			return false, fmt.Errorf("read back punch key: %w", err)
 		}

@@ -104,7 +104,7 @@ func (st statements) loadData(reader string, l bulkLayout, importedAt time.Time)
 		set = append(set, fmt.Sprintf("%s = '%s'", st.p.col("source"), *l.source))
 	}
 	if st.p.has("imported_at") && !slices.Contains(l.fields, "imported_at") {
-		set = append(set, fmt.Sprintf("%s = '%s'", st.p.col("imported_at"), importedAt.UTC().Format(sqldb.TimeLayout)))
+		set = append(set, fmt.Sprintf("%s = '%s'", st.p.col("imported_at"), l.atClock.Wall(importedAt).Format(sqldb.TimeLayout)))
 	}
 	q := fmt.Sprintf("LOAD DATA LOCAL INFILE 'Reader::%s' IGNORE INTO TABLE %s CHARACTER SET utf8mb4 (%s)",
 		reader, st.p.table, strings.Join(cols, ", "))
@@ -284,8 +284,9 @@ func (st statements) indexNames() (key, byEmployee, on string, err error) {
 }
 
 // columnTypes gives each punch field a column type per dialect. "_id" is a
-// surrogate primary key, so the table has one. Times are UTC without zone
-// (TEXT in SQLite, "2006-01-02 15:04:05"); in Oracle, where ” is NULL,
+// surrogate primary key, so the table has one. Times have no zone: they
+// hold the wall clock of Config.Zone (TEXT in SQLite, "2006-01-02
+// 15:04:05"); in Oracle, where ” is NULL,
 // text columns other than the employee are nullable.
 func columnTypes(dialect string) map[string]string {
 	switch dialect {

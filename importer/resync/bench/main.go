@@ -192,10 +192,10 @@ func load(ctx context.Context, db *sqldb.DB, table string) int {
 	stmt, err := tx.PrepareContext(ctx, stmtSQL)
 	check(err)
 	args := make([]any, 0, 7*perStmt)
-	now := db.Dialect.BindTime(time.Now())
+	now := db.Dialect.BindTime(time.Now(), sqldb.NaiveIn(time.UTC))
 	total, inTx := 0, 0
 	add := func(i int, when time.Time, dir, dev string) {
-		args = append(args, gen.EmployeeID(i), db.Dialect.BindTime(when), dir, dev, "gate", gen.AttendanceNo(i), now)
+		args = append(args, gen.EmployeeID(i), db.Dialect.BindTime(when, sqldb.NaiveIn(time.UTC)), dir, dev, "gate", gen.AttendanceNo(i), now)
 		if len(args) == cap(args) {
 			_, err := stmt.ExecContext(ctx, args...)
 			check(err)
