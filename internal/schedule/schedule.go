@@ -259,13 +259,24 @@ func checkEvery(d time.Duration) error {
 	case d == 0 || d == 24*time.Hour:
 		return nil
 	case d < 0 || d%time.Minute != 0:
-		return fmt.Errorf("every %v: want whole minutes or hours (%s)", d, allowed)
+		return fmt.Errorf("every %s: want whole minutes or hours (%s)", everyText(d), allowed)
 	case d < time.Hour && time.Hour%d == 0:
 		return nil
 	case d >= time.Hour && d%time.Hour == 0 && (24*time.Hour)%d == 0:
 		return nil
 	}
-	return fmt.Errorf("every %v: cron cannot repeat that evenly through the hour or the day; use %s", d, allowed)
+	return fmt.Errorf("every %s: cron cannot repeat that evenly through the hour or the day; use %s", everyText(d), allowed)
+}
+
+// everyText writes d the way it was likely typed: 7m, 90m, 5h.
+func everyText(d time.Duration) string {
+	switch {
+	case d > 0 && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d > 0 && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }
 
 // validateCommon checks what both schedulers need and returns the trimmed
