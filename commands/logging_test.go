@@ -162,3 +162,19 @@ func TestDriverLinesGoThroughTheLogger(t *testing.T) {
 		t.Errorf("exit %d; without -q the driver's lines belong on stderr, as hrsync's:\n%s", code, errOut)
 	}
 }
+
+// On a terminal, --verbose prints its progress lines instead of the
+// progress bar, which would draw over them.
+func TestVerboseOnATerminalDrawsNoBar(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		app, _, stderr := testApp(quickstart(t))
+		app.IsTerminal = func() bool { return true }
+		app.Verbose = verbose
+		if err := runImport(t.Context(), app, importOptions{}); exitOf(err) != exitcode.Rejected {
+			t.Fatalf("verbose %v: %v", verbose, err)
+		}
+		if bar := strings.Contains(stderr.String(), "importing"); bar == verbose {
+			t.Errorf("verbose %v: progress bar drawn: %v\n%q", verbose, bar, stderr)
+		}
+	}
+}
