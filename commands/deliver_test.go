@@ -41,9 +41,9 @@ sources:
 		out  []string
 	}{
 		{[]string{"schedule", "--at", "06:30", "--job", "punches"}, 0,
-			[]string{"# Windows Task Scheduler", "# cron", "30 6 * * * cd ", " import --config '" + cfg + "' --log-file " + filepath.Join(dir, "hrsync-data", "hrsync.log")}},
-		{[]string{"schedule", "--at", "18:05", "--job", "catch up", "--command", "retry"}, 0, []string{"5 18 * * * ", " retry --config "}},
-		{[]string{"schedule", "--at", "05:45", "--job", "punches", "--command", "pull+import"}, 0, []string{"45 5 * * * ", " import --pull --config "}},
+			[]string{"# Windows Task Scheduler", "# cron", "30 6 * * * cd ", " import --quiet --config '" + cfg + "' --log-file " + filepath.Join(dir, "hrsync-data", "hrsync.log")}},
+		{[]string{"schedule", "--at", "18:05", "--job", "catch up", "--command", "retry"}, 0, []string{"5 18 * * * ", " retry --quiet --config "}},
+		{[]string{"schedule", "--at", "05:45", "--job", "punches", "--command", "pull+import"}, 0, []string{"45 5 * * * ", " import --pull --quiet --config "}},
 		{[]string{"schedule", "--at", "25:00", "--job", "punches"}, 2, nil},
 		{[]string{"schedule", "--job", "punches"}, 2, nil},
 		{[]string{"schedule", "--at", "06:30", "--job", "p", "--command", "export"}, 2, nil},

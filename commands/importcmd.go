@@ -65,7 +65,7 @@ func runImport(ctx context.Context, app *App, o importOptions) error {
 	opts := importer.Options{Config: cfg, Sources: o.Sources, DryRun: o.DryRun, ReportPath: o.ReportPath,
 		ReportFormat: o.ReportFormat, Log: app.Log, Args: o.Args}
 	var bar *progressbar.ProgressBar
-	if app.IsTerminal() && !app.Quiet {
+	if app.IsTerminal() && !app.Quiet && !app.Verbose { // --verbose prints progress lines instead
 		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(app.Err), progressbar.OptionSetDescription("importing"),
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
 			progressbar.OptionClearOnFinish())

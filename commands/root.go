@@ -36,7 +36,9 @@ type App struct {
 	Quiet, Verbose bool
 	LogFile        string
 	Log            *slog.Logger
-	logCloser      io.Closer
+	// fileLog is the log file alone, for what the console has said already.
+	fileLog   *slog.Logger
+	logCloser io.Closer
 	// IsTerminal reports whether stderr is a terminal (progress bars, tables).
 	IsTerminal func() bool
 	// ran is set when a command's own RunE starts: an error before that is
@@ -47,7 +49,7 @@ type App struct {
 // Execute runs hrsync with args and returns the process exit code.
 func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 	tuneGC()
-	app := &App{In: in, Out: out, Err: errOut, Log: slog.New(slog.DiscardHandler)}
+	app := &App{In: in, Out: out, Err: errOut, Log: slog.New(slog.DiscardHandler), fileLog: slog.New(slog.DiscardHandler)}
 	app.IsTerminal = func() bool {
 		f, ok := errOut.(*os.File)
 		return ok && term.IsTerminal(int(f.Fd()))
@@ -73,14 +75,14 @@ func (a *App) exitCode(err error) exitcode.Code {
 	switch {
 	case err == nil:
 	case exitcode.IsIncomplete(err):
-		a.Log.Info("run ended", "exit", code, "outcome", err)
+		a.logFile().Info("hrsync exited", "exit", code, "outcome", err)
 	default:
 		if errors.Is(err, runlock.ErrBusy) {
 			fmt.Fprintf(a.Err, "hrsync: %v\nAnother scheduled run of this config is still working; this run did nothing. It is safe to run again later.\n", err)
 		} else {
 			fmt.Fprintf(a.Err, "hrsync: %v\n", err)
 		}
-		a.Log.Error("run ended", "exit", code, "err", err)
+		a.logFile().Error("hrsync exited", "exit", code, "err", err)
 	}
 	return code
 }
@@ -158,7 +160,9 @@ func NewRoot(app *App) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return app.setupLogging()
+			// schedule writes --log-file into the lines it prints; the
+			// scheduled run opens it, not the one that prints.
+			return app.setupLogging(cmd.Annotations[annotationLogFileIsData] == "")
 		},
 	}
 	root.SetIn(app.In)
@@ -181,23 +185,6 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newPullCmd(app))
 	markRun(app, root)
 	return root
-}
-
-func (a *App) setupLogging() error {
-	if a.LogFile == "" {
-		return nil
-	}
-	f, err := os.OpenFile(a.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return exitcode.AsUsage(fmt.Errorf("--log-file: %w", err))
-	}
-	level := slog.LevelInfo
-	if a.Verbose {
-		level = slog.LevelDebug
-	}
-	a.Log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level}))
-	a.logCloser = f
-	return nil
 }
 
 // configPath resolves --config, then $HRSYNC_CONFIG, then ./hrsync.yaml.

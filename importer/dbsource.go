@@ -81,7 +81,10 @@ func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m
 		return fail(err)
 	}
 	defer r.Close()
+	m.log.Debug("database read started", "source", src.Name, "from", s.Where(), "after", w.After)
+	before := m.rows
 	err = readFile(ctx, r, sources.Detection{File: s.Where(), Format: "database", Columns: r.Header()}, m, emit)
+	m.log.Debug("database read finished", "source", src.Name, "rows", m.rows-before)
 	var emitErr *emitError
 	if err != nil && !errors.As(err, &emitErr) && ctx.Err() == nil {
 		return fail(err)

@@ -118,6 +118,8 @@ type rowMapper struct {
 	sample    int
 	seen      int
 	read      *sourceRead // which files were read or failed (nil: not tracked)
+	rows      int64       // rows read so far, for the progress lines
+	log       *slog.Logger
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
@@ -174,6 +176,7 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 			return failures, err
 		}
 		m.read.opened(path)
+		m.log.Debug("file started", "source", src.Name, "file", path)
 		r, det, err := sources.OpenFile(path, src.Name, fileFormat(src))
 		if err != nil && m.observer != nil {
 			m.observer.File(det, nil, err)
@@ -182,13 +185,20 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 			it := item{line: report.Line{Source: src.Name, File: path, Outcome: mapping.Failed, Reason: err.Error()}}
 			failures = append(failures, err.Error())
 			m.read.fail(path, err)
+			m.log.Debug("file failed", "source", src.Name, "file", path, "err", err)
 			if err := emit(it); err != nil {
 				return failures, err
 			}
 			continue
 		}
+		before := m.rows
 		ferr := readFile(ctx, r, det, m, emit)
 		r.Close()
+		if ferr == nil {
+			m.log.Debug("file finished", "source", src.Name, "file", path, "format", det.Format, "rows", m.rows-before)
+		} else {
+			m.log.Debug("file failed", "source", src.Name, "file", path, "format", det.Format, "rows", m.rows-before, "err", ferr)
+		}
 		if ferr != nil {
 			var emitErr *emitError
 			if errors.As(ferr, &emitErr) || ctx.Err() != nil {
@@ -248,6 +258,7 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 				return fmt.Errorf("the mapping does not fit this file: %w", bindErr)
 			}
 		}
+		m.rows++
 		it := m.mapRow(binding, bindErr, row)
 		if m.observer != nil {
 			// A copy, so that row itself stays on the stack when no one observes.
@@ -277,5 +288,9 @@ func newRowMapper(src *config.Source, dir *Directory, inactive string, now func(
 	if err != nil {
 		return nil, fmt.Errorf("sources.%s.mapping: %w", src.Name, err)
 	}
-	return &rowMapper{src: src, mapper: mp, dir: dir, importOff: inactive == mapping.InactiveImport, observer: opts.Observer, sample: opts.Sample}, nil
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &rowMapper{src: src, mapper: mp, dir: dir, importOff: inactive == mapping.InactiveImport, observer: opts.Observer, sample: opts.Sample, log: log}, nil
 }

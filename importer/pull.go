@@ -94,6 +94,7 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 	if err != nil {
 		return res, err
 	}
+	opts.Log = run.Log // with the run id
 	res.RunID, res.ReportPath, res.Counts = run.ID, run.ReportPath, report.Counts{}
 	defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
 	rep, err := createPullReport(res.ReportPath)

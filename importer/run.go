@@ -76,6 +76,7 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 			return res, err
 		}
 		defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
+		opts.Log = run.Log // with the run id
 		marks = run.State
 		res.RunID, res.ReportPath = run.ID, run.ReportPath
 	} else {
@@ -313,6 +314,9 @@ func reportBatches(written <-chan *batch, free chan<- *batch, rep *report.Writer
 			}
 		}
 		done += int64(len(batch))
+		if opts.Log.Enabled(context.Background(), slog.LevelDebug) {
+			opts.Log.Debug("batch written", "rows", len(batch), "rows_so_far", done, "outcomes", batchOutcomes(batch))
+		}
 		if opts.Progress != nil {
 			opts.Progress(done)
 		}
@@ -322,6 +326,16 @@ func reportBatches(written <-chan *batch, free chan<- *batch, rep *report.Writer
 		}
 	}
 	return err
+}
+
+// batchOutcomes is how many rows of a batch ended in each outcome, as
+// "duplicate=2 imported=4998", for the --verbose progress lines.
+func batchOutcomes(items []item) string {
+	c := report.Counts{}
+	for i := range items {
+		c[items[i].line.Outcome]++
+	}
+	return countsText(c)
 }
 
 // saveCursors stores, per source, the last watermark of a batch whose

@@ -2,10 +2,12 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
@@ -37,6 +39,11 @@ func openSession(ctx context.Context, cfg *config.Config, locked bool, log *slog
 	}
 	dataDir := cfg.DataDir
 	s := &Session{Config: cfg, Log: log}
+	// Owner-only: the data folder holds the state, the reports and
+	// (scheduled) the log. A first run creates it.
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the data folder: %w", err)
+	}
 	if locked {
 		l, err := runlock.Acquire(ctx, filepath.Join(dataDir, "hrsync.lock"), time.Duration(cfg.LockWait))
 		if err != nil {
@@ -105,8 +112,9 @@ type Run struct {
 }
 
 // BeginRun opens the session the spec asks for (under the run lock unless
-// a dry run), sends whatever earlier runs left due, picks the report path
-// and records the start of the run.
+// a dry run), picks the report path, records the start of the run and
+// sends whatever earlier runs left due. The run's Log says its id on
+// every line.
 func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, error) {
 	if spec.Started.IsZero() {
 		spec.Started = time.Now()
@@ -116,12 +124,6 @@ func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, erro
 		return nil, err
 	}
 	r := &Run{Session: sess, Started: spec.Started}
-	if !spec.DryRun && !spec.SendNothing {
-		// Whatever earlier runs could not deliver goes first.
-		if r.Delivered, err = r.DeliverDue(ctx); err != nil {
-			r.Log.Warn("delivering queued batches", "err", err)
-		}
-	}
 	if spec.ReportFormat != "" {
 		r.ReportPath = ReportPath(cfg, spec.Report, spec.Command, spec.ReportFormat, spec.Started)
 	}
@@ -134,6 +136,16 @@ func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, erro
 	if err != nil {
 		r.Log.Warn("could not record the run", "err", err)
 	}
+	// From here on every line of the run says which run it is: two
+	// overlapping runs (a pull and a retry) share one log file.
+	r.Log = r.Log.With("run", r.ID)
+	r.Log.Info("run started", "command", command)
+	if !spec.DryRun && !spec.SendNothing {
+		// Whatever earlier runs could not deliver goes first.
+		if r.Delivered, err = r.DeliverDue(ctx); err != nil {
+			r.Log.Warn("delivering queued batches", "err", err)
+		}
+	}
 	return r, nil
 }
 
@@ -142,6 +154,11 @@ func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, erro
 // closes the session. A failure's message goes into the history; an
 // outcome's is already in the report.
 func (r *Run) End(ctx context.Context, counts report.Counts, err error) {
+	if err != nil && !exitcode.IsIncomplete(err) {
+		r.Log.Error("run ended", "exit", exitcode.For(err), "err", err)
+	} else {
+		r.Log.Info("run ended", "exit", exitcode.For(err), "counts", countsText(counts))
+	}
 	if r.ID != 0 {
 		c := make(map[string]int64, len(counts))
 		for k, v := range counts {
@@ -170,4 +187,16 @@ func currentUser() string {
 func hostname() string {
 	h, _ := os.Hostname()
 	return h
+}
+
+// countsText is counts as "duplicate=1 imported=390", for the log.
+func countsText(c report.Counts) string {
+	var b strings.Builder
+	for _, k := range c.Sorted() {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s=%d", k, c[k])
+	}
+	return b.String()
 }

@@ -83,6 +83,7 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
+	o.Log = run.Log // with the run id
 	res.RunID, res.DryRun, res.ReportPath = run.ID, o.DryRun, run.ReportPath
 	defer func() {
 		counts := report.Counts{}

@@ -137,6 +137,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	o.Log = run.Log // with the run id
 	res.RunID, res.ReportPath = run.ID, run.ReportPath
 	defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
 

@@ -1,7 +1,9 @@
 // Package schedule builds the lines that make the operating system's scheduler
-// run hrsync every day: a schtasks command for Windows Task Scheduler and a
-// crontab line for cron. It only produces text; installing it is the caller's
-// business, so everything here is pure and testable on any OS.
+// run hrsync every day or every few minutes or hours: a schtasks command for
+// Windows Task Scheduler and a crontab line for cron, and the crontab with
+// hrsync's line put in (MergeCrontab). It only produces text; running
+// schtasks or crontab is the caller's business, so everything here is pure
+// and testable on any OS.
 package schedule
 
 import (
@@ -10,19 +12,25 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// Job is one daily hrsync run.
+// Job is one scheduled hrsync run: daily, or every Every.
 type Job struct {
 	// Name identifies the job: the task is created as "hrsync\<Name>" in Task
 	// Scheduler. Letters, digits, '-', '_' and spaces.
 	Name string
 	// At is the daily start time, HH:MM on a 24-hour clock ("6:30" is accepted
-	// too), in the machine's local time.
+	// too), in the machine's local time. With Every it is the first run of
+	// the day (default 00:00): the runs are At, At+Every, ...
 	At string
+	// Every repeats the run: whole minutes that divide an hour (1m ... 30m)
+	// or whole hours that divide a day (1h ... 12h), so that cron and Task
+	// Scheduler run it at the same times; 0 or 24h is daily.
+	Every time.Duration
 	// Executable is the absolute path of the hrsync binary.
 	Executable string
 	// ConfigPath is the absolute path of hrsync.yaml. It is required because
@@ -127,20 +135,32 @@ func WindowsArgs(j Job) ([]string, error) {
 	if strings.ContainsAny(runAs, "%\"\r\n") {
 		return nil, fmt.Errorf("job %q: run-as account %q: no %%, quotes or line breaks", name, runAs)
 	}
-	args := []string{"schtasks", "/Create", "/TN", `hrsync\` + name, "/TR", taskRun,
-		"/SC", "DAILY", "/ST", at, "/RU", runAs}
+	args := []string{"schtasks", "/Create", "/TN", `hrsync\` + name, "/TR", taskRun}
+	switch every := everyOf(j); {
+	case every >= time.Hour:
+		args = append(args, "/SC", "HOURLY", "/MO", fmt.Sprint(int(every/time.Hour)))
+	case every > 0:
+		args = append(args, "/SC", "MINUTE", "/MO", fmt.Sprint(int(every/time.Minute)))
+	default:
+		args = append(args, "/SC", "DAILY")
+	}
+	args = append(args, "/ST", at, "/RU", runAs)
 	if !strings.EqualFold(runAs, "SYSTEM") {
 		args = append(args, "/RP", "*")
 	}
 	return append(args, "/RL", "HIGHEST", "/F"), nil
 }
 
-// Cron returns the crontab line that runs j every day at j.At:
+// Cron returns the crontab line that runs j every day at j.At (or every
+// j.Every):
 //
-//	30 6 * * * cd /abs && /abs/hrsync import --config /abs/hrsync.yaml --log-file /abs/x.log >>/abs/x.log 2>&1
+//	30 6 * * * cd /abs && /abs/hrsync import --quiet --config /abs/hrsync.yaml --log-file /abs/x.log # hrsync:NAME
 //
-// Output that hrsync prints outside its log (a usage error, a crash) is
-// appended to the same log file rather than mailed by cron.
+// There is no shell redirection into the log: its folder may not exist
+// before the first run, and hrsync creates it for --log-file. --quiet
+// leaves on the console only what went wrong, which cron mails to the
+// user. The trailing comment (sh ignores it) marks the line as this job's,
+// for MergeCrontab.
 func Cron(j Job) (string, error) {
 	name, at, err := validateCommon(j)
 	if err != nil {
@@ -167,17 +187,96 @@ func Cron(j Job) (string, error) {
 	}
 
 	words := append([]string{j.Executable}, j.Args...)
-	words = append(words, "--config", j.ConfigPath, "--log-file", j.LogFile)
+	words = append(words, "--quiet", "--config", j.ConfigPath, "--log-file", j.LogFile)
 	quoted := make([]string, len(words))
 	for i, w := range words {
 		quoted[i] = shellQuote(w)
 	}
-	hour, minute := at[:2], at[3:]
-	line := fmt.Sprintf("%d %d * * * cd %s && %s >>%s 2>&1",
-		atoi(minute), atoi(hour), shellQuote(workDir), strings.Join(quoted, " "), shellQuote(j.LogFile))
+	hour, minute := atoi(at[:2]), atoi(at[3:])
+	minutes, hours := fmt.Sprint(minute), fmt.Sprint(hour)
+	switch every := everyOf(j); {
+	case every >= time.Hour:
+		hours = cronStep(hour, int(every/time.Hour), 23)
+	case every > 0:
+		minutes, hours = cronStep(minute, int(every/time.Minute), 59), "*"
+	}
+	line := fmt.Sprintf("%s %s * * * cd %s && %s%s",
+		minutes, hours, shellQuote(workDir), strings.Join(quoted, " "), cronMarker(name))
 	// cron turns an unescaped % into a line break (and what follows into
 	// stdin); \% reaches the shell as a plain %.
 	return strings.ReplaceAll(line, "%", `\%`), nil
+}
+
+// cronStep is a cron field for every step from start's place in the
+// cycle: "*/15", "5-59/15", or "*" for a step of 1.
+func cronStep(start, step, last int) string {
+	switch first := start % step; {
+	case step == 1:
+		return "*"
+	case first == 0:
+		return fmt.Sprintf("*/%d", step)
+	default:
+		return fmt.Sprintf("%d-%d/%d", first, last, step)
+	}
+}
+
+// cronMarker ends the crontab line of job name.
+func cronMarker(name string) string { return " # hrsync:" + name }
+
+// MergeCrontab returns the crontab current with line, the line Cron made
+// for job name, in place of that job's earlier line (found by its marker)
+// or added at the end. Every other line stays as it was, so installing
+// twice gives the same crontab.
+func MergeCrontab(current, name, line string) string {
+	marker := cronMarker(strings.TrimSpace(name))
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(current, "\n") {
+		if l == "" || strings.HasSuffix(strings.TrimRight(l, "\r\n"), marker) {
+			continue
+		}
+		b.WriteString(l)
+		if !strings.HasSuffix(l, "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	b.WriteString(line)
+	b.WriteByte('\n')
+	return b.String()
+}
+
+// everyOf is j's interval, 0 when it runs daily.
+func everyOf(j Job) time.Duration {
+	if j.Every == 24*time.Hour {
+		return 0
+	}
+	return j.Every
+}
+
+// checkEvery accepts the intervals both schedulers repeat evenly.
+func checkEvery(d time.Duration) error {
+	const allowed = "1m, 2m, 3m, 4m, 5m, 6m, 10m, 12m, 15m, 20m, 30m, 1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h"
+	switch {
+	case d == 0 || d == 24*time.Hour:
+		return nil
+	case d < 0 || d%time.Minute != 0:
+		return fmt.Errorf("every %s: want whole minutes or hours (%s)", everyText(d), allowed)
+	case d < time.Hour && time.Hour%d == 0:
+		return nil
+	case d >= time.Hour && d%time.Hour == 0 && (24*time.Hour)%d == 0:
+		return nil
+	}
+	return fmt.Errorf("every %s: cron cannot repeat that evenly through the hour or the day; use %s", everyText(d), allowed)
+}
+
+// everyText writes d the way it was likely typed: 7m, 90m, 5h.
+func everyText(d time.Duration) string {
+	switch {
+	case d > 0 && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d > 0 && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }
 
 // validateCommon checks what both schedulers need and returns the trimmed
@@ -194,6 +293,12 @@ func validateCommon(j Job) (name, at string, err error) {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != ' ' {
 			return "", "", fmt.Errorf("job name %q: %q is not allowed (letters, digits, '-', '_' and spaces only)", name, r)
 		}
+	}
+	if err := checkEvery(j.Every); err != nil {
+		return "", "", fmt.Errorf("job %q: %w", name, err)
+	}
+	if j.At == "" && everyOf(j) > 0 {
+		j.At = "00:00"
 	}
 	m := timePattern.FindStringSubmatch(strings.TrimSpace(j.At))
 	if m == nil {
