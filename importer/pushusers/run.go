@@ -44,7 +44,7 @@ type Result struct {
 	Brake      string          `json:"brake,omitempty"`
 	// Notes say what a dry run assumed (a table the real run creates).
 	Notes []string `json:"notes,omitempty"`
-	Plan       *Plan           `json:"-"`
+	Plan  *Plan    `json:"-"`
 }
 
 // BrakeError is the safety brake: the run stopped before changing anything.
