@@ -249,7 +249,8 @@ func newRetryCmd(app *App) *cobra.Command {
 		Short: "Send the outbox events that are due now, or the named events (failed ones included) at once",
 		Long: `Without ids, retry sends every event that is due (every run of hrsync does this too).
 With ids, those events are sent now, failed ones included, with a fresh retry schedule.
-Exit code 0 when everything sent got through, 4 when some events still failed.`,
+Exit code 0 when no failed event is left, 4 while failed events wait in the outbox (sent now and
+refused again, or not due yet).`,
 		Example: `  hrsync retry
   hrsync retry 812 813`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -308,15 +309,29 @@ func runRetry(ctx context.Context, app *App, o retryOptions) (err error) {
 			return derr
 		}
 	}
+	// Exit 4 while any failed event waits, sent now or not due yet: the
+	// HR system lacks those rows until a later try or a person.
+	waiting, err := outbox.Count(ctx, run.State.DB, outbox.Failed)
+	if err != nil {
+		return err
+	}
 	var outcome error
-	if n := sum.Failed(); n > 0 {
-		outcome = exitcode.Incomplete(exitcode.Queued, "%d events still failed", n)
+	if waiting > 0 {
+		outcome = exitcode.Incomplete(exitcode.Queued, "%d failed events wait in the outbox", waiting)
 	}
 	if o.Output == "json" {
-		return cmp.Or(app.printJSON(sum), outcome)
+		out := struct {
+			outbox.Summary
+			StillFailed int           `json:"still_failed"`
+			ExitCode    exitcode.Code `json:"exit_code"`
+		}{sum, waiting, exitcode.For(outcome)}
+		return cmp.Or(app.printJSON(out), outcome)
 	}
 	app.say("sent %d: %d succeeded, %d will be retried, %d failed for good (hrsync events list --status failed)",
 		sum.Due, sum.Succeeded, sum.Retrying, sum.GaveUp)
+	if waiting > 0 {
+		app.say("%d failed events wait in the outbox for a later try or a person: hrsync events list --status failed", waiting)
+	}
 	return outcome
 }
 
