@@ -232,13 +232,11 @@ func (a *App) say(format string, args ...any) {
 func commandLine(cmd *cobra.Command) string {
 	parts := []string{cmd.CommandPath()}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		v := f.Value.String()
-		if isSecretName(f.Name) {
-			v = "******"
-		}
-		parts = append(parts, "--"+f.Name+"="+v)
+		parts = append(parts, flagWords(f)...)
 	})
-	parts = append(parts, cmd.Flags().Args()...)
+	for _, a := range cmd.Flags().Args() {
+		parts = append(parts, quoteWord(a))
+	}
 	return strings.Join(parts, " ")
 }
 

@@ -2,7 +2,10 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -102,9 +105,20 @@ func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
 	if err != nil {
 		return err
 	}
-	r.Args = redactArgs(r.Args)
+	r.Args = pasteLine(redactArgs(r.Args), r.ConfigPath)
+	// A report removed since (by hand, or a cleanup) is not named as if
+	// it were there; a run that wrote none names none.
+	reportGone := false
+	if r.ReportPath != "" {
+		if _, err := os.Stat(r.ReportPath); errors.Is(err, fs.ErrNotExist) {
+			reportGone = true
+		}
+	}
 	if o.Output == "json" {
-		return app.printJSON(r)
+		return app.printJSON(struct {
+			state.Run
+			ReportDeleted bool `json:"report_deleted,omitempty"`
+		}{r, reportGone})
 	}
 	tw := app.table("run", strconv.FormatInt(r.ID, 10))
 	fmt.Fprintf(tw, "command\t%s\n", r.Command)
@@ -119,7 +133,14 @@ func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
 	fmt.Fprintf(tw, "config\t%s\n", r.ConfigPath)
 	fmt.Fprintf(tw, "config sha256\t%s\n", r.ConfigSHA256)
 	fmt.Fprintf(tw, "counts\t%s\n", countsLine(r.Counts))
-	fmt.Fprintf(tw, "report\t%s\n", r.ReportPath)
+	switch {
+	case reportGone && completed(r):
+		fmt.Fprintf(tw, "report\t%s (deleted)\n", r.ReportPath)
+	case reportGone: // a failed or killed run may have stopped before writing it
+		fmt.Fprintf(tw, "report\t%s (not there: never written, or deleted)\n", r.ReportPath)
+	case r.ReportPath != "":
+		fmt.Fprintf(tw, "report\t%s\n", r.ReportPath)
+	}
 	if r.Error != "" {
 		fmt.Fprintf(tw, "error\t%s\n", r.Error)
 	}
@@ -134,6 +155,19 @@ func (a *App) readSession(ctx context.Context) (*importer.Session, error) {
 		return nil, err
 	}
 	return importer.OpenState(ctx, cfg, a.Log)
+}
+
+// completed says whether the run ended with an outcome (0, 3, 4), so it
+// wrote its report.
+func completed(r state.Run) bool {
+	if r.ExitCode == nil {
+		return false
+	}
+	switch exitcode.Code(*r.ExitCode) {
+	case exitcode.OK, exitcode.Rejected, exitcode.Queued:
+		return true
+	}
+	return false
 }
 
 func runDuration(r state.Run) string {
