@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +65,13 @@ func statusText(e eventView) string {
 	return e.Status
 }
 
+// eventStatuses are the values of events list --status.
+var eventStatuses = []string{outbox.Pending, outbox.Succeeded, outbox.Failed, outbox.Processed}
+
 func newEventsCmd(app *App) *cobra.Command {
-	cmd := &cobra.Command{Use: "events", Short: "Batches sent (or waiting to be sent) to HTTP targets: the outbox"}
+	cmd := &cobra.Command{Use: "events", Short: "Batches sent (or waiting to be sent) to HTTP targets: the outbox",
+		Example: `  hrsync events list --status failed
+  hrsync events show 812`}
 	cmd.AddCommand(newEventsListCmd(app), newEventsShowCmd(app))
 	return cmd
 }
@@ -89,14 +95,15 @@ func newEventsListCmd(app *App) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.Status, "status", "", "only events with this status: pending, succeeded, failed or processed")
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(eventStatuses, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().IntVar(&o.Limit, "limit", 100, "show at most this many events (0: all)")
 	addTableOutputFlag(cmd, &o.Output)
 	return cmd
 }
 
 func runEventsList(ctx context.Context, app *App, o eventsListOptions) error {
-	switch o.Status {
-	case "", outbox.Pending, outbox.Succeeded, outbox.Failed, outbox.Processed:
+	switch {
+	case o.Status == "", slices.Contains(eventStatuses, o.Status):
 	default:
 		return exitcode.AsUsage(fmt.Errorf("--status %q: want pending, succeeded, failed or processed", o.Status))
 	}
@@ -134,7 +141,10 @@ func newEventsShowCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one event: its status, the payload sent and the target's last reply",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hrsync events show 812
+  hrsync events show 812 --output json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: app.completeEventIDs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID = args[0]
 			return runEventsShow(cmd.Context(), app, o)
@@ -253,6 +263,7 @@ Exit code 0 when no failed event is left, 4 while failed events wait in the outb
 refused again, or not due yet).`,
 		Example: `  hrsync retry
   hrsync retry 812 813`,
+		ValidArgsFunction: app.completeEventIDs(outbox.Failed),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IDs, o.Args = args, commandLine(cmd)
 			return runRetry(cmd.Context(), app, o)
@@ -349,10 +360,11 @@ type markProcessedOptions struct {
 func newMarkProcessedCmd(app *App) *cobra.Command {
 	var o markProcessedOptions
 	cmd := &cobra.Command{
-		Use:     "mark-processed ID",
-		Short:   "Close a failed or pending event by hand, saying what was done instead",
-		Example: `  hrsync mark-processed 812 --note "entered by hand in the HR system, ticket 4411"`,
-		Args:    cobra.ExactArgs(1),
+		Use:               "mark-processed ID",
+		Short:             "Close a failed or pending event by hand, saying what was done instead",
+		Example:           `  hrsync mark-processed 812 --note "entered by hand in the HR system, ticket 4411"`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: app.completeEventIDs(outbox.Failed, outbox.Pending),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID, o.Args = args[0], commandLine(cmd)
 			return runMarkProcessed(cmd.Context(), app, o)

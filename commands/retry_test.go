@@ -27,27 +27,12 @@ func TestRetryExits4WhileFailedEventsWait(t *testing.T) {
 	var sent atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sent.Add(1) }))
 	defer srv.Close()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "hrsync.yaml")
-	os.WriteFile(filepath.Join(dir, "employees.csv"), []byte("id,attendance_no\nE1,1\n"), 0o644)
-	os.WriteFile(cfgPath, []byte("hr:\n  url: "+srv.URL+"/punches\n  employees: { file: employees.csv }\n"+
-		"sources:\n  gate:\n    path: punches.csv\n    mapping: { employee_key: { column: 1 }, time: { column: 2, layout: \"2006-01-02 15:04:05\" } }\n"), 0o644)
+	cfgPath := httpConfigAt(t, srv.URL)
 	id := enqueue(t, cfgPath, "k-later")
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := importer.OpenState(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := outbox.MarkFailed(ctx, sess.State.DB, id, 503, "down for maintenance", false, time.Now(), []time.Duration{24 * time.Hour}); err != nil {
-		t.Fatal(err)
-	}
-	sess.Close()
+	markFailed(t, cfgPath, id)
 
 	app, _, errOut := testApp(cfgPath)
-	err = runRetry(ctx, app, retryOptions{Output: "table"})
+	err := runRetry(ctx, app, retryOptions{Output: "table"})
 	if exitOf(err) != exitcode.Queued || sent.Load() != 0 {
 		t.Fatalf("retry with a failed event not due: %v (exit %d, %d sent), want exit 4 and nothing sent", err, exitOf(err), sent.Load())
 	}
@@ -73,5 +58,37 @@ func TestRetryExits4WhileFailedEventsWait(t *testing.T) {
 	app, _, _ = testApp(cfgPath)
 	if err := runRetry(ctx, app, retryOptions{Output: "table"}); err != nil {
 		t.Fatalf("retry with nothing failed: %v", err)
+	}
+}
+
+// httpConfigAt writes a config whose HR target is the punch API at url.
+func httpConfigAt(t *testing.T, url string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "hrsync.yaml")
+	os.WriteFile(filepath.Join(dir, "employees.csv"), []byte("id,attendance_no\nE1,1\n"), 0o644)
+	os.WriteFile(cfgPath, []byte("hr:\n  url: "+url+"/punches\n  employees: { file: employees.csv }\n"+
+		"sources:\n  gate:\n    path: punches.csv\n    mapping: { employee_key: { column: 1 }, time: { column: 2, layout: \"2006-01-02 15:04:05\" } }\n"), 0o644)
+	return cfgPath
+}
+
+// httpConfig is an HTTP target nothing listens on: for tests that send nothing.
+func httpConfig(t *testing.T) string { return httpConfigAt(t, "https://127.0.0.1:1") }
+
+// markFailed records a failed try of the event, next due in a day.
+func markFailed(t *testing.T, cfgPath string, id int64) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := importer.OpenState(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if _, err := outbox.MarkFailed(ctx, sess.State.DB, id, 503, "down for maintenance", false, time.Now(), []time.Duration{24 * time.Hour}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -42,6 +42,8 @@ type App struct {
 	// ran is set when a command's own RunE starts: an error before that is
 	// cobra's (unknown command or flag, a bad flag value, wrong arguments).
 	ran bool
+	// jsonErrors: --output json was asked, so a failure is JSON on stdout too.
+	jsonErrors bool
 }
 
 // Execute runs hrsync with args and returns the process exit code.
@@ -56,7 +58,8 @@ func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	app.jsonErrors = wantsJSON(cmd, args)
 	if app.logCloser != nil {
 		defer app.logCloser.Close()
 	}
@@ -79,6 +82,9 @@ func (a *App) exitCode(err error) exitcode.Code {
 			fmt.Fprintf(a.Err, "hrsync: %v\nAnother scheduled run of this config is still working; this run did nothing. It is safe to run again later.\n", err)
 		} else {
 			fmt.Fprintf(a.Err, "hrsync: %v\n", err)
+		}
+		if a.jsonErrors {
+			printJSONError(a, err, code)
 		}
 		a.Log.Error("run ended", "exit", code, "err", err)
 	}
@@ -179,6 +185,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newScheduleCmd(app))
 	root.AddCommand(newResyncCmd(app))
 	root.AddCommand(newPullCmd(app))
+	finishTree(app, root)
 	markRun(app, root)
 	return root
 }

@@ -19,7 +19,9 @@ import (
 )
 
 func newRunsCmd(app *App) *cobra.Command {
-	cmd := &cobra.Command{Use: "runs", Short: "The audit trail: every run of hrsync on this config"}
+	cmd := &cobra.Command{Use: "runs", Short: "The audit trail: every run of hrsync on this config",
+		Example: `  hrsync runs list
+  hrsync runs show 42`}
 	cmd.AddCommand(newRunsListCmd(app), newRunsShowCmd(app))
 	return cmd
 }
@@ -34,7 +36,9 @@ func newRunsListCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List recent runs, newest first",
-		Args:  cobra.NoArgs,
+		Example: `  hrsync runs list
+  hrsync runs list --limit 100 --output json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRunsList(cmd.Context(), app, o)
 		},
@@ -81,7 +85,10 @@ func newRunsShowCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one run: who, where, when, the command, the config checksum, counts, exit code, report",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hrsync runs show 42
+  hrsync runs show 42 --output json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: app.completeRunIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID = args[0]
 			return runRunsShow(cmd.Context(), app, o)
