@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +65,13 @@ func statusText(e eventView) string {
 	return e.Status
 }
 
+// eventStatuses are the values of events list --status.
+var eventStatuses = []string{outbox.Pending, outbox.Succeeded, outbox.Failed, outbox.Processed}
+
 func newEventsCmd(app *App) *cobra.Command {
-	cmd := &cobra.Command{Use: "events", Short: "Batches sent (or waiting to be sent) to HTTP targets: the outbox"}
+	cmd := &cobra.Command{Use: "events", Short: "Batches sent (or waiting to be sent) to HTTP targets: the outbox",
+		Example: `  hrsync events list --status failed
+  hrsync events show 812`}
 	cmd.AddCommand(newEventsListCmd(app), newEventsShowCmd(app))
 	return cmd
 }
@@ -89,14 +95,15 @@ func newEventsListCmd(app *App) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.Status, "status", "", "only events with this status: pending, succeeded, failed or processed")
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(eventStatuses, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().IntVar(&o.Limit, "limit", 100, "show at most this many events (0: all)")
 	addTableOutputFlag(cmd, &o.Output)
 	return cmd
 }
 
 func runEventsList(ctx context.Context, app *App, o eventsListOptions) error {
-	switch o.Status {
-	case "", outbox.Pending, outbox.Succeeded, outbox.Failed, outbox.Processed:
+	switch {
+	case o.Status == "", slices.Contains(eventStatuses, o.Status):
 	default:
 		return exitcode.AsUsage(fmt.Errorf("--status %q: want pending, succeeded, failed or processed", o.Status))
 	}
@@ -134,7 +141,10 @@ func newEventsShowCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one event: its status, the payload sent and the target's last reply",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hrsync events show 812
+  hrsync events show 812 --output json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: app.completeEventIDs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID = args[0]
 			return runEventsShow(cmd.Context(), app, o)
@@ -249,9 +259,11 @@ func newRetryCmd(app *App) *cobra.Command {
 		Short: "Send the outbox events that are due now, or the named events (failed ones included) at once",
 		Long: `Without ids, retry sends every event that is due (every run of hrsync does this too).
 With ids, those events are sent now, failed ones included, with a fresh retry schedule.
-Exit code 0 when everything sent got through, 4 when some events still failed.`,
+Exit code 0 when no failed event is left, 4 while failed events wait in the outbox (sent now and
+refused again, or not due yet).`,
 		Example: `  hrsync retry
   hrsync retry 812 813`,
+		ValidArgsFunction: app.completeEventIDs(outbox.Failed),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IDs, o.Args = args, commandLine(cmd)
 			return runRetry(cmd.Context(), app, o)
@@ -308,15 +320,29 @@ func runRetry(ctx context.Context, app *App, o retryOptions) (err error) {
 			return derr
 		}
 	}
+	// Exit 4 while any failed event waits, sent now or not due yet: the
+	// HR system lacks those rows until a later try or a person.
+	waiting, err := outbox.Count(ctx, run.State.DB, outbox.Failed)
+	if err != nil {
+		return err
+	}
 	var outcome error
-	if n := sum.Failed(); n > 0 {
-		outcome = exitcode.Incomplete(exitcode.Queued, "%d events still failed", n)
+	if waiting > 0 {
+		outcome = exitcode.Incomplete(exitcode.Queued, "%d failed events wait in the outbox", waiting)
 	}
 	if o.Output == "json" {
-		return cmp.Or(app.printJSON(sum), outcome)
+		out := struct {
+			outbox.Summary
+			StillFailed int           `json:"still_failed"`
+			ExitCode    exitcode.Code `json:"exit_code"`
+		}{sum, waiting, exitcode.For(outcome)}
+		return cmp.Or(app.printJSON(out), outcome)
 	}
 	app.say("sent %d: %d succeeded, %d will be retried, %d failed for good (hrsync events list --status failed)",
 		sum.Due, sum.Succeeded, sum.Retrying, sum.GaveUp)
+	if waiting > 0 {
+		app.say("%d failed events wait in the outbox for a later try or a person: hrsync events list --status failed", waiting)
+	}
 	return outcome
 }
 
@@ -334,10 +360,11 @@ type markProcessedOptions struct {
 func newMarkProcessedCmd(app *App) *cobra.Command {
 	var o markProcessedOptions
 	cmd := &cobra.Command{
-		Use:     "mark-processed ID",
-		Short:   "Close a failed or pending event by hand, saying what was done instead",
-		Example: `  hrsync mark-processed 812 --note "entered by hand in the HR system, ticket 4411"`,
-		Args:    cobra.ExactArgs(1),
+		Use:               "mark-processed ID",
+		Short:             "Close a failed or pending event by hand, saying what was done instead",
+		Example:           `  hrsync mark-processed 812 --note "entered by hand in the HR system, ticket 4411"`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: app.completeEventIDs(outbox.Failed, outbox.Pending),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID, o.Args = args[0], commandLine(cmd)
 			return runMarkProcessed(cmd.Context(), app, o)

@@ -86,7 +86,7 @@ func (a *App) table(header ...string) *tabwriter.Writer {
 // is shown: passwords in URLs, and values of flags named like secrets
 // (runs recorded by older versions, or typed as --flag value).
 func redactArgs(args string) string {
-	words := strings.Fields(args)
+	words := splitWords(args)
 	hideNext := false
 	for i, w := range words {
 		switch {

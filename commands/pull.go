@@ -1,21 +1,25 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/sources/fetch"
 )
 
 type pullOptions struct {
 	Sources    []string
 	ReportPath string
+	Output     string
 	Args       string // the command as typed, for the run history
 }
 
@@ -42,6 +46,7 @@ failed (safe to run again), 2 configuration error.`,
 	f := cmd.Flags()
 	f.StringSliceVar(&o.Sources, "source", nil, "pull only this source (repeatable; default: every source with pull:)")
 	f.StringVar(&o.ReportPath, "report", "", "write the per-file report here (default: a new pull-*.csv in the reports folder)")
+	addJSONOutputFlag(cmd, &o.Output, "json: print the per-file lines and counts as JSON on stdout")
 	return cmd
 }
 
@@ -55,8 +60,47 @@ func runPull(ctx context.Context, app *App, o pullOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.Output == "json" {
+		for _, w := range res.Warnings {
+			fmt.Fprintf(app.Err, "warning: %s\n", w) // a security warning shows on every run
+		}
+		return cmp.Or(printPullJSON(app, res), res.Outcome())
+	}
 	printPull(app, res)
 	return res.Outcome()
+}
+
+// printPullJSON prints what printPull says, for scripts, with the exit code.
+func printPullJSON(app *App, res importer.PullResult) error {
+	type file struct {
+		Source    string    `json:"source"`
+		Remote    string    `json:"remote"`
+		Outcome   string    `json:"outcome"`
+		Reason    string    `json:"reason,omitempty"`
+		LocalPath string    `json:"local_path,omitempty"`
+		Bytes     int64     `json:"bytes,omitempty"`
+		SHA256    string    `json:"sha256,omitempty"`
+		Size      int64     `json:"remote_size,omitempty"`
+		ModTime   time.Time `json:"remote_time,omitzero"`
+	}
+	out := struct {
+		RunID    int64            `json:"run_id"`
+		Total    int64            `json:"total"`
+		Counts   map[string]int64 `json:"counts"`
+		Files    []file           `json:"files"`
+		Report   string           `json:"report"`
+		Warnings []string         `json:"warnings,omitempty"`
+		ExitCode exitcode.Code    `json:"exit_code"`
+	}{RunID: res.RunID, Total: res.Counts.Total(), Counts: map[string]int64{}, Files: []file{}, Report: res.ReportPath,
+		Warnings: res.Warnings, ExitCode: exitcode.For(res.Outcome())}
+	for k, v := range res.Counts {
+		out.Counts[string(k)] = v
+	}
+	for _, l := range res.Lines {
+		out.Files = append(out.Files, file{Source: l.Source, Remote: l.Remote, Outcome: string(l.Outcome), Reason: l.Reason,
+			LocalPath: l.LocalPath, Bytes: l.Bytes, SHA256: l.SHA256, Size: l.Size, ModTime: l.ModTime})
+	}
+	return app.printJSON(out)
 }
 
 // printPull prints one line per file, then the counts and the report's path.

@@ -82,6 +82,9 @@ func runPushUsers(ctx context.Context, app *App, o pushUsersOptions) error {
 		printPlan(app, res)
 	}
 	app.say("%s", pushCountsText(res))
+	for _, n := range res.Notes {
+		app.say("note: %s", n)
+	}
 	if o.DryRun {
 		app.say("dry run: nothing was changed")
 	}

@@ -57,3 +57,29 @@ resync:
 		})
 	}
 }
+
+// TestResyncRefusesAnHTTPTarget: resync against a punch API is a usage error
+// that says why, not a database driver's "unknown scheme".
+func TestResyncRefusesAnHTTPTarget(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "hrsync.yaml")
+	os.WriteFile(filepath.Join(dir, "employees.csv"), []byte("id,attendance_no,name,status\nE1,101,An,active\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "punches.csv"), []byte("AC-No,Time\n101,2025-12-01 08:00:00\n"), 0o644)
+	os.WriteFile(cfg, []byte(`hr:
+  url: https://hr.example.com/api/punches
+  employees: { file: employees.csv }
+sources:
+  gate:
+    path: punches.csv
+    mapping: { employee_key: AC-No, time: { column: Time, layout: "2006-01-02 15:04:05" } }
+`), 0o644)
+	for _, dry := range []string{"--prune", "--dry-run"} {
+		code, out, errOut := run("resync", "--config", cfg, "--employee", "E1", "--from", "2025-12-01", dry)
+		if code != 2 || !strings.Contains(errOut, "resync needs a database HR target") || strings.Contains(errOut, "scheme") {
+			t.Fatalf("%s: exit %d\nstdout: %s\nstderr: %s", dry, code, out, errOut)
+		}
+	}
+	if code, out, errOut := run("resync", "--config", cfg, "--employee", "E1", "--list"); code != 0 || !strings.Contains(out, "1 employees selected") {
+		t.Fatalf("--list reads the directory file: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+}

@@ -44,6 +44,8 @@ type App struct {
 	// ran is set when a command's own RunE starts: an error before that is
 	// cobra's (unknown command or flag, a bad flag value, wrong arguments).
 	ran bool
+	// jsonErrors: --output json was asked, so a failure is JSON on stdout too.
+	jsonErrors bool
 }
 
 // Execute runs hrsync with args and returns the process exit code.
@@ -58,7 +60,8 @@ func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	app.jsonErrors = wantsJSON(cmd, args)
 	if app.logCloser != nil {
 		defer app.logCloser.Close()
 	}
@@ -81,6 +84,9 @@ func (a *App) exitCode(err error) exitcode.Code {
 			fmt.Fprintf(a.Err, "hrsync: %v\nAnother scheduled run of this config is still working; this run did nothing. It is safe to run again later.\n", err)
 		} else {
 			fmt.Fprintf(a.Err, "hrsync: %v\n", err)
+		}
+		if a.jsonErrors {
+			printJSONError(a, err, code)
 		}
 		a.logFile().Error("hrsync exited", "exit", code, "err", err)
 	}
@@ -183,6 +189,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newScheduleCmd(app))
 	root.AddCommand(newResyncCmd(app))
 	root.AddCommand(newPullCmd(app))
+	finishTree(app, root)
 	markRun(app, root)
 	return root
 }
@@ -226,13 +233,11 @@ func (a *App) say(format string, args ...any) {
 func commandLine(cmd *cobra.Command) string {
 	parts := []string{cmd.CommandPath()}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		v := f.Value.String()
-		if isSecretName(f.Name) {
-			v = "******"
-		}
-		parts = append(parts, "--"+f.Name+"="+v)
+		parts = append(parts, flagWords(f)...)
 	})
-	parts = append(parts, cmd.Flags().Args()...)
+	for _, a := range cmd.Flags().Args() {
+		parts = append(parts, quoteWord(a))
+	}
 	return strings.Join(parts, " ")
 }
 

@@ -126,7 +126,7 @@ func TestRunRunsList(t *testing.T) {
 	if err := runRunsShow(ctx, app, runsShowOptions{ID: fmt.Sprint(runs[0].ID), Output: "table"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "command line   hrsync import --password=******\n") {
+	if !strings.Contains(out.String(), "command line   hrsync import --password=****** --config="+cfg+"\n") {
 		t.Fatalf("show:\n%s", out)
 	}
 	if err := runRunsShow(ctx, app, runsShowOptions{ID: "x"}); exitOf(err) != exitcode.Usage {

@@ -2,7 +2,10 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +19,9 @@ import (
 )
 
 func newRunsCmd(app *App) *cobra.Command {
-	cmd := &cobra.Command{Use: "runs", Short: "The audit trail: every run of hrsync on this config"}
+	cmd := &cobra.Command{Use: "runs", Short: "The audit trail: every run of hrsync on this config",
+		Example: `  hrsync runs list
+  hrsync runs show 42`}
 	cmd.AddCommand(newRunsListCmd(app), newRunsShowCmd(app))
 	return cmd
 }
@@ -31,7 +36,9 @@ func newRunsListCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List recent runs, newest first",
-		Args:  cobra.NoArgs,
+		Example: `  hrsync runs list
+  hrsync runs list --limit 100 --output json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRunsList(cmd.Context(), app, o)
 		},
@@ -78,7 +85,10 @@ func newRunsShowCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one run: who, where, when, the command, the config checksum, counts, exit code, report",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hrsync runs show 42
+  hrsync runs show 42 --output json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: app.completeRunIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID = args[0]
 			return runRunsShow(cmd.Context(), app, o)
@@ -102,9 +112,20 @@ func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
 	if err != nil {
 		return err
 	}
-	r.Args = redactArgs(r.Args)
+	r.Args = pasteLine(redactArgs(r.Args), r.ConfigPath)
+	// A report removed since (by hand, or a cleanup) is not named as if
+	// it were there; a run that wrote none names none.
+	reportGone := false
+	if r.ReportPath != "" {
+		if _, err := os.Stat(r.ReportPath); errors.Is(err, fs.ErrNotExist) {
+			reportGone = true
+		}
+	}
 	if o.Output == "json" {
-		return app.printJSON(r)
+		return app.printJSON(struct {
+			state.Run
+			ReportDeleted bool `json:"report_deleted,omitempty"`
+		}{r, reportGone})
 	}
 	tw := app.table("run", strconv.FormatInt(r.ID, 10))
 	fmt.Fprintf(tw, "command\t%s\n", r.Command)
@@ -119,7 +140,14 @@ func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
 	fmt.Fprintf(tw, "config\t%s\n", r.ConfigPath)
 	fmt.Fprintf(tw, "config sha256\t%s\n", r.ConfigSHA256)
 	fmt.Fprintf(tw, "counts\t%s\n", countsLine(r.Counts))
-	fmt.Fprintf(tw, "report\t%s\n", r.ReportPath)
+	switch {
+	case reportGone && completed(r):
+		fmt.Fprintf(tw, "report\t%s (deleted)\n", r.ReportPath)
+	case reportGone: // a failed or killed run may have stopped before writing it
+		fmt.Fprintf(tw, "report\t%s (not there: never written, or deleted)\n", r.ReportPath)
+	case r.ReportPath != "":
+		fmt.Fprintf(tw, "report\t%s\n", r.ReportPath)
+	}
 	if r.Error != "" {
 		fmt.Fprintf(tw, "error\t%s\n", r.Error)
 	}
@@ -134,6 +162,19 @@ func (a *App) readSession(ctx context.Context) (*importer.Session, error) {
 		return nil, err
 	}
 	return importer.OpenState(ctx, cfg, a.Log)
+}
+
+// completed says whether the run ended with an outcome (0, 3, 4), so it
+// wrote its report.
+func completed(r state.Run) bool {
+	if r.ExitCode == nil {
+		return false
+	}
+	switch exitcode.Code(*r.ExitCode) {
+	case exitcode.OK, exitcode.Rejected, exitcode.Queued:
+		return true
+	}
+	return false
 }
 
 func runDuration(r state.Run) string {

@@ -7,19 +7,35 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version has no flags, so no options struct.
-func newVersionCmd(app *App) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVersion(app)
-		},
-	}
+type versionOptions struct {
+	Output string
 }
 
-func runVersion(app *App) error {
+func newVersionCmd(app *App) *cobra.Command {
+	var o versionOptions
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Example: `  hrsync version
+  hrsync version --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVersion(app, o)
+		},
+	}
+	addJSONOutputFlag(cmd, &o.Output, "json: print the version as JSON on stdout")
+	return cmd
+}
+
+func runVersion(app *App, o versionOptions) error {
+	if o.Output == "json" {
+		return app.printJSON(struct {
+			Version string `json:"version"`
+			Go      string `json:"go"`
+			OS      string `json:"os"`
+			Arch    string `json:"arch"`
+		}{Version, runtime.Version(), runtime.GOOS, runtime.GOARCH})
+	}
 	fmt.Fprintf(app.Out, "hrsync %s (%s, %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }

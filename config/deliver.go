@@ -31,7 +31,7 @@ import (
 //	    max_part_bytes: 20971520             # default 20 MB
 //	    batch_size: 1000                     # punches per request
 //	    idempotency_header: Idempotency-Key
-//	    auth: { kind: bearer, token: ${HR_TOKEN} }   # or basic (user, password) or signature (app_id, secret)
+//	    auth: { kind: bearer, token: "${HR_TOKEN}" }   # or basic (user, password) or signature (app_id, secret)
 //	    ca_file: corp-ca.pem                 # a private CA, added to the system roots
 //	    concurrency: 4                       # requests in flight
 //	    rate_per_second: 0                   # 0: no limit

@@ -34,7 +34,7 @@ import (
 //	    status_values: { active: [Active, 在职], resigned: [Resigned, Left, 离职] }
 //	  target:
 //	    kind: database                       # the hr: section's employees table, OR
-//	    # kind: http   url: https://hr.example/api   auth: {kind: bearer, token: ${T}}
+//	    # kind: http   url: https://hr.example/api   auth: {kind: bearer, token: "${T}"}
 //	    #   endpoints: { list: {path: /employees, items: data, page_param: page, size_param: size, page_size: 500},
 //	    #                create: {method: POST, path: /employees}, update: {method: PUT, path: "/employees/{id}"} }
 //	    #   fields: { id: employeeId, name: fullName, password: initPassword }

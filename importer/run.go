@@ -62,6 +62,11 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
+	if len(srcs) == 0 {
+		// A config for push-users alone has no punch sources: nothing to
+		// import is a mistake in the command or the config, not an empty day.
+		return res, &config.Error{File: cfg.Path, Key: "sources", Msg: "none configured: import needs at least one punch source (see the README's Configuration)"}
+	}
 	started := opts.Now()
 	format, err := report.FormatFor(opts.ReportPath, firstNonEmpty(opts.ReportFormat, cfg.Report.Format))
 	if err != nil {

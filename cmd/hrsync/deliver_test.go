@@ -282,11 +282,12 @@ sources:
 	if events[0].NextAttempt == nil || time.Until(*events[0].NextAttempt) < 4*time.Minute {
 		t.Errorf("failed event not scheduled about 5 minutes out: %v", events[0].NextAttempt)
 	}
-	// Not due yet: a plain retry sends nothing.
-	run(0, "retry", "--quiet")
+	// Not due yet: a plain retry sends nothing, and exits 4 while the
+	// failed batches wait.
+	run(4, "retry", "--quiet")
 
 	setReply(http.StatusOK)
-	run(0, "retry", fmt.Sprint(events[1].ID), "--quiet") // the older one, first batch
+	run(4, "retry", fmt.Sprint(events[1].ID), "--quiet") // the older one, first batch; the other still waits
 	setReply(http.StatusUnprocessableEntity)
 	run(4, "retry", fmt.Sprint(events[0].ID), "--quiet")
 	show := run(0, "events", "show", fmt.Sprint(events[0].ID))

@@ -12,6 +12,7 @@ import (
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/internal/exitcode"
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -41,7 +42,9 @@ type Result struct {
 	Source     SourceStats     `json:"source"`
 	ReportPath string          `json:"report"`
 	Brake      string          `json:"brake,omitempty"`
-	Plan       *Plan           `json:"-"`
+	// Notes say what a dry run assumed (a table the real run creates).
+	Notes []string `json:"notes,omitempty"`
+	Plan  *Plan    `json:"-"`
 }
 
 // BrakeError is the safety brake: the run stopped before changing anything.
@@ -111,6 +114,12 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	}
 	o.Log.Info("push-users source read", "rows", stats.Rows, "unreadable", stats.Unreadable, "no_id", stats.NoID)
 	target, err := o.Target.Employees(ctx)
+	if err != nil && o.DryRun && sqldb.Classify(err) == sqldb.MissingTable && createsTables(o.Config) {
+		// The real run creates the table, so a dry run (which creates
+		// nothing) plans what that run would do: every employee is new.
+		target, err = nil, nil
+		res.Notes = append(res.Notes, "the HR database has no employees table yet; the real run creates it, so this dry run planned against an empty directory")
+	}
 	if err != nil {
 		return res, fmt.Errorf("reading the target's employees: %w", err)
 	}
@@ -163,6 +172,19 @@ func keepOnly(list, allowed []string) []string {
 		}
 	}
 	return out
+}
+
+// createsTables says whether a real run creates a missing employees
+// table: the database target, with create_tables on (SQLite's default).
+func createsTables(c *config.Config) bool {
+	if c.PushUsers.Target.Kind != config.TargetDatabase {
+		return false
+	}
+	if c.HR.CreateTables != nil {
+		return *c.HR.CreateTables
+	}
+	d, _ := sqldb.DialectOf(c.HR.URL)
+	return d == sqldb.SQLite
 }
 
 func pathOf(c *config.Config) string {

@@ -118,6 +118,12 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.HRIsHTTP() {
+		// Reconciling means reading the punches the HR system holds and
+		// correcting or removing them in one transaction per employee; a
+		// punch API only takes new batches.
+		return nil, &config.Error{File: cfg.Path, Key: "hr.url", Msg: "is an HTTP API: resync needs a database HR target, because it reads the punches the HR system holds and corrects or removes them per employee, which a punch API does not offer (import sends new punches; --list works)"}
+	}
 	src, err := pickSource(cfg, o.Source)
 	if err != nil {
 		return nil, err
