@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -65,7 +66,7 @@ func createReport(path string) (*reportFile, error) {
 	case ".jsonl", ".ndjson":
 		format = formatJSONL
 	default:
-		return nil, fmt.Errorf("--report %s: the name must end in .xlsx, .csv or .jsonl", path)
+		return nil, exitcode.Usagef("--report %s: map-check writes .xlsx, .csv or .jsonl, not %q", path, filepath.Ext(path))
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("--report: %w", err)

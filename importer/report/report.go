@@ -3,13 +3,14 @@
 package report
 
 import (
-	"fmt"
+	"cmp"
 	"io"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -90,20 +91,37 @@ const (
 	JSONL = "jsonl"
 )
 
-// FormatFor picks the format from an explicit choice or the file's extension.
+// FormatFor picks the format from an explicit choice or the file's
+// extension. A name whose extension says another kind of file (.xlsx,
+// .pdf, ...) is refused rather than filled with CSV: Excel would refuse
+// to open it. Both refusals are usage errors.
 func FormatFor(path, explicit string) (string, error) {
-	switch strings.ToLower(explicit) {
-	case CSV, JSONL:
-		return strings.ToLower(explicit), nil
-	case "":
+	format := strings.ToLower(explicit)
+	switch format {
+	case CSV, JSONL, "":
 	default:
-		return "", fmt.Errorf("report format %q: want csv or jsonl", explicit)
+		return "", exitcode.Usagef("report format %q: want csv or jsonl", explicit)
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
+	ext := strings.ToLower(filepath.Ext(path))
+	switch ext {
 	case ".jsonl", ".json", ".ndjson":
-		return JSONL, nil
+		return cmp.Or(format, JSONL), nil
 	}
-	return CSV, nil
+	if !textExtension(ext) {
+		return "", exitcode.Usagef("report %s: hrsync writes reports as csv or jsonl, not %s; name the file .csv or .jsonl", path, ext)
+	}
+	return cmp.Or(format, CSV), nil
+}
+
+// textExtension reports whether a file named with ext may hold a text
+// report: anything but the extensions of binary documents, which their
+// programs would refuse to open.
+func textExtension(ext string) bool {
+	switch ext {
+	case ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".pdf", ".doc", ".docx", ".odt", ".zip", ".gz":
+		return false
+	}
+	return true
 }
 
 var header = []string{"source", "file", "sheet", "line", "key", "employee_id", "time", "direction", "device", "outcome", "reason", "raw"}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -113,5 +114,23 @@ func TestReportToNullDevice(t *testing.T) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatalf("close: %v", err)
+	}
+}
+
+func TestFormatFor(t *testing.T) {
+	ok := []struct{ path, explicit, want string }{
+		{"r.csv", "", CSV}, {"r.jsonl", "", JSONL}, {"r.json", "", JSONL}, {"r", "", CSV}, {os.DevNull, "", CSV},
+		{"r.log", "", CSV}, {"r.log", "jsonl", JSONL}, {"r.csv", "JSONL", JSONL},
+	}
+	for _, c := range ok {
+		if got, err := FormatFor(c.path, c.explicit); err != nil || got != c.want {
+			t.Errorf("FormatFor(%q, %q) = %q, %v; want %q", c.path, c.explicit, got, err, c.want)
+		}
+	}
+	for _, c := range [][2]string{{"out.xlsx", ""}, {"out.XLS", "csv"}, {"x.pdf", ""}, {"r.csv", "xlsx"}} {
+		_, err := FormatFor(c[0], c[1])
+		if exitcode.For(err) != exitcode.Usage {
+			t.Errorf("FormatFor(%q, %q): %v, want a usage error", c[0], c[1], err)
+		}
 	}
 }
