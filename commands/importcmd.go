@@ -93,7 +93,11 @@ func runImport(ctx context.Context, app *App, o importOptions) error {
 		app.say("could not read: %s", f)
 	}
 	printInboxMoves(app, res.Inbox)
-	app.say("report: %s", res.ReportPath)
+	if res.ReportPath != "" {
+		app.say("report: %s", res.ReportPath)
+	} else {
+		app.say("no rows read: no report written")
+	}
 	return outcome
 }
 

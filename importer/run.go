@@ -144,6 +144,15 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	pipeErr := runPipeline(ctx, cfg, srcs, dir, writers, marks, rep, opts, &res)
 	closeErr := rep.Close()
 	res.Counts = rep.Counts
+	if run != nil && opts.ReportPath == "" && closeErr == nil && rep.Counts.Total() == 0 {
+		// A scheduled run with nothing new to read leaves no empty report
+		// behind; one asked for by name is still written.
+		if err := os.Remove(res.ReportPath); err != nil {
+			opts.Log.Warn("removing the empty report", "file", res.ReportPath, "err", err)
+		} else {
+			res.ReportPath, run.ReportPath = "", ""
+		}
+	}
 	if pipeErr != nil {
 		return res, pipeErr
 	}
