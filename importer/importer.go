@@ -29,8 +29,9 @@ type Options struct {
 	ReportFormat string
 	Log          *slog.Logger
 	Now          func() time.Time
-	// Progress, when set, is told how many rows have been handled so far.
-	Progress func(rows int64)
+	// Progress, when set, is told after each batch how many rows have
+	// been settled and how many bytes of the files have been read.
+	Progress func(Progress)
 	// Args is the command line as typed, for the run history (secrets redacted by the caller).
 	Args string
 	// Observer, when set, sees every file and every settled row (map-check).
@@ -118,6 +119,7 @@ type rowMapper struct {
 	sample    int
 	seen      int
 	read      *sourceRead // which files were read or failed (nil: not tracked)
+	meter     *meter      // bytes read, for progress (nil: not measured)
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
@@ -189,6 +191,7 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 		}
 		ferr := readFile(ctx, r, det, m, emit)
 		r.Close()
+		m.meter.done(path)
 		if ferr != nil {
 			var emitErr *emitError
 			if errors.As(ferr, &emitErr) || ctx.Err() != nil {
@@ -226,8 +229,11 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 			return nil
 		}
 		m.seen++
-		if n%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if n%4096 == 0 {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			m.meter.reading(r)
 		}
 		row, err := r.Next()
 		if err == io.EOF {

@@ -141,7 +141,11 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 			writers = append(writers, newWriter(twin))
 		}
 	}
-	pipeErr := runPipeline(ctx, cfg, srcs, dir, writers, marks, rep, opts, &res)
+	var mt *meter
+	if opts.Progress != nil {
+		mt = newMeter(cfg, srcs, nil, opts.Sample)
+	}
+	pipeErr := runPipeline(ctx, cfg, srcs, dir, writers, marks, rep, mt, opts, &res)
 	closeErr := rep.Close()
 	res.Counts = rep.Counts
 	if run != nil && opts.ReportPath == "" && closeErr == nil && rep.Counts.Total() == 0 {
@@ -188,7 +192,7 @@ func selectSources(cfg *config.Config, names []string) ([]*config.Source, error)
 //
 // writers are the sink and its twins (see writeInOrder); a dry run has one,
 // with no sink.
-func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []writer, marks watermarks, rep *report.Writer, opts Options, res *Result) error {
+func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []writer, marks watermarks, rep *report.Writer, mt *meter, opts Options, res *Result) error {
 	first := writers[0]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -232,7 +236,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 				readErr <- err
 				return
 			}
-			m.read = newSourceRead(src)
+			m.read, m.meter = newSourceRead(src), mt
 			failures, err := readSource(ctx, cfg, src, m, marks, emit)
 			res.Failures = append(res.Failures, failures...)
 			res.read = append(res.read, m.read)
@@ -273,7 +277,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	written := make(chan *batch, 1)
 	reportErr := make(chan error, 1)
 	go func() {
-		reportErr <- reportBatches(written, free, rep, opts)
+		reportErr <- reportBatches(written, free, rep, mt, opts)
 	}()
 	writeErr := writeInOrder(ctx, writers, prepared, written, marks, opts.afterCommit)
 	if writeErr != nil {
@@ -298,7 +302,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 // reportBatches writes the report lines of written batches, in order, and
 // tells the observer and the progress bar. After an error it keeps draining
 // so the writer never blocks. Finished batches go back to free.
-func reportBatches(written <-chan *batch, free chan<- *batch, rep *report.Writer, opts Options) error {
+func reportBatches(written <-chan *batch, free chan<- *batch, rep *report.Writer, mt *meter, opts Options) error {
 	var (
 		done int64
 		err  error
@@ -323,7 +327,7 @@ func reportBatches(written <-chan *batch, free chan<- *batch, rep *report.Writer
 		}
 		done += int64(len(batch))
 		if opts.Progress != nil {
-			opts.Progress(done)
+			opts.Progress(mt.progress(done))
 		}
 		select {
 		case free <- b:

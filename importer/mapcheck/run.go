@@ -23,7 +23,7 @@ type RunOptions struct {
 	ReportPath string
 	Log        *slog.Logger
 	Now        func() time.Time
-	Progress   func(rows int64)
+	Progress   func(importer.Progress)
 	// Analysis overrides the analyzer's limits (tests); Config, Sample,
 	// MaxUnmappedPercent and Failure are set from the fields above.
 	Analysis Options
