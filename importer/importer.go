@@ -78,6 +78,9 @@ type Result struct {
 	Failures []string
 	// Inbox lists the inbox files the run moved to archive/ or error/.
 	Inbox []InboxMove
+	// StoredNote, for a dry run, says why punches already in the HR
+	// database could not be told apart (no database or punch table yet).
+	StoredNote string
 
 	read []*sourceRead // what each source read, for settleInbox
 }

@@ -123,6 +123,18 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 		}
 	}
 	writers := []writer{newWriter(sink)}
+	if opts.DryRun && opts.Writer == nil && !cfg.HRIsHTTP() {
+		// What the HR table holds already is duplicate, not would_import.
+		if hr != nil {
+			writers[0].stored = hr
+		} else if ro, err := openStoredReader(ctx, cfg); err != nil {
+			res.StoredNote = fmt.Sprintf("punches already in the HR database are counted as would_import: %v", err)
+			opts.Log.Info("dry run without the HR punch table", "err", err)
+		} else {
+			defer ro.Close()
+			writers[0].stored = ro
+		}
+	}
 	switch {
 	case opts.writers != nil:
 		writers = writers[:0]
@@ -381,6 +393,9 @@ type batch struct {
 type writer struct {
 	sink sinks.PunchSink
 	sinks.Abilities
+	// stored, for a dry run, reads the punches the HR table holds (nil:
+	// it could not be read, and every new punch is would_import).
+	stored storedReader
 }
 
 func newWriter(s sinks.PunchSink) writer {
@@ -480,7 +495,18 @@ func (p *preparer) repeatByMap(b *batch, i int) (int, bool) {
 // outcomes. A writer with no sink is a dry run's.
 func writeBatch(ctx context.Context, w writer, b *batch) error {
 	if w.sink == nil {
-		for _, i := range b.owners {
+		var stored []bool
+		if w.stored != nil {
+			stored = make([]bool, len(b.punches))
+			if err := markStored(ctx, w.stored, b.punches, stored); err != nil {
+				return err
+			}
+		}
+		for j, i := range b.owners {
+			if stored != nil && stored[j] {
+				b.items[i].line.Outcome, b.items[i].line.Reason = mapping.Duplicate, alreadyStoredReason
+				continue
+			}
 			b.items[i].line.Outcome = mapping.WouldImport
 		}
 		return nil

@@ -203,6 +203,9 @@ func summaryRows(d *Document) [][2]string {
 	if c := d.Coverage; c != nil {
 		rows = append(rows, [2]string{"active employees without punches", fmt.Sprintf("%d of %d", c.ActiveWithout, c.Active)})
 	}
+	if d.StoredNote != "" {
+		rows = append(rows, [2]string{"note", d.StoredNote})
+	}
 	return rows
 }
 

@@ -55,6 +55,7 @@ func Run(ctx context.Context, o RunOptions) (*Document, error) {
 		return nil, err
 	}
 	doc := an.Finish(res.Failures)
+	doc.StoredNote = res.StoredNote
 	if rep != nil {
 		if err := rep.finish(doc); err != nil {
 			return doc, err

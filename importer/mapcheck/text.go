@@ -69,6 +69,9 @@ func WriteText(w io.Writer, d *Document) error {
 	for _, f := range d.Failures {
 		p.line("could not read: %s", f)
 	}
+	if d.StoredNote != "" {
+		p.line("note: %s", d.StoredNote)
+	}
 	p.line("")
 	p.line("%s", verdictLine(d))
 	return p.err
