@@ -84,6 +84,9 @@ func runImport(ctx context.Context, app *App, o importOptions) error {
 	for _, f := range res.Failures {
 		app.say("could not read: %s", f)
 	}
+	if res.StoredNote != "" {
+		app.say("note: %s", res.StoredNote)
+	}
 	printInboxMoves(app, res.Inbox)
 	if res.ReportPath != "" {
 		app.say("report: %s", res.ReportPath)

@@ -40,3 +40,20 @@ func TestReportFormatsRefused(t *testing.T) {
 		t.Errorf("refused runs left files: %v", ents)
 	}
 }
+
+// import --dry-run says duplicate for what the HR database holds, and
+// before it exists says once why it cannot tell.
+func TestImportDryRunAgainstTheHRDatabase(t *testing.T) {
+	cfg := quickstart(t)
+	code, _, errOut := run("import", "--config", cfg, "--dry-run")
+	if code != exitcode.Rejected || strings.Count(errOut, "does not exist yet") != 1 || !strings.Contains(errOut, "would_import 390") {
+		t.Fatalf("exit %d before the HR database exists:\n%s", code, errOut)
+	}
+	if code, _, errOut = run("import", "--config", cfg); code != exitcode.Rejected {
+		t.Fatalf("import: exit %d\n%s", code, errOut)
+	}
+	code, _, errOut = run("import", "--config", cfg, "--dry-run")
+	if code != exitcode.Rejected || !strings.Contains(errOut, "duplicate 391") || strings.Contains(errOut, "would_import") || strings.Contains(errOut, "note:") {
+		t.Fatalf("exit %d after the import:\n%s", code, errOut)
+	}
+}
