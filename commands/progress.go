@@ -52,8 +52,8 @@ func (p *progress) update(pr importer.Progress) {
 	_ = p.bar.Set64(pr.Rows)
 }
 
-// func is update as a callback, nil when no bar is shown (so the engine
-// does not even measure).
+// callback is update as the engine takes it: nil when no bar is shown,
+// so the engine does not even measure.
 func (p *progress) callback() func(importer.Progress) {
 	if p == nil {
 		return nil
