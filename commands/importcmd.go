@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/hrsync/hrsync/importer"
@@ -64,18 +63,11 @@ func runImport(ctx context.Context, app *App, o importOptions) error {
 	}
 	opts := importer.Options{Config: cfg, Sources: o.Sources, DryRun: o.DryRun, ReportPath: o.ReportPath,
 		ReportFormat: o.ReportFormat, Log: app.Log, Args: o.Args}
-	var bar *progressbar.ProgressBar
-	if app.IsTerminal() && !app.Quiet && !app.Verbose { // --verbose prints progress lines instead
-		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(app.Err), progressbar.OptionSetDescription("importing"),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
-			progressbar.OptionClearOnFinish())
-		opts.Progress = func(n int64) { _ = bar.Set64(n) }
-	}
+	bar := newProgress(app, "importing")
+	opts.Progress = bar.callback()
 	app.Log.Info("import started", "config", cfg.Path, "sources", strings.Join(o.Sources, ","), "dry_run", o.DryRun)
 	res, err := importer.Import(ctx, opts)
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	bar.finish()
 	if err != nil {
 		return err
 	}
@@ -92,8 +84,15 @@ func runImport(ctx context.Context, app *App, o importOptions) error {
 	for _, f := range res.Failures {
 		app.say("could not read: %s", f)
 	}
+	if res.StoredNote != "" {
+		app.say("note: %s", res.StoredNote)
+	}
 	printInboxMoves(app, res.Inbox)
-	app.say("report: %s", res.ReportPath)
+	if res.ReportPath != "" {
+		app.say("report: %s", res.ReportPath)
+	} else {
+		app.say("no rows read: no report written")
+	}
 	return outcome
 }
 

@@ -102,15 +102,20 @@ func runMapCheck(ctx context.Context, app *App, o mapCheckOptions) error {
 			}
 		}
 	}
+	bar := newProgress(app, "checking")
 	doc, err := mapcheck.Run(ctx, mapcheck.RunOptions{Config: cfg, Sources: o.Sources, Sample: o.Sample,
-		MaxUnmappedPercent: maxUnmapped, ReportPath: o.Report, Log: app.Log})
+		MaxUnmappedPercent: maxUnmapped, ReportPath: o.Report, Log: app.Log, Progress: bar.callback()})
+	bar.finish()
 	if err != nil {
 		return err
 	}
 	app.Log.Info("map-check finished", "exit", doc.ExitCode, "rows", doc.Total, "rejected", doc.Rejected, "unmapped", doc.Unmapped)
-	if o.Output == "json" {
+	switch {
+	case o.Output == "json":
 		err = mapcheck.WriteJSON(app.Out, doc)
-	} else {
+	case app.Quiet:
+		err = mapcheck.WriteVerdict(app.Out, doc) // -q: the one line a script or a person needs
+	default:
 		err = mapcheck.WriteText(app.Out, doc)
 	}
 	if err != nil {

@@ -101,9 +101,11 @@ func runResync(ctx context.Context, app *App, o resyncOptions) error {
 		}
 		return printEmployeeList(app, emps)
 	}
+	bar := newProgress(app, "reading")
 	res, err := resync.Run(ctx, resync.Options{Config: cfg, Source: o.Source, Filter: o.filter(), From: o.From, To: o.To,
 		Profile: o.Profile, DryRun: o.DryRun, Prune: o.Prune, ReportPath: o.ReportPath, ReportFormat: o.ReportFormat,
-		Log: app.Log, Args: o.Args})
+		Log: app.Log, Args: o.Args, Progress: bar.callback()})
+	bar.finish()
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
@@ -70,21 +73,59 @@ func (s *Session) DeliverDue(ctx context.Context, ids ...int64) (outbox.Summary,
 }
 
 // Prune drops run history and delivered events older than the config's
-// retention. Pending and failed events stay whatever their age.
+// retention, and the report files of the runs it drops. Pending and failed
+// events stay whatever their age.
 func (s *Session) Prune(ctx context.Context, now time.Time) error {
 	ret := s.Config.Retention
-	runs, err := s.State.PruneRuns(ctx, now.Add(-time.Duration(ret.Runs)))
+	runs, reports, err := s.State.PruneRuns(ctx, now.Add(-time.Duration(ret.Runs)))
 	if err != nil {
 		return fmt.Errorf("prune run history: %w", err)
 	}
+	removed := s.removeReports(reports)
 	events, err := outbox.Prune(ctx, s.State.DB, now.Add(-time.Duration(ret.Events)))
 	if err != nil {
 		return err
 	}
 	if runs > 0 || events > 0 {
-		s.Log.Info("pruned the run state", "runs", runs, "events", events)
+		s.Log.Info("pruned the run state", "runs", runs, "reports", removed, "events", events)
 	}
 	return nil
+}
+
+// removeReports deletes the report files among paths that lie inside
+// report.dir: a report written elsewhere (--report on a share, a device)
+// is the operator's to keep. It returns how many it deleted; one it cannot
+// delete is logged, and pruning goes on.
+func (s *Session) removeReports(paths []string) int {
+	dir, err := filepath.Abs(s.Config.Report.Dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, p := range paths {
+		if !insideDir(dir, p) {
+			continue
+		}
+		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := os.Remove(p); err != nil {
+			s.Log.Warn("removing an old report", "file", p, "err", err)
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// insideDir reports whether path names a file below dir. A relative path
+// is never inside: it was relative to a working folder nobody recorded.
+func insideDir(dir, path string) bool {
+	if !filepath.IsAbs(path) {
+		return false
+	}
+	rel, err := filepath.Rel(dir, filepath.Clean(path))
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // outboxWriter writes punches to an HTTP target through the outbox: each

@@ -29,8 +29,9 @@ type Options struct {
 	ReportFormat string
 	Log          *slog.Logger
 	Now          func() time.Time
-	// Progress, when set, is told how many rows have been handled so far.
-	Progress func(rows int64)
+	// Progress, when set, is told after each batch how many rows have
+	// been settled and how many bytes of the files have been read.
+	Progress func(Progress)
 	// Args is the command line as typed, for the run history (secrets redacted by the caller).
 	Args string
 	// Observer, when set, sees every file and every settled row (map-check).
@@ -77,6 +78,9 @@ type Result struct {
 	Failures []string
 	// Inbox lists the inbox files the run moved to archive/ or error/.
 	Inbox []InboxMove
+	// StoredNote, for a dry run, says why punches already in the HR
+	// database could not be told apart (no database or punch table yet).
+	StoredNote string
 
 	read []*sourceRead // what each source read, for settleInbox
 }
@@ -120,6 +124,7 @@ type rowMapper struct {
 	read      *sourceRead // which files were read or failed (nil: not tracked)
 	rows      int64       // rows read so far, for the progress lines
 	log       *slog.Logger
+	meter     *meter // bytes read, for progress (nil: not measured)
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
@@ -199,6 +204,7 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 		} else {
 			m.log.Debug("file failed", "source", src.Name, "file", path, "format", det.Format, "rows", m.rows-before, "err", ferr)
 		}
+		m.meter.done(path)
 		if ferr != nil {
 			var emitErr *emitError
 			if errors.As(ferr, &emitErr) || ctx.Err() != nil {
@@ -236,8 +242,11 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 			return nil
 		}
 		m.seen++
-		if n%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if n%4096 == 0 {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			m.meter.reading(r)
 		}
 		row, err := r.Next()
 		if err == io.EOF {

@@ -28,7 +28,13 @@ type ReadOptions struct {
 	// employee keys go into the SQL as bound parameters.
 	Window sqlsrc.Window
 	Now    func() time.Time
+	// Progress, when set, is told every few thousand rows how many have
+	// been read, and how many bytes of the files.
+	Progress func(Progress)
 }
+
+// progressRows is how often ReadMapped tells its progress, in rows.
+const progressRows = 4096
 
 // ReadMapped reads one source and maps every row exactly as import
 // does, handing each to fn in file order. Files that cannot be read are
@@ -43,9 +49,17 @@ func ReadMapped(ctx context.Context, cfg *config.Config, src *config.Source, dir
 		return nil, err
 	}
 	var m Mapped
+	var rows int64
 	emit := func(it item) error {
 		m = Mapped{Line: it.line, Punch: it.punch, OK: it.ok}
+		if rows++; opts.Progress != nil && rows%progressRows == 0 {
+			opts.Progress(rm.meter.progress(rows))
+		}
 		return fn(&m)
+	}
+	if opts.Progress != nil {
+		rm.meter = newMeter(cfg, []*config.Source{src}, opts.Files, 0)
+		defer func() { opts.Progress(rm.meter.progress(rows)) }()
 	}
 	if src.IsDatabase() {
 		return readDatabase(ctx, cfg, src, rm, nil, opts.Window, emit)

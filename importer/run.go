@@ -129,6 +129,18 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 		}
 	}
 	writers := []writer{newWriter(sink)}
+	if opts.DryRun && opts.Writer == nil && !cfg.HRIsHTTP() {
+		// What the HR table holds already is duplicate, not would_import.
+		if hr != nil {
+			writers[0].stored = hr
+		} else if ro, err := openStoredReader(ctx, cfg); err != nil {
+			res.StoredNote = fmt.Sprintf("punches already in the HR database are counted as would_import: %v", err)
+			opts.Log.Info("dry run without the HR punch table", "err", err)
+		} else {
+			defer ro.Close()
+			writers[0].stored = ro
+		}
+	}
 	switch {
 	case opts.writers != nil:
 		writers = writers[:0]
@@ -147,9 +159,22 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 			writers = append(writers, newWriter(twin))
 		}
 	}
-	pipeErr := runPipeline(ctx, cfg, srcs, dir, writers, marks, rep, opts, &res)
+	var mt *meter
+	if opts.Progress != nil {
+		mt = newMeter(cfg, srcs, nil, opts.Sample)
+	}
+	pipeErr := runPipeline(ctx, cfg, srcs, dir, writers, marks, rep, mt, opts, &res)
 	closeErr := rep.Close()
 	res.Counts = rep.Counts
+	if run != nil && opts.ReportPath == "" && closeErr == nil && rep.Counts.Total() == 0 {
+		// A scheduled run with nothing new to read leaves no empty report
+		// behind; one asked for by name is still written.
+		if err := os.Remove(res.ReportPath); err != nil {
+			opts.Log.Warn("removing the empty report", "file", res.ReportPath, "err", err)
+		} else {
+			res.ReportPath, run.ReportPath = "", ""
+		}
+	}
 	if pipeErr != nil {
 		return res, pipeErr
 	}
@@ -185,7 +210,7 @@ func selectSources(cfg *config.Config, names []string) ([]*config.Source, error)
 //
 // writers are the sink and its twins (see writeInOrder); a dry run has one,
 // with no sink.
-func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []writer, marks watermarks, rep *report.Writer, opts Options, res *Result) error {
+func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []writer, marks watermarks, rep *report.Writer, mt *meter, opts Options, res *Result) error {
 	first := writers[0]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -229,7 +254,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 				readErr <- err
 				return
 			}
-			m.read = newSourceRead(src)
+			m.read, m.meter = newSourceRead(src), mt
 			failures, err := readSource(ctx, cfg, src, m, marks, emit)
 			res.Failures = append(res.Failures, failures...)
 			res.read = append(res.read, m.read)
@@ -270,7 +295,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	written := make(chan *batch, 1)
 	reportErr := make(chan error, 1)
 	go func() {
-		reportErr <- reportBatches(written, free, rep, opts)
+		reportErr <- reportBatches(written, free, rep, mt, opts)
 	}()
 	writeErr := writeInOrder(ctx, writers, prepared, written, marks, opts.afterCommit)
 	if writeErr != nil {
@@ -295,7 +320,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 // reportBatches writes the report lines of written batches, in order, and
 // tells the observer and the progress bar. After an error it keeps draining
 // so the writer never blocks. Finished batches go back to free.
-func reportBatches(written <-chan *batch, free chan<- *batch, rep *report.Writer, opts Options) error {
+func reportBatches(written <-chan *batch, free chan<- *batch, rep *report.Writer, mt *meter, opts Options) error {
 	var (
 		done int64
 		err  error
@@ -323,7 +348,7 @@ func reportBatches(written <-chan *batch, free chan<- *batch, rep *report.Writer
 			opts.Log.Debug("batch written", "rows", len(batch), "rows_so_far", done, "outcomes", batchOutcomes(batch))
 		}
 		if opts.Progress != nil {
-			opts.Progress(done)
+			opts.Progress(mt.progress(done))
 		}
 		select {
 		case free <- b:
@@ -387,6 +412,9 @@ type batch struct {
 type writer struct {
 	sink sinks.PunchSink
 	sinks.Abilities
+	// stored, for a dry run, reads the punches the HR table holds (nil:
+	// it could not be read, and every new punch is would_import).
+	stored storedReader
 }
 
 func newWriter(s sinks.PunchSink) writer {
@@ -486,7 +514,18 @@ func (p *preparer) repeatByMap(b *batch, i int) (int, bool) {
 // outcomes. A writer with no sink is a dry run's.
 func writeBatch(ctx context.Context, w writer, b *batch) error {
 	if w.sink == nil {
-		for _, i := range b.owners {
+		var stored []bool
+		if w.stored != nil {
+			stored = make([]bool, len(b.punches))
+			if err := markStored(ctx, w.stored, b.punches, stored); err != nil {
+				return err
+			}
+		}
+		for j, i := range b.owners {
+			if stored != nil && stored[j] {
+				b.items[i].line.Outcome, b.items[i].line.Reason = mapping.Duplicate, alreadyStoredReason
+				continue
+			}
 			b.items[i].line.Outcome = mapping.WouldImport
 		}
 		return nil

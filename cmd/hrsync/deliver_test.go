@@ -155,7 +155,7 @@ sources:
 	}
 	// Every row of the last run is imported (sent now) or duplicate (sent before).
 	for _, rec := range readReport(t, report) {
-		if o := rec[len(rec)-2]; o != "imported" && o != "duplicate" {
+		if o := rec[reportOutcome]; o != "imported" && o != "duplicate" {
 			t.Errorf("report line %v: outcome %s", rec, o)
 		}
 	}
@@ -267,7 +267,7 @@ sources:
 	report := filepath.Join(dir, "r.csv")
 	run(4, "import", "--report", report, "--quiet")
 	for _, rec := range readReport(t, report) {
-		if rec[len(rec)-2] != "queued" || !strings.Contains(rec[len(rec)-1], "HTTP 503") {
+		if rec[reportOutcome] != "queued" || !strings.Contains(rec[reportReason], "HTTP 503") {
 			t.Errorf("report line %v: want queued with the 503", rec)
 		}
 	}
@@ -302,7 +302,7 @@ sources:
 	// The next import finds both batches settled: nothing queued, nothing sent.
 	run(0, "import", "--report", report, "--quiet")
 	for _, rec := range readReport(t, report) {
-		if rec[len(rec)-2] != "duplicate" {
+		if rec[reportOutcome] != "duplicate" {
 			t.Errorf("rerun report line %v: want duplicate", rec)
 		}
 	}

@@ -31,9 +31,12 @@ type Document struct {
 	MaxUnmapped     *float64  `json:"max_unmapped_percent,omitempty"`
 	Coverage        *Coverage `json:"coverage,omitempty"`
 	// Failures are files or sources that could not be read at all.
-	Failures []string      `json:"failures,omitempty"`
-	ExitCode exitcode.Code `json:"exit_code"`
-	Verdict  string        `json:"verdict"`
+	Failures []string `json:"failures,omitempty"`
+	// StoredNote says why punches already in the HR database could not be
+	// told apart (counted as would_import): no database or punch table yet.
+	StoredNote string        `json:"stored_note,omitempty"`
+	ExitCode   exitcode.Code `json:"exit_code"`
+	Verdict    string        `json:"verdict"`
 }
 
 // SourceReport is what map-check found in one configured source.

@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 )
 
@@ -65,7 +66,7 @@ func createReport(path string) (*reportFile, error) {
 	case ".jsonl", ".ndjson":
 		format = formatJSONL
 	default:
-		return nil, fmt.Errorf("--report %s: the name must end in .xlsx, .csv or .jsonl", path)
+		return nil, exitcode.Usagef("--report %s: map-check writes .xlsx, .csv or .jsonl, not %q", path, filepath.Ext(path))
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("--report: %w", err)
@@ -201,6 +202,9 @@ func summaryRows(d *Document) [][2]string {
 	}
 	if c := d.Coverage; c != nil {
 		rows = append(rows, [2]string{"active employees without punches", fmt.Sprintf("%d of %d", c.ActiveWithout, c.Active)})
+	}
+	if d.StoredNote != "" {
+		rows = append(rows, [2]string{"note", d.StoredNote})
 	}
 	return rows
 }

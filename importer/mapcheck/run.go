@@ -23,7 +23,7 @@ type RunOptions struct {
 	ReportPath string
 	Log        *slog.Logger
 	Now        func() time.Time
-	Progress   func(rows int64)
+	Progress   func(importer.Progress)
 	// Analysis overrides the analyzer's limits (tests); Config, Sample,
 	// MaxUnmappedPercent and Failure are set from the fields above.
 	Analysis Options
@@ -55,6 +55,7 @@ func Run(ctx context.Context, o RunOptions) (*Document, error) {
 		return nil, err
 	}
 	doc := an.Finish(res.Failures)
+	doc.StoredNote = res.StoredNote
 	if rep != nil {
 		if err := rep.finish(doc); err != nil {
 			return doc, err

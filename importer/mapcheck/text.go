@@ -22,6 +22,14 @@ func WriteJSON(w io.Writer, d any) error {
 // document and --report have them all.
 const rowsShown = 20
 
+// WriteVerdict prints only the verdict line that ends WriteText's output.
+func WriteVerdict(w io.Writer, d *Document) error {
+	_, err := fmt.Fprintln(w, verdictLine(d))
+	return err
+}
+
+func verdictLine(d *Document) string { return fmt.Sprintf("exit %d: %s", d.ExitCode, d.Verdict) }
+
 // WriteText prints the document as tables for a terminal.
 func WriteText(w io.Writer, d *Document) error {
 	p := &printer{w: w}
@@ -61,8 +69,11 @@ func WriteText(w io.Writer, d *Document) error {
 	for _, f := range d.Failures {
 		p.line("could not read: %s", f)
 	}
+	if d.StoredNote != "" {
+		p.line("note: %s", d.StoredNote)
+	}
 	p.line("")
-	p.line("exit %d: %s", d.ExitCode, d.Verdict)
+	p.line("%s", verdictLine(d))
 	return p.err
 }
 

@@ -51,8 +51,20 @@ func refLine(l *Line, loc *time.Location) []string {
 		ts = l.Time.In(loc).Format(time.RFC3339)
 	}
 	rec := []string{l.Source, l.File, l.Sheet, strconv.Itoa(l.Line), l.Key, l.EmployeeID, ts,
-		l.Direction, l.Device, string(l.Outcome), l.Reason}
-	return append(rec, l.Raw...)
+		l.Direction, l.Device, string(l.Outcome), l.Reason, refRawLine(l.Raw)}
+	return rec
+}
+
+// refRawLine is the raw column: the fields as encoding/csv writes a record.
+func refRawLine(fields []string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	var sb strings.Builder
+	cw := csv.NewWriter(&sb)
+	_ = cw.Write(fields)
+	cw.Flush()
+	return strings.TrimSuffix(sb.String(), "\n")
 }
 
 func refReport(lines []*Line, loc *time.Location) []byte {

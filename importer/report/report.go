@@ -3,6 +3,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/mapping"
 )
@@ -28,10 +30,17 @@ type Line struct {
 	Outcome    mapping.Code `json:"outcome"`
 	// Field is the mapped field at fault (employee_key, time, date,
 	// direction, device) when mapping rejected the row.
-	Field  string   `json:"field,omitempty"`
-	Reason string   `json:"reason,omitempty"`
-	Raw    []string `json:"raw,omitempty"`
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Raw is the row's fields as read, kept for rejected rows so they can
+	// be fixed and imported again. The CSV report writes them as one cell,
+	// the record re-quoted as CSV (RawLine).
+	Raw []string `json:"raw,omitempty"`
 }
+
+// RawLine is fields as one CSV record (comma separated, quoted as
+// encoding/csv would), the form the report's raw column holds.
+func RawLine(fields []string) string { return string(appendFields(nil, fields...)) }
 
 // Counts tallies outcomes.
 type Counts map[mapping.Code]int64
@@ -74,6 +83,8 @@ type Writer struct {
 	Path   string
 	// countOnly writers tally outcomes and write nothing.
 	countOnly bool
+	// raw is the raw column's record being built, kept from line to line.
+	raw []byte
 }
 
 // Formats a report can take.
@@ -96,20 +107,35 @@ func ParseFormat(s string) (string, error) {
 	return f, nil
 }
 
-// FormatFor picks the format from an explicit choice or the file's extension.
+// FormatFor picks the format from an explicit choice or the file's
+// extension. A name whose extension says another kind of file (.xlsx,
+// .pdf, ...) is refused rather than filled with CSV: Excel would refuse
+// to open it. Both refusals are usage errors.
 func FormatFor(path, explicit string) (string, error) {
-	f, err := ParseFormat(explicit)
+	format, err := ParseFormat(explicit)
 	if err != nil {
-		return "", fmt.Errorf("report format %w", err)
+		return "", exitcode.Usagef("report format %w", err)
 	}
-	if f != "" {
-		return f, nil
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
+	ext := strings.ToLower(filepath.Ext(path))
+	switch ext {
 	case ".jsonl", ".json", ".ndjson":
-		return JSONL, nil
+		return cmp.Or(format, JSONL), nil
 	}
-	return CSV, nil
+	if !textExtension(ext) {
+		return "", exitcode.Usagef("report %s: hrsync writes reports as csv or jsonl, not %s; name the file .csv or .jsonl", path, ext)
+	}
+	return cmp.Or(format, CSV), nil
+}
+
+// textExtension reports whether a file named with ext may hold a text
+// report: anything but the extensions of binary documents, which their
+// programs would refuse to open.
+func textExtension(ext string) bool {
+	switch ext {
+	case ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".pdf", ".doc", ".docx", ".odt", ".zip", ".gz":
+		return false
+	}
+	return true
 }
 
 var header = []string{"source", "file", "sheet", "line", "key", "employee_id", "time", "direction", "device", "outcome", "reason", "raw"}
@@ -138,6 +164,8 @@ func orUTC(loc *time.Location) *time.Location {
 type jsonLine struct {
 	Line
 	Time string `json:"time,omitempty"`
+	// RawLine is Raw as the CSV report's raw column has it.
+	RawLine string `json:"raw_line,omitempty"`
 }
 
 // CountOnly returns a Writer that only counts outcomes.
@@ -154,13 +182,18 @@ func (w *Writer) Write(l *Line) error {
 		if !l.Time.IsZero() {
 			ts = l.Time.In(w.loc).Format(time.RFC3339)
 		}
-		return w.file.Object(jsonLine{Line: *l, Time: ts})
+		jl := jsonLine{Line: *l, Time: ts}
+		if len(l.Raw) > 0 {
+			jl.RawLine = RawLine(l.Raw)
+		}
+		return w.file.Object(jl)
 	}
 	return w.file.endLine(w.appendCSV(w.file.line[:0], l))
 }
 
 // appendCSV appends l as a CSV record in header order, formatting the line
-// number and time straight into b.
+// number and time straight into b. The raw fields go into the one raw
+// column, so every record has the header's columns, whatever the row held.
 func (w *Writer) appendCSV(b []byte, l *Line) []byte {
 	b = appendCells(b, l.Source, l.File, l.Sheet)
 	b = appendInt(append(b, ','), l.Line)
@@ -170,8 +203,10 @@ func (w *Writer) appendCSV(b []byte, l *Line) []byte {
 		b = appendTime(b, l.Time.In(w.loc))
 	}
 	b = appendCells(append(b, ','), l.Direction, l.Device, string(l.Outcome), l.Reason)
-	for _, s := range l.Raw {
-		b = appendCell(append(b, ','), s)
+	b = append(b, ',')
+	if len(l.Raw) > 0 {
+		w.raw = appendFields(w.raw[:0], l.Raw...)
+		b = appendCell(b, string(w.raw)) // rejects only: the copy is cheap
 	}
 	return b
 }

@@ -36,6 +36,8 @@ type Options struct {
 	Log          *slog.Logger
 	Args         string
 	Now          func() time.Time
+	// Progress, when set, is told how far the read of the source has got.
+	Progress func(importer.Progress)
 
 	// wrapStore lets tests put a failing store between the engine and the
 	// HR database.
@@ -213,13 +215,13 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	if src.IsDatabase() {
 		w := sqlsrc.Window{From: from, To: to, Keys: pushdownKeys(cfg, src, selected)}
-		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Window: w, Now: o.Now}, keep)
+		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Window: w, Now: o.Now, Progress: o.Progress}, keep)
 	} else {
 		var files []string
 		if files, err = sourceFiles(cfg, src); err != nil {
 			return res, fmt.Errorf("source %s: %w", src.Name, err)
 		}
-		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Files: files, Now: o.Now}, keep)
+		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Files: files, Now: o.Now, Progress: o.Progress}, keep)
 	}
 	if err != nil {
 		return res, err

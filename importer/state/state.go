@@ -179,13 +179,34 @@ func (s *Store) queryRuns(ctx context.Context, tail string, arg any) ([]Run, err
 	return out, rows.Err()
 }
 
-// PruneRuns deletes runs that started before the cutoff.
-func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.DB.ExecContext(ctx, `DELETE FROM runs WHERE started_at < ?`, before.UTC().Format(stamp))
+// PruneRuns deletes runs that started before the cutoff. reports are the
+// report paths of the deleted runs that no kept run names, for the caller
+// to delete with them.
+func (s *Store) PruneRuns(ctx context.Context, before time.Time) (n int64, reports []string, err error) {
+	cutoff := before.UTC().Format(stamp)
+	rows, err := s.DB.QueryContext(ctx, `SELECT DISTINCT report_path FROM runs WHERE started_at < ? AND report_path <> ''
+		AND report_path NOT IN (SELECT report_path FROM runs WHERE started_at >= ?)`, cutoff, cutoff)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return res.RowsAffected()
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return 0, nil, err
+		}
+		reports = append(reports, p)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	rows.Close()
+	res, err := s.DB.ExecContext(ctx, `DELETE FROM runs WHERE started_at < ?`, cutoff)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err = res.RowsAffected()
+	return n, reports, err
 }
 
 // Watermark returns the stored watermark of a source ("" when none).

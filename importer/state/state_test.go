@@ -32,8 +32,8 @@ func TestRunsAndWatermarks(t *testing.T) {
 	if r.DurationMS != 1500 || *r.ExitCode != 3 || r.Counts["unmapped"] != 1 || r.ReportPath != "r.csv" {
 		t.Fatalf("run = %+v", r)
 	}
-	if n, _ := s.PruneRuns(ctx, start.Add(time.Hour)); n != 1 {
-		t.Fatalf("pruned %d runs, want 1", n)
+	if n, reports, _ := s.PruneRuns(ctx, start.Add(time.Hour)); n != 1 || len(reports) != 1 || reports[0] != "r.csv" {
+		t.Fatalf("pruned %d runs with reports %q, want 1 with r.csv", n, reports)
 	}
 
 	if v, _ := s.Watermark(ctx, "db"); v != "" {

@@ -212,6 +212,16 @@ func (r *Reader) Detected() Detection { return r.detected }
 // Close closes the file.
 func (r *Reader) Close() error { return r.file.Close() }
 
+// BytesRead is how far into the file reading has got, in bytes (counting
+// what is buffered ahead), for a progress bar. Call it between Nexts.
+func (r *Reader) BytesRead() int64 {
+	n, err := r.file.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 // Next returns the next record, or io.EOF after the last. A malformed record
 // comes back with Row.Err set; an error return means reading cannot go on
 // (it names the file). Quoting follows RFC 4180 through encoding/csv, so a

@@ -1,0 +1,124 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/internal/sqldb"
+	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sinks/sqlsink"
+)
+
+// A dry run (import --dry-run, map-check) says `duplicate` where the import
+// would: it reads the punches the HR table already holds in each batch's
+// time range, as the sink's write does before it inserts, but only reads.
+
+// storedReader reads the punches an HR table holds for some employees in
+// [from, to): sqlsink.Sink's ReadPunches, the read resync uses too.
+type storedReader interface {
+	ReadPunches(ctx context.Context, employeeIDs []string, from, to time.Time, fn func(sqlsink.StoredPunch) error) error
+}
+
+// alreadyStored is the outcome of a dry run's punch the HR table holds,
+// in the words the sink uses for it.
+const alreadyStoredReason = "already in the HR database"
+
+// openStoredReader opens the HR database for a dry run's read of stored
+// punches: read-only, creating nothing (an SQLite file is opened with
+// mode=ro, so a missing one stays missing). It fails when the database or
+// its punch table does not exist; the caller then reports every punch as
+// would_import and says why.
+func openStoredReader(ctx context.Context, cfg *config.Config) (*sqlsink.Sink, error) {
+	c := *cfg
+	if strings.HasPrefix(cfg.HR.URL, "sqlite://") {
+		if dsn, err := sqldb.SQLiteDSN(cfg.HR.URL); err == nil {
+			file, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+			if _, err := os.Stat(file); err != nil {
+				return nil, fmt.Errorf("the HR database %s does not exist yet", file)
+			}
+		}
+		c.HR.URL = readOnlyURL(cfg.HR.URL)
+	}
+	return openHR(ctx, &c, false, false)
+}
+
+// readOnlyURL opens an sqlite:// URL read-only: mode=ro, and the journal
+// mode only asked (hrsync's own pragma would switch it to WAL, a write).
+// Other databases are read with SELECTs alone.
+func readOnlyURL(raw string) string {
+	path, query, _ := strings.Cut(raw, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return raw // the open reports the bad query
+	}
+	q.Set("mode", "ro")
+	journal := false
+	for _, p := range q["_pragma"] {
+		name, _, _ := strings.Cut(p, "(")
+		journal = journal || strings.EqualFold(strings.TrimSpace(name), "journal_mode")
+	}
+	if !journal {
+		q.Add("_pragma", "journal_mode")
+	}
+	return path + "?" + q.Encode()
+}
+
+// markStored sets stored[j] for each punch the HR table already holds,
+// matching keys exactly or, as the sink's write does for tables with case-
+// and trailing-space-insensitive collations, folded.
+func markStored(ctx context.Context, r storedReader, punches []mapping.Punch, stored []bool) error {
+	if len(punches) == 0 {
+		return nil
+	}
+	first, last := punches[0].Time, punches[0].Time
+	seen := map[string]bool{}
+	var ids []string
+	for i := range punches {
+		p := &punches[i]
+		first, last = minTime(first, p.Time), maxTime(last, p.Time)
+		if !seen[p.EmployeeID] {
+			seen[p.EmployeeID] = true
+			ids = append(ids, p.EmployeeID)
+		}
+	}
+	exact, folded := map[mapping.Key]bool{}, map[mapping.Key]bool{}
+	err := r.ReadPunches(ctx, ids, first.Truncate(time.Second), last.Truncate(time.Second).Add(time.Second), func(sp sqlsink.StoredPunch) error {
+		k := sp.Key()
+		exact[k] = true
+		folded[foldKey(k)] = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading the punches the HR database holds: %w", err)
+	}
+	for i := range punches {
+		k := punches[i].Key()
+		stored[i] = exact[k] || folded[foldKey(k)]
+	}
+	return nil
+}
+
+func foldKey(k mapping.Key) mapping.Key {
+	k.EmployeeID = strings.ToLower(strings.TrimRight(k.EmployeeID, " "))
+	k.DeviceID = strings.ToLower(strings.TrimRight(k.DeviceID, " "))
+	return k
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
