@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"os"
@@ -192,5 +193,34 @@ func TestMappingThatNoLongerBindsFailsTheFile(t *testing.T) {
 	}
 	if exitcode.For(res.Outcome()) != exitcode.Failed {
 		t.Errorf("exit %d, want %d", exitcode.For(res.Outcome()), exitcode.Failed)
+	}
+}
+
+// TestBrokenLineInTheRawCell: a line csv cannot split still reaches the
+// CSV report's raw cell as it was written (re-quoted as one field), in the
+// same twelve columns as every other row.
+func TestBrokenLineInTheRawCell(t *testing.T) {
+	broken := `1002,2025-12-01 09:00:00,say "hi"`
+	cfg := setup(t, []byte("Pin,Time,Note\n1001,2025-12-01 08:00:00,ok\n"+broken+"\n"), "")
+	rep := filepath.Join(t.TempDir(), "report.csv")
+	if _, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\uFEFF")))
+	r.FieldsPerRecord = 12
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("report (%v):\n%s", err, b)
+	}
+	if got := recs[2]; got[9] != string(mapping.InvalidRow) {
+		t.Fatalf("the broken line is %q, want invalid_row", got)
+	}
+	fields, err := csv.NewReader(strings.NewReader(recs[2][11])).Read()
+	if err != nil || len(fields) != 1 || fields[0] != broken {
+		t.Fatalf("raw cell %q reads back as %q (%v), want the line as written", recs[2][11], fields, err)
 	}
 }

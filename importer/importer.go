@@ -132,6 +132,9 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 	reject := func(code mapping.Code, reason string) item {
 		it.line.Outcome, it.line.Reason = code, reason
 		it.line.Raw = append([]string(nil), row.Fields...)
+		if len(it.line.Raw) == 0 && row.Text != "" {
+			it.line.Raw = []string{row.Text} // a line that could not be split, as it was written
+		}
 		return it
 	}
 	if row.Err != nil {

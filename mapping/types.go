@@ -23,6 +23,9 @@ type Row struct {
 	Header []string
 	Fields []string
 	Err    error
+	// Text is the line as read when it could not be split into fields (a
+	// broken quote), so the report can still show it; "" otherwise.
+	Text string
 	// Cursor is the source's position after this row (a database
 	// watermark). The importer saves it once the row's batch is committed.
 	Cursor string

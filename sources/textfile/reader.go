@@ -73,11 +73,12 @@ type Reader struct {
 	// csv. The two take turns on one buffer, r.in, and csv counts only the
 	// lines it read itself.
 	csv        *csv.Reader
-	comma      byte   // the delimiter; 0 when every line goes through csv
-	plain      []byte // plain lines taken from r.in, not handed out yet
-	plainBuf   []byte // what plain slices, reused
-	plainLines int    // lines nextPlain handed out or skipped
-	csvLines   int    // lines csv consumed, as csv numbers them
+	comma      byte     // the delimiter; 0 when every line goes through csv
+	plain      []byte   // plain lines taken from r.in, not handed out yet
+	plainBuf   []byte   // what plain slices, reused
+	plainLines int      // lines nextPlain handed out or skipped
+	csvLines   int      // lines csv consumed, as csv numbers them
+	lines      *lineLog // the recent text, for the lines csv refuses
 
 	// Whitespace mode.
 	whitespace bool
@@ -144,11 +145,13 @@ func newReader(f *os.File, path, source, declared, fallback, delimiter string, o
 		}
 		text = transform.NewReader(f, decoder)
 	}
+	lines := newLineLog(text)
 	r := &Reader{
 		path:      path,
 		source:    source,
 		file:      f,
-		in:        bufio.NewReaderSize(text, sampleSize),
+		in:        bufio.NewReaderSize(lines, sampleSize),
+		lines:     lines,
 		checkUTF8: enc == encUTF8,
 	}
 
@@ -270,6 +273,7 @@ func (r *Reader) nextCSV(row *mapping.Row) error {
 				shifted.StartLine += r.plainLines
 				shifted.Line += r.plainLines
 				*row = mapping.Row{Origin: r.origin(shifted.StartLine), Header: r.header, Err: &shifted}
+				row.Text, _ = r.lines.lines(shifted.StartLine, shifted.Line)
 				return nil
 			case err == io.EOF:
 				return io.EOF
