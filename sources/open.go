@@ -90,6 +90,9 @@ func Kind(path, configured string) (string, error) {
 
 // OpenFile opens one export file with the reader its kind needs.
 func OpenFile(path, source string, f FileFormat) (FileReader, Detection, error) {
+	if err := regularFile(path); err != nil {
+		return nil, Detection{File: path}, err
+	}
 	kind, err := Kind(path, f.Type)
 	if err != nil {
 		return nil, Detection{File: path}, err
@@ -109,4 +112,32 @@ func OpenFile(path, source string, f FileFormat) (FileReader, Detection, error) 
 		return openSheet(path, source, kind, f)
 	}
 	return nil, Detection{File: path}, fmt.Errorf("%s: unknown format %q", path, kind)
+}
+
+// regularFile refuses what is not a regular file before anything opens it:
+// opening a named pipe waits for a writer forever, while the run holds the
+// lock; a device or a socket is no export either.
+func regularFile(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if m := info.Mode(); !m.IsRegular() {
+		return fmt.Errorf("%s: not a regular file (%s), skipped", path, fileKind(m))
+	}
+	return nil
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
 }
