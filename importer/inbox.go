@@ -126,7 +126,7 @@ func settleInbox(cfg *config.Config, reads []*sourceRead) ([]InboxMove, error) {
 // moveInto renames file into dir, under its own name or, when that is
 // taken (an earlier version of the same export), name.2.ext, name.3.ext ...
 func moveInto(file, dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	name := filepath.Base(file)

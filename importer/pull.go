@@ -188,10 +188,10 @@ type pullReport struct {
 }
 
 func createPullReport(path string) (*pullReport, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil { // owner-only, as every report
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

@@ -61,7 +61,7 @@ func pullDatabase(ctx context.Context, cfg *config.Config, src *config.Source, s
 	defer r.Close()
 
 	inbox := cfg.InboxDir(src)
-	if err := os.MkdirAll(inbox, 0o755); err != nil {
+	if err := os.MkdirAll(inbox, 0o700); err != nil {
 		return fail(fmt.Errorf("inbox: %w", err))
 	}
 	name := fmt.Sprintf("%s_%s.csv", src.Name, now.Format("20060102-150405"))

@@ -24,10 +24,11 @@ type File struct {
 
 // CreateFile creates a report file (and its folder) at path.
 func CreateFile(path, format string, header []string) (*File, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	// Owner-only whatever the umask: a report holds employee ids and times.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

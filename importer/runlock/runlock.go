@@ -21,10 +21,10 @@ type Lock struct{ f *os.File }
 
 // Acquire takes the lock file at path, retrying until wait has passed.
 func Acquire(ctx context.Context, path string, wait time.Duration) (*Lock, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // owner-only, as all of the data folder
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
