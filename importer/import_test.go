@@ -156,6 +156,17 @@ func TestSecondRunWaitsForTheLockThenGivesUp(t *testing.T) {
 	if waited := time.Since(start); waited < 900*time.Millisecond {
 		t.Fatalf("gave up after %s, before lock_wait (1s)", waited)
 	}
+	// The refused run is in the history, failed, saying why.
+	sess, err := OpenState(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := sess.State.Runs(context.Background(), 10)
+	sess.Close()
+	if err != nil || len(runs) != 1 || runs[0].Command != "import" || runs[0].ExitCode == nil ||
+		*runs[0].ExitCode != int(exitcode.Failed) || !strings.Contains(runs[0].Error, "lock") {
+		t.Fatalf("history after the refusal: %+v %v", runs, err)
+	}
 	held.Release()
 	if _, err := Import(context.Background(), Options{Config: cfg}); err != nil {
 		t.Fatalf("after the first run ended: %v", err)

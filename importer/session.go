@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -119,7 +120,16 @@ func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, erro
 	if spec.Started.IsZero() {
 		spec.Started = time.Now()
 	}
+	command := spec.Command
+	if spec.DryRun {
+		command += " --dry-run"
+	}
+	record := state.Run{Command: command, Args: spec.Args, User: currentUser(), Host: hostname(),
+		ConfigPath: cfg.Path, ConfigSHA256: cfg.SHA256, StartedAt: spec.Started}
 	sess, err := openSession(ctx, cfg, !spec.DryRun, spec.Log)
+	if errors.Is(err, runlock.ErrBusy) {
+		recordRefused(ctx, cfg, record, err, spec.Log)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -127,12 +137,8 @@ func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, erro
 	if spec.ReportFormat != "" {
 		r.ReportPath = ReportPath(cfg, spec.Report, spec.Command, spec.ReportFormat, spec.Started)
 	}
-	command := spec.Command
-	if spec.DryRun {
-		command += " --dry-run"
-	}
-	r.ID, err = r.State.StartRun(ctx, state.Run{Command: command, Args: spec.Args, User: currentUser(), Host: hostname(),
-		ConfigPath: cfg.Path, ConfigSHA256: cfg.SHA256, StartedAt: spec.Started, ReportPath: r.ReportPath})
+	record.ReportPath = r.ReportPath
+	r.ID, err = r.State.StartRun(ctx, record)
 	if err != nil {
 		r.Log.Warn("could not record the run", "err", err)
 	}
@@ -174,6 +180,24 @@ func (r *Run) End(ctx context.Context, counts report.Counts, err error) {
 	}
 	if cerr := r.Close(); cerr != nil {
 		r.Log.Warn("closing the run state", "err", cerr)
+	}
+}
+
+// recordRefused puts a run the lock refused into the history, so the audit
+// trail shows the scheduled run that did nothing, and why. The state is
+// opened without the lock, as the listings open it.
+func recordRefused(ctx context.Context, cfg *config.Config, record state.Run, refusal error, log *slog.Logger) {
+	sess, err := OpenState(ctx, cfg, log)
+	if err != nil {
+		return
+	}
+	defer sess.Close()
+	id, err := sess.State.StartRun(ctx, record)
+	if err == nil {
+		err = sess.State.FinishRun(ctx, id, time.Now(), int(exitcode.Failed), nil, "", refusal.Error())
+	}
+	if err != nil {
+		sess.Log.Warn("could not record the refused run", "err", err)
 	}
 }
 
