@@ -274,3 +274,22 @@ func TestImportPullJSONSaysTheExitCode(t *testing.T) {
 		t.Fatalf("process exit %d, JSON exit_code %d; want both %d\n%s", code, *sum.ExitCode, exitcode.Failed, stderr)
 	}
 }
+
+// TestPulledFilesWithInboxNamesAreImported: a remote file whose name the
+// inbox would hide (".early.csv") or take for its own folder ("archive")
+// is stored under a safe name and imported, not pulled and forgotten.
+func TestPulledFilesWithInboxNamesAreImported(t *testing.T) {
+	w := newPullWorld(t, "url: remote\n      pattern: \"*\"\n      stable_for: -1s")
+	w.punches(t, w.remote, ".early.csv", 1, 10)
+	w.punches(t, w.remote, "archive", 11, 20)
+	if code, _, stderr := w.run(t, "pull"); code != 0 || !strings.Contains(stderr, "pulled 2") {
+		t.Fatalf("pull: exit %d\n%s", code, stderr)
+	}
+	if got := strings.Join(names(t, w.inbox), ","); got != "_.early.csv,_archive" {
+		t.Fatalf("inbox holds %s", got)
+	}
+	code, _, stderr := w.run(t, "import")
+	if code == int(exitcode.Failed) || !strings.Contains(stderr, "archived 2 inbox file(s)") {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
+	}
+}

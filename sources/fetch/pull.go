@@ -567,7 +567,7 @@ func (p *puller) finish(pt *partial) (d download, err error) {
 	if !f.ModTime.IsZero() {
 		_ = os.Chtimes(tmp.Name(), f.ModTime, f.ModTime) // nice to have: the remote's time
 	}
-	target, err := p.placeFor(baseName(f.Path), pt.sum)
+	target, err := p.placeFor(inboxName(baseName(f.Path)), pt.sum)
 	if err != nil {
 		return d, &inboxError{err}
 	}
@@ -580,6 +580,21 @@ func (p *puller) finish(pt *partial) (d download, err error) {
 		return d, &inboxError{err}
 	}
 	return download{path: target.path, sha256: pt.sum, bytes: pt.n}, nil
+}
+
+// inboxName is the name a remote file gets in the inbox. Import skips the
+// inbox's hidden files (pull's own .partial downloads are hidden) and its
+// archive and error folders, so a remote ".punches.csv" or "archive" would
+// be pulled and never read: they get a leading "_" instead.
+func inboxName(remote string) string {
+	switch strings.ToLower(remote) {
+	case "archive", "error":
+		return "_" + remote
+	}
+	if strings.HasPrefix(remote, ".") {
+		return "_" + remote
+	}
+	return remote
 }
 
 type place struct {
