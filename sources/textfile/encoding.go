@@ -184,6 +184,13 @@ const encodingHint = "set format.encoding to the file's encoding (e.g. gbk or gb
 // statement and cannot be wrong by accident.
 func chooseEncoding(path string, sample []byte, atEOF bool, declared, fallback string) (string, int, error) {
 	if enc, n := sniffBOM(sample); enc != "" {
+		// A mark that contradicts the declaration wins only where the text
+		// bears it out: UTF-8 is checked as it is read, and a UTF-16 body
+		// shows in its zero bytes. A UTF-16 mark over UTF-8 text would
+		// decode to one line of noise: that conflict is an error.
+		if declared != "" && declared != enc && enc != encUTF8 && sniffUTF16(sample[n:]) != enc {
+			return "", 0, fmt.Errorf("%s: starts with a %s byte-order mark, but the text is not %s and format.encoding says %s; fix the declaration or the file", path, enc, enc, declared)
+		}
 		return enc, n, nil
 	}
 	if declared != "" {

@@ -39,7 +39,8 @@ type Options struct {
 	Header *bool
 	// Encoding is "" or "auto", "utf-8", "utf-16le", "utf-16be", "gb18030",
 	// "gbk", "big5", "windows-1252" or "windows-1258". A byte-order mark in
-	// the file wins over it.
+	// the file wins over it where the text bears the mark out; otherwise
+	// the conflict is an error.
 	Encoding string
 	// Fallback is the encoding auto uses when the file has no byte-order
 	// mark and its first 64 KiB are not valid UTF-8. "" means none: Open

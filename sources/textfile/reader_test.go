@@ -361,7 +361,7 @@ func TestEncodings(t *testing.T) {
 			columns: []string{"Mã NV", "Tên", "Đơn"}, first: []string{"01", "Lê", "Kho"},
 		},
 		{
-			name:    "a byte-order mark wins over the declared encoding",
+			name:    "a UTF-8 byte-order mark wins over the declared encoding (UTF-8 is checked as read)",
 			content: []byte("\xEF\xBB\xBFid,Mã NV\n1,x\n"), opt: Options{Encoding: "windows-1252"}, encoding: "utf-8",
 			columns: []string{"id", "Mã NV"}, first: []string{"1", "x"},
 		},
@@ -546,5 +546,16 @@ func TestSplitWhitespace(t *testing.T) {
 		if got := splitWhitespace(tt.line, nil); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("splitWhitespace(%q) = %q, want %q", tt.line, got, tt.want)
 		}
+	}
+}
+
+// TestUTF16MarkOverUTF8Text: a UTF-16 byte-order mark in front of UTF-8
+// text contradicts the declared encoding, and the file fails naming both,
+// instead of decoding to one line of noise and "0 rows".
+func TestUTF16MarkOverUTF8Text(t *testing.T) {
+	path := writeFile(t, "in.csv", append([]byte{0xFF, 0xFE}, "Pin,Time\n1001,2025-12-01 08:00:00\n1002,2025-12-01 09:00:00\n"...))
+	_, err := Open(path, "gate", Options{Encoding: "utf-8"})
+	if err == nil || !strings.Contains(err.Error(), "utf-16le byte-order mark") || !strings.Contains(err.Error(), "format.encoding says utf-8") {
+		t.Fatalf("Open: %v", err)
 	}
 }
