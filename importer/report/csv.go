@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ func appendCell(b []byte, s string) []byte {
 	if plainCell(s) {
 		return append(b, s...)
 	}
+	s = escapeControls(s)
 	if !formulaStart(s[0]) {
 		return appendField(b, s)
 	}
@@ -72,6 +74,7 @@ func plainCell(s string) bool {
 
 // appendField appends s quoted exactly when csv.Writer would quote it.
 func appendField(b []byte, s string) []byte {
+	s = escapeControls(s)
 	if !needsQuotes(s) {
 		return append(b, s...)
 	}
@@ -94,8 +97,37 @@ func needsQuotes(s string) bool {
 	return unicode.IsSpace(r)
 }
 
-// specials has bit c set for each byte c that forces quotes.
-const specials uint64 = 1<<',' | 1<<'"' | 1<<'\r' | 1<<'\n'
+// specials has bit c set for each byte c that takes a cell off the plain
+// path: those that force quotes, and the control bytes escapeControls
+// rewrites.
+const specials uint64 = 1<<',' | 1<<'"' | 1<<'\r' | 1<<'\n' | controls
+
+// controls has bit c set for the control bytes other than tab and line
+// breaks: an ESC or NUL in a key would reach a terminal or a spreadsheet
+// as it is.
+const controls uint64 = (1<<32 - 1) &^ (1<<'\t' | 1<<'\n' | 1<<'\r')
+
+// escapeControls writes each control byte of s (see controls) as \xHH, so
+// the report shows it instead of passing it on; s itself when it has none.
+func escapeControls(s string) string {
+	i := 0
+	for i < len(s) && (s[i] >= 32 || controls>>s[i]&1 == 0) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 32 && controls>>c&1 != 0 {
+			fmt.Fprintf(&b, "\\x%02X", c)
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
 
 // hasSpecial reports whether s holds a byte that forces quotes. It runs on
 // every cell, so each byte costs one shift and one branch that is all but

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"strconv"
@@ -32,14 +33,36 @@ func refSafeCell(s string) string {
 func refFile(buf *bytes.Buffer, head []string) *csv.Writer {
 	buf.WriteString("\uFEFF")
 	cw := csv.NewWriter(buf)
-	_ = cw.Write(head)
+	_ = cw.Write(refEscapeAll(head))
 	return cw
+}
+
+// refEscape is escapeControls written plainly: every control byte but tab,
+// CR and LF as \xHH.
+func refEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			fmt.Fprintf(&b, "\\x%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func refEscapeAll(fields []string) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = refEscape(f)
+	}
+	return out
 }
 
 // refRecord is the old File.Record.
 func refRecord(cw *csv.Writer, rec []string) {
 	for i := range rec {
-		rec[i] = refSafeCell(rec[i])
+		rec[i] = refSafeCell(refEscape(rec[i]))
 	}
 	_ = cw.Write(rec)
 }
@@ -62,7 +85,7 @@ func refRawLine(fields []string) string {
 	}
 	var sb strings.Builder
 	cw := csv.NewWriter(&sb)
-	_ = cw.Write(fields)
+	_ = cw.Write(refEscapeAll(fields))
 	cw.Flush()
 	return strings.TrimSuffix(sb.String(), "\n")
 }
@@ -235,5 +258,25 @@ func BenchmarkWriteCSV(b *testing.B) {
 	}
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestControlBytesAreEscaped: an ESC or NUL from a key reaches the report
+// as \x1B or \x00, never as the byte; tabs and line breaks stay as CSV
+// carries them.
+func TestControlBytesAreEscaped(t *testing.T) {
+	for in, want := range map[string]string{
+		"10\x1b[2J01": `10\x1B[2J01`,
+		"a\x00b":      `a\x00b`,
+		"=\x07":       `'=\x07`,
+		"a\tb":        "a\tb",
+		"a\nb":        "\"a\nb\"",
+	} {
+		if got := string(appendCell(nil, in)); got != want {
+			t.Errorf("appendCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := string(appendField(nil, "x\x1by,z")); got != `"x\x1By,z"` {
+		t.Errorf("appendField = %q", got)
 	}
 }

@@ -212,8 +212,10 @@ func (w *Writer) appendCSV(b []byte, l *Line) []byte {
 }
 
 // SafeCell keeps a spreadsheet from reading a cell as a formula: cells that
-// start with = + - @ (or a tab or carriage return) get a leading apostrophe.
+// start with = + - @ (or a tab or carriage return) get a leading apostrophe;
+// and control bytes (ESC, NUL...) are written as \xHH, not passed on.
 func SafeCell(s string) string {
+	s = escapeControls(s)
 	if s != "" && formulaStart(s[0]) {
 		return "'" + s
 	}
