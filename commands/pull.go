@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -109,7 +111,7 @@ func printPull(app *App, res importer.PullResult) {
 		fmt.Fprintf(app.Err, "warning: %s\n", w)
 	}
 	for _, l := range res.Lines {
-		line := fmt.Sprintf("%s %s: %s", l.Source, l.Remote, l.Outcome)
+		line := fmt.Sprintf("%s %s: %s", l.Source, printable(l.Remote), l.Outcome)
 		if l.Outcome == fetch.Pulled {
 			line += fmt.Sprintf(" -> %s (%d bytes)", l.LocalPath, l.Bytes)
 		}
@@ -169,4 +171,14 @@ func printInboxMoves(app *App, moves []importer.InboxMove) {
 	if archived > 0 {
 		app.say("archived %d inbox file(s)", archived)
 	}
+}
+
+// printable is a name from a remote server as it can be printed: quoted
+// with Go's escapes when it holds a control character (a newline in a file
+// name would forge a line of its own), as it is otherwise.
+func printable(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }

@@ -293,3 +293,12 @@ func TestPulledFilesWithInboxNamesAreImported(t *testing.T) {
 		t.Fatalf("import: exit %d\n%s", code, stderr)
 	}
 }
+
+func TestPrintableRemoteNames(t *testing.T) {
+	if got := printable("punches.csv"); got != "punches.csv" {
+		t.Errorf("a plain name changed: %q", got)
+	}
+	if got := printable("a.csv\nfake: pulled"); got != `"a.csv\nfake: pulled"` {
+		t.Errorf("a name with a newline printed as %q", got)
+	}
+}
