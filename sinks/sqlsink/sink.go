@@ -233,7 +233,7 @@ func (s *Sink) ensurePunchTable(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, q := range stmts {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("create table %s in %s: %w", s.st.p.rawTable, s.db.URL, err)
@@ -241,6 +241,14 @@ func (s *Sink) ensurePunchTable(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil {
+		// Two first runs at once (two configs, one HR table) race to
+		// create it: the loser finds the winner's table, which is fine.
+		if _, probeErr := s.db.ExecContext(ctx, s.st.probe()); probeErr == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // punchColumnTypes gives the database's type name of each punch field's
