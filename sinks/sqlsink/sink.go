@@ -296,6 +296,9 @@ func (s *Sink) ensureEmployeeTable(ctx context.Context) error {
 		return err
 	}
 	if _, err := s.db.ExecContext(ctx, q); err != nil {
+		if _, probeErr := s.db.ExecContext(ctx, "SELECT * FROM "+s.emp.table+" WHERE 1 = 0"); probeErr == nil {
+			return nil // another first run created it meanwhile (see ensurePunchTable)
+		}
 		return fmt.Errorf("create table %s in %s: %w", s.emp.rawTable, s.db.URL, err)
 	}
 	return nil
