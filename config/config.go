@@ -514,6 +514,9 @@ func (c *Config) validate() error {
 		if err := sqlsink.CheckTables(c.HR.URL, emps, punches); err != nil {
 			return c.ownerErr("hr", err)
 		}
+		if err := sqlsink.CheckBatchSize(c.HR.BatchSize); err != nil {
+			return c.errAt("hr.batch_size", strings.TrimPrefix(err.Error(), "batch_size: "))
+		}
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errAt("timezone", fmt.Sprintf("unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)", c.Timezone))

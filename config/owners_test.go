@@ -22,6 +22,8 @@ func TestOwnerValues(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"encoding", src("encoding: utf8x"), `hrsync.yaml:6: sources.gate.format.encoding: unknown encoding "utf8x"`},
+		{"batch size", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr: { url: sqlite://hr.db, batch_size: -5 }", 1),
+			`hrsync.yaml:1: hr.batch_size: -5 is negative`},
 		{"fallback encoding", src("fallback_encoding: latin9"), `hrsync.yaml:6: sources.gate.format.fallback_encoding: unknown encoding "latin9"`},
 		{"delimiter", src("delimiter: '#'"), `hrsync.yaml:6: sources.gate.format.delimiter: unknown delimiter "#"`},
 		{"type", src("type: pdf"), `hrsync.yaml:6: sources.gate.format.type: "pdf": want auto, csv, txt, xlsx, xls`},

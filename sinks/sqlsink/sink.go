@@ -82,11 +82,20 @@ func defaultBatchSize(dialect string) int {
 	}
 }
 
+// CheckBatchSize is the rule for hr.batch_size, which config checks with:
+// 0 (the dialect's default) or more.
+func CheckBatchSize(n int) error {
+	if n < 0 {
+		return fmt.Errorf("batch_size: %d is negative", n)
+	}
+	return nil
+}
+
 // batchSize is rows per statement: the configured number or the
 // dialect's default, lowered to fit the database's bind parameter limit.
 func batchSize(d sqldb.Dialect, configured, columns int) (int, error) {
-	if configured < 0 {
-		return 0, fmt.Errorf("batch_size: %d is negative", configured)
+	if err := CheckBatchSize(configured); err != nil {
+		return 0, err
 	}
 	n := configured
 	if n == 0 {
