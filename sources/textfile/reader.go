@@ -175,10 +175,7 @@ func newReader(f *os.File, path, source, declared, fallback, delimiter string, o
 		// r.in is a bufio.Reader bigger than csv's own, so csv reads from
 		// it directly rather than through a buffer of its own: whatever
 		// csv has not read yet is still in r.in for nextPlain.
-		r.csv = csv.NewReader(r.in)
-		r.csv.Comma = delimiterRune(delimiter)
-		r.csv.FieldsPerRecord = -1
-		r.csv.ReuseRecord = true
+		r.csv = newCSV(r.in, delimiterRune(delimiter))
 		if !opt.csvOnly {
 			r.comma = byte(r.csv.Comma)
 		}
@@ -274,6 +271,17 @@ func (r *Reader) nextCSV(row *mapping.Row) error {
 				shifted.StartLine += r.plainLines
 				shifted.Line += r.plainLines
 				*row = mapping.Row{Origin: r.origin(shifted.StartLine), Header: r.header, Err: &shifted}
+				if shifted.Line > shifted.StartLine && errors.Is(parseErr.Err, csv.ErrQuote) {
+					// A quote that never closes took the lines after it into
+					// one field: the broken line is refused, and the lines
+					// after it are read again, each on its own.
+					if rest, ok := r.lines.lines(shifted.StartLine+1, shifted.Line); ok {
+						row.Text, _ = r.lines.lines(shifted.StartLine, shifted.StartLine)
+						row.Err = fmt.Errorf("line %d: a quoted field opens here and never closes; the lines after it are read on their own", shifted.StartLine)
+						r.refeed(rest, shifted.StartLine)
+						return nil
+					}
+				}
 				row.Text, _ = r.lines.lines(shifted.StartLine, shifted.Line)
 				return nil
 			case err == io.EOF:
@@ -483,4 +491,25 @@ func trimLineEnd(line []byte) []byte {
 		line = line[:n-1]
 	}
 	return line
+}
+
+// newCSV is the csv reader of a delimited file: records of any width (the
+// mapping says which fields it needs), the record slice reused.
+func newCSV(in io.Reader, comma rune) *csv.Reader {
+	c := csv.NewReader(in)
+	c.Comma = comma
+	c.FieldsPerRecord = -1
+	c.ReuseRecord = true
+	return c
+}
+
+// refeed puts text, the lines after linesBefore that csv swallowed into an
+// unterminated quote, back in front of what is still to read, and numbers
+// the lines on from there.
+func (r *Reader) refeed(text string, linesBefore int) {
+	rest := io.MultiReader(strings.NewReader(text+"\n"), r.in)
+	r.lines = &lineLog{src: rest, size: lineLogSize, firstLine: linesBefore + 1}
+	r.in = bufio.NewReaderSize(r.lines, sampleSize)
+	r.csv = newCSV(r.in, r.csv.Comma)
+	r.plainLines, r.csvLines = linesBefore, 0
 }

@@ -238,12 +238,28 @@ func TestDelimitersAndLayouts(t *testing.T) {
 			},
 		},
 		{
-			name:      "unterminated quote at the end",
-			content:   "a,b\n1,ok\n2,\"never closed\n3,x\n",
+			// The broken line is refused; the lines its quote swallowed
+			// are read again, each on its own, with their own numbers.
+			name:      "unterminated quote",
+			content:   "a,b\n1,ok\n2,\"never closed\n3,x\n4,\"fine\"\n5,y\n",
 			delimiter: ",", columns: []string{"a", "b"},
 			rows: []gotRow{
 				{Line: 2, Fields: []string{"1", "ok"}},
-				{Line: 3, Err: "record on line 3; parse error on line 4, column 5: extraneous or missing \" in quoted-field"},
+				{Line: 3, Err: "line 3: a quoted field opens here and never closes"},
+				{Line: 4, Fields: []string{"3", "x"}},
+				{Line: 5, Fields: []string{"4", "fine"}},
+				{Line: 6, Fields: []string{"5", "y"}},
+			},
+		},
+		{
+			name:      "two unterminated quotes",
+			content:   "a,b\n1,\"open\n2,ok\n3,\"open again\n4,z",
+			delimiter: ",", columns: []string{"a", "b"},
+			rows: []gotRow{
+				{Line: 2, Err: "line 2: a quoted field opens here and never closes"},
+				{Line: 3, Fields: []string{"2", "ok"}},
+				{Line: 4, Err: "line 4: a quoted field opens here and never closes"},
+				{Line: 5, Fields: []string{"4", "z"}},
 			},
 		},
 	}
