@@ -276,7 +276,13 @@ func (b *Binding) raw(f *boundField, row *Row) (string, *Reject) {
 	if f.idx >= len(row.Fields) {
 		return "", b.reject(row, InvalidRow, f, fmt.Sprintf("the row has %d fields, so %s column %s is missing", len(row.Fields), f.name, f.describe()))
 	}
-	return row.Fields[f.idx], nil
+	cell := row.Fields[f.idx]
+	if strings.IndexByte(cell, 0) >= 0 {
+		// No export means a NUL, and PostgreSQL cannot store one: left in,
+		// it failed the whole batch on every run.
+		return "", b.reject(row, InvalidRow, f, fmt.Sprintf("%s column %s holds a NUL byte (0x00), which the HR database cannot be trusted to store", f.name, f.describe()))
+	}
+	return cell, nil
 }
 
 // value returns the field's value after transforms.
