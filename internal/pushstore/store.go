@@ -1,0 +1,457 @@
+// Package pushstore is the durable side of the device push endpoint: the
+// punches devices send (committed before the device is told "OK"), each
+// device's upload stamps, the registry of allowed and pending serials, and
+// the queue of commands for devices with their results. It is one SQLite
+// file: its own, or the run state database whose path the caller passes.
+package pushstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+)
+
+// Store is an open push database. Safe for concurrent use: one connection
+// serialises every write, which SQLite does anyway.
+type Store struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Punch is one attendance record as the device sent it. Time is the
+// device's wall clock ("2006-01-02 15:04:05") without a zone: the zone is
+// the device's, from the registry, applied when punches are imported.
+type Punch struct {
+	PIN      string
+	Time     string
+	State    int
+	Verify   int
+	WorkCode string
+	Raw      string // the line as received, for the import's report
+}
+
+// BadLine is a line of an upload that could not be read.
+type BadLine struct {
+	Line   int // 1-based within the upload
+	Text   string
+	Reason string
+}
+
+// Batch is one upload of a device, saved in one transaction.
+type Batch struct {
+	Serial  string
+	Table   string // ATTLOG, OPERLOG, USERINFO, ...
+	Stamp   string // the device's stamp for Table after this upload; "" keeps the old one
+	Punches []Punch
+	Others  int // OPERLOG/USERINFO lines accepted (counted, not kept)
+	Bad     []BadLine
+}
+
+// Result is what Save did.
+type Result struct {
+	Added      int // new rows in received
+	Duplicates int // punches already stored (a resend)
+}
+
+// Device is one registry row.
+type Device struct {
+	Serial     string
+	Allowed    bool // false: pending, waiting for an admin
+	Name       string
+	TimeZone   string
+	FirstSeen  time.Time
+	LastSeen   time.Time
+	LastUpload time.Time // zero before the first upload
+	RemoteAddr string
+	Received   int64 // punches added, all time
+	Others     int64 // OPERLOG/USERINFO lines accepted, all time
+	Bad        int64 // malformed lines, all time
+}
+
+// Command is a queued command for a device.
+type Command struct {
+	ID   int64
+	Body string // "DATA UPDATE USERINFO PIN=1\tName=...", "CHECK", ...
+}
+
+// CommandResult is one line of a device's POST /iclock/devicecmd.
+type CommandResult struct {
+	ID     int64
+	Return int
+	Cmd    string
+}
+
+// Open opens (creating if needed) the push database at path. synchronous=FULL
+// in WAL mode makes every commit durable before Save returns, which is what
+// lets the handler acknowledge a batch only once it survives a crash.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, now: time.Now}
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("pushstore %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+const schema = `
+CREATE TABLE IF NOT EXISTS push_devices (
+  serial TEXT PRIMARY KEY,
+  allowed INTEGER NOT NULL DEFAULT 0,
+  name TEXT NOT NULL DEFAULT '',
+  timezone TEXT NOT NULL DEFAULT '',
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  last_upload TEXT NOT NULL DEFAULT '',
+  remote_addr TEXT NOT NULL DEFAULT '',
+  received INTEGER NOT NULL DEFAULT 0,
+  others INTEGER NOT NULL DEFAULT 0,
+  bad INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS push_stamps (
+  serial TEXT NOT NULL,
+  tbl TEXT NOT NULL,
+  stamp TEXT NOT NULL,
+  PRIMARY KEY (serial, tbl)
+);
+CREATE TABLE IF NOT EXISTS received (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  serial TEXT NOT NULL,
+  pin TEXT NOT NULL,
+  time TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  verify INTEGER NOT NULL,
+  workcode TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  UNIQUE (serial, pin, time, state)
+);
+CREATE TABLE IF NOT EXISTS received_bad (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  serial TEXT NOT NULL,
+  tbl TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS push_commands (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  serial TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'queued',
+  created_at TEXT NOT NULL,
+  sent_at TEXT NOT NULL DEFAULT '',
+  done_at TEXT NOT NULL DEFAULT '',
+  return_code INTEGER,
+  result TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS push_commands_queued ON push_commands(serial, status, id);
+`
+
+const stamp = "2006-01-02T15:04:05.000Z07:00"
+
+func (s *Store) ts() string { return s.now().UTC().Format(stamp) }
+
+// maxBadText bounds what one malformed line may put in the database.
+const maxBadText = 512
+
+// Save commits one upload: the punches (a punch already stored is counted
+// as a duplicate and adds nothing), the malformed lines, the device's
+// counters and its new stamp, all in one durable transaction. The device
+// must be allowed; Save refuses any other.
+func (s *Store) Save(ctx context.Context, b Batch) (Result, error) {
+	var r Result
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return r, fmt.Errorf("pushstore: %w", err)
+	}
+	defer tx.Rollback()
+	var allowed bool
+	if err := tx.QueryRowContext(ctx, `SELECT allowed FROM push_devices WHERE serial = ?`, b.Serial).Scan(&allowed); err != nil || !allowed {
+		if err == nil || errors.Is(err, sql.ErrNoRows) {
+			return r, fmt.Errorf("pushstore: device %q is not allowed", b.Serial)
+		}
+		return r, fmt.Errorf("pushstore: %w", err)
+	}
+	now := s.ts()
+	if len(b.Punches) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO received (serial, pin, time, state, verify, workcode, raw, received_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial, pin, time, state) DO NOTHING`)
+		if err != nil {
+			return r, fmt.Errorf("pushstore: %w", err)
+		}
+		defer st.Close()
+		for _, p := range b.Punches {
+			res, err := st.ExecContext(ctx, b.Serial, p.PIN, p.Time, p.State, p.Verify, p.WorkCode, p.Raw, now)
+			if err != nil {
+				return Result{}, fmt.Errorf("pushstore: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				r.Added++
+			} else {
+				r.Duplicates++
+			}
+		}
+	}
+	for _, l := range b.Bad {
+		text := l.Text
+		if len(text) > maxBadText {
+			text = text[:maxBadText]
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO received_bad (serial, tbl, line, text, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			b.Serial, b.Table, l.Line, text, l.Reason, now); err != nil {
+			return Result{}, fmt.Errorf("pushstore: %w", err)
+		}
+	}
+	if b.Stamp != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_stamps (serial, tbl, stamp) VALUES (?, ?, ?)
+ON CONFLICT (serial, tbl) DO UPDATE SET stamp = excluded.stamp`, b.Serial, b.Table, b.Stamp); err != nil {
+			return Result{}, fmt.Errorf("pushstore: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, last_upload = ?,
+received = received + ?, others = others + ?, bad = bad + ? WHERE serial = ?`,
+		now, now, r.Added, b.Others, len(b.Bad), b.Serial); err != nil {
+		return Result{}, fmt.Errorf("pushstore: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Result{}, fmt.Errorf("pushstore: %w", err)
+	}
+	return r, nil
+}
+
+// Touch records that serial called from remote and returns its registry row.
+// An unknown serial is added as pending (not allowed), so an admin can
+// approve it; the caller refuses it.
+func (s *Store) Touch(ctx context.Context, serial, remote string) (Device, error) {
+	now := s.ts()
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr) VALUES (?, ?, ?, ?)
+ON CONFLICT (serial) DO UPDATE SET last_seen = excluded.last_seen, remote_addr = excluded.remote_addr`, serial, now, now, remote); err != nil {
+		return Device{}, fmt.Errorf("pushstore: %w", err)
+	}
+	d, _, err := s.Device(ctx, serial)
+	return d, err
+}
+
+// Allow approves serial (adding it if it never called) with a name and an
+// IANA time zone ("" for the config's default).
+func (s *Store) Allow(ctx context.Context, serial, name, tz string) error {
+	if tz != "" {
+		if _, err := time.LoadLocation(tz); err != nil {
+			return fmt.Errorf("pushstore: device %q: time zone: %w", serial, err)
+		}
+	}
+	now := s.ts()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO push_devices (serial, allowed, name, timezone, first_seen, last_seen) VALUES (?, 1, ?, ?, ?, ?)
+ON CONFLICT (serial) DO UPDATE SET allowed = 1, name = excluded.name, timezone = excluded.timezone`, serial, name, tz, now, "")
+	if err != nil {
+		return fmt.Errorf("pushstore: %w", err)
+	}
+	return nil
+}
+
+const deviceCols = `serial, allowed, name, timezone, first_seen, last_seen, last_upload, remote_addr, received, others, bad`
+
+func scanDevice(sc interface{ Scan(...any) error }) (Device, error) {
+	var d Device
+	var first, last, upload string
+	if err := sc.Scan(&d.Serial, &d.Allowed, &d.Name, &d.TimeZone, &first, &last, &upload, &d.RemoteAddr, &d.Received, &d.Others, &d.Bad); err != nil {
+		return d, err
+	}
+	d.FirstSeen, _ = time.Parse(stamp, first)
+	d.LastSeen, _ = time.Parse(stamp, last)
+	d.LastUpload, _ = time.Parse(stamp, upload)
+	return d, nil
+}
+
+// Device returns serial's registry row; ok is false when it never called
+// and was never allowed.
+func (s *Store) Device(ctx context.Context, serial string) (d Device, ok bool, err error) {
+	d, err = scanDevice(s.db.QueryRowContext(ctx, `SELECT `+deviceCols+` FROM push_devices WHERE serial = ?`, serial))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Device{}, false, nil
+	}
+	if err != nil {
+		return Device{}, false, fmt.Errorf("pushstore: %w", err)
+	}
+	return d, true, nil
+}
+
+// Devices lists the registry in serial order: every device, or only the
+// pending ones.
+func (s *Store) Devices(ctx context.Context, pendingOnly bool) ([]Device, error) {
+	q := `SELECT ` + deviceCols + ` FROM push_devices`
+	if pendingOnly {
+		q += ` WHERE allowed = 0`
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY serial`)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	defer rows.Close()
+	var out []Device
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("pushstore: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Stamps returns serial's saved stamps by table (ATTLOG, OPERLOG, ...).
+func (s *Store) Stamps(ctx context.Context, serial string) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT tbl, stamp FROM push_stamps WHERE serial = ?`, serial)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var t, v string
+		if err := rows.Scan(&t, &v); err != nil {
+			return nil, fmt.Errorf("pushstore: %w", err)
+		}
+		out[t] = v
+	}
+	return out, rows.Err()
+}
+
+// Enqueue queues a command for serial and returns its id.
+func (s *Store) Enqueue(ctx context.Context, serial, body string) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO push_commands (serial, body, created_at) VALUES (?, ?, ?)`, serial, body, s.ts())
+	if err != nil {
+		return 0, fmt.Errorf("pushstore: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// TakeCommands returns up to max queued commands for serial, oldest first,
+// and marks them sent. A command sent but never answered stays "sent"; it is
+// not resent, because a device may already have run it.
+func (s *Store) TakeCommands(ctx context.Context, serial string, max int) ([]Command, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT id, body FROM push_commands WHERE serial = ? AND status = 'queued' ORDER BY id LIMIT ?`, serial, max)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	var out []Command
+	for rows.Next() {
+		var c Command
+		if err := rows.Scan(&c.ID, &c.Body); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("pushstore: %w", err)
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	now := s.ts()
+	for _, c := range out {
+		if _, err := tx.ExecContext(ctx, `UPDATE push_commands SET status = 'sent', sent_at = ? WHERE id = ?`, now, c.ID); err != nil {
+			return nil, fmt.Errorf("pushstore: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	return out, nil
+}
+
+// CommandResults records a device's answers. A result for an id that is not
+// serial's command is ignored and counted in unknown, so one device cannot
+// write another's results.
+func (s *Store) CommandResults(ctx context.Context, serial string, rs []CommandResult) (unknown int, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("pushstore: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.ts()
+	for _, r := range rs {
+		res, err := tx.ExecContext(ctx, `UPDATE push_commands SET status = 'done', done_at = ?, return_code = ?, result = ? WHERE id = ? AND serial = ?`,
+			now, r.Return, r.Cmd, r.ID, serial)
+		if err != nil {
+			return 0, fmt.Errorf("pushstore: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			unknown++
+		}
+	}
+	return unknown, tx.Commit()
+}
+
+// CommandStatus is a queued command's state, for listing and tests.
+type CommandStatus struct {
+	ID         int64
+	Serial     string
+	Body       string
+	Status     string // queued, sent, done
+	ReturnCode sql.NullInt64
+	Result     string
+}
+
+// Commands lists serial's commands, oldest first.
+func (s *Store) Commands(ctx context.Context, serial string) ([]CommandStatus, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, serial, body, status, return_code, result FROM push_commands WHERE serial = ? ORDER BY id`, serial)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	defer rows.Close()
+	var out []CommandStatus
+	for rows.Next() {
+		var c CommandStatus
+		if err := rows.Scan(&c.ID, &c.Serial, &c.Body, &c.Status, &c.ReturnCode, &c.Result); err != nil {
+			return nil, fmt.Errorf("pushstore: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Received returns every stored punch of serial ("" for all devices) as
+// "serial|pin|time|state", in id order; for tests and checks.
+func (s *Store) Received(ctx context.Context, serial string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT serial, pin, time, state FROM received WHERE ? = '' OR serial = ? ORDER BY id`, serial, serial)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var sn, pin, t string
+		var st int
+		if err := rows.Scan(&sn, &pin, &t, &st); err != nil {
+			return nil, fmt.Errorf("pushstore: %w", err)
+		}
+		out = append(out, fmt.Sprintf("%s|%s|%s|%d", sn, pin, t, st))
+	}
+	return out, rows.Err()
+}

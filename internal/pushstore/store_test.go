@@ -1,0 +1,99 @@
+package pushstore
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+)
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestSaveResendAndStampsSurviveReopen: a resend adds nothing, and the
+// stamps and counters are still there after the file is reopened.
+func TestSaveResendAndStampsSurviveReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "push.db")
+	s := open(t, path)
+	if err := s.Allow(ctx, "SN1", "hall", "Asia/Ho_Chi_Minh"); err != nil {
+		t.Fatal(err)
+	}
+	b := Batch{Serial: "SN1", Table: "ATTLOG", Stamp: "100", Punches: []Punch{
+		{PIN: "1", Time: "2026-12-01 08:00:00", State: 0},
+		{PIN: "1", Time: "2026-12-01 08:00:00", State: 1}, // same time, other state: another punch
+		{PIN: "2", Time: "2026-12-01 08:01:00", State: 0},
+	}, Bad: []BadLine{{Line: 4, Text: "junk", Reason: "no time"}}}
+	r, err := s.Save(ctx, b)
+	if err != nil || r.Added != 3 || r.Duplicates != 0 {
+		t.Fatalf("first save = %+v, %v", r, err)
+	}
+	b.Stamp = "101"
+	r, err = s.Save(ctx, b)
+	if err != nil || r.Added != 0 || r.Duplicates != 3 {
+		t.Fatalf("resend = %+v, %v", r, err)
+	}
+	s.Close()
+	s = open(t, path)
+	st, err := s.Stamps(ctx, "SN1")
+	if err != nil || st["ATTLOG"] != "101" {
+		t.Fatalf("stamps after reopen = %v, %v", st, err)
+	}
+	d, ok, err := s.Device(ctx, "SN1")
+	if err != nil || !ok || d.Received != 3 || d.Bad != 2 || d.TimeZone != "Asia/Ho_Chi_Minh" || d.LastUpload.IsZero() {
+		t.Fatalf("device = %+v %v %v", d, ok, err)
+	}
+	got, _ := s.Received(ctx, "SN1")
+	if len(got) != 3 {
+		t.Fatalf("received = %v", got)
+	}
+}
+
+func TestUnknownDeviceIsPendingAndRefused(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "push.db"))
+	d, err := s.Touch(ctx, "STRANGER", "10.0.0.9:4370")
+	if err != nil || d.Allowed {
+		t.Fatalf("touch = %+v, %v", d, err)
+	}
+	if _, err := s.Save(ctx, Batch{Serial: "STRANGER", Table: "ATTLOG", Punches: []Punch{{PIN: "1", Time: "2026-12-01 08:00:00"}}}); err == nil {
+		t.Fatal("Save accepted a pending device")
+	}
+	p, err := s.Devices(ctx, true)
+	if err != nil || len(p) != 1 || p[0].Serial != "STRANGER" || p[0].RemoteAddr != "10.0.0.9:4370" {
+		t.Fatalf("pending = %+v, %v", p, err)
+	}
+	if err := s.Allow(ctx, "STRANGER", "", "Not/AZone"); err == nil {
+		t.Fatal("Allow took a bad time zone")
+	}
+}
+
+func TestCommandsQueueSendAnswer(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "push.db"))
+	id1, _ := s.Enqueue(ctx, "SN1", "CHECK")
+	id2, _ := s.Enqueue(ctx, "SN1", "INFO")
+	s.Enqueue(ctx, "SN2", "CHECK")
+	cs, err := s.TakeCommands(ctx, "SN1", 1)
+	if err != nil || len(cs) != 1 || cs[0].ID != id1 {
+		t.Fatalf("take = %+v, %v", cs, err)
+	}
+	cs, _ = s.TakeCommands(ctx, "SN1", 10)
+	if len(cs) != 1 || cs[0].ID != id2 {
+		t.Fatalf("second take = %+v", cs)
+	}
+	unknown, err := s.CommandResults(ctx, "SN1", []CommandResult{{ID: id1, Return: 0, Cmd: "CHECK"}, {ID: 999, Return: 0}})
+	if err != nil || unknown != 1 {
+		t.Fatalf("results: unknown=%d err=%v", unknown, err)
+	}
+	all, _ := s.Commands(ctx, "SN1")
+	if all[0].Status != "done" || !all[0].ReturnCode.Valid || all[1].Status != "sent" {
+		t.Fatalf("commands = %+v", all)
+	}
+}
