@@ -54,6 +54,9 @@ type Batch struct {
 	Bad     []BadLine
 }
 
+// ErrNotAllowed is Save's error for a serial the registry does not allow.
+var ErrNotAllowed = errors.New("device is not allowed")
+
 // Result is what Save did.
 type Result struct {
 	Added      int // new rows in received
@@ -189,7 +192,7 @@ func (s *Store) Save(ctx context.Context, b Batch) (Result, error) {
 	var allowed bool
 	if err := tx.QueryRowContext(ctx, `SELECT allowed FROM push_devices WHERE serial = ?`, b.Serial).Scan(&allowed); err != nil || !allowed {
 		if err == nil || errors.Is(err, sql.ErrNoRows) {
-			return r, fmt.Errorf("pushstore: device %q is not allowed", b.Serial)
+			return r, fmt.Errorf("pushstore: %q: %w", b.Serial, ErrNotAllowed)
 		}
 		return r, fmt.Errorf("pushstore: %w", err)
 	}
