@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
@@ -21,8 +22,12 @@ import (
 // Store is an open push database. Safe for concurrent use: one connection
 // serialises every write, which SQLite does anyway.
 type Store struct {
-	db  *sql.DB
-	now func() time.Time
+	db      *sql.DB
+	now     func() time.Time
+	saves   chan saveReq // to the group-commit writer
+	quit    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
 }
 
 // Punch is one attendance record as the device sent it. Time is the
@@ -105,16 +110,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("pushstore %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, now: time.Now}
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("pushstore %s: %w", path, err)
 	}
+	s := &Store{db: db, now: time.Now, saves: make(chan saveReq), quit: make(chan struct{}), stopped: make(chan struct{})}
+	go s.writer()
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the writer (after the group it is committing) and closes the
+// database. Saves after Close fail with ErrClosed.
+func (s *Store) Close() error {
+	s.once.Do(func() { close(s.quit) })
+	<-s.stopped
+	return s.db.Close()
+}
 
 const schema = `
 CREATE TABLE IF NOT EXISTS push_devices (
@@ -180,34 +191,122 @@ const maxBadText = 512
 
 // Save commits one upload: the punches (a punch already stored is counted
 // as a duplicate and adds nothing), the malformed lines, the device's
-// counters and its new stamp, all in one durable transaction. The device
-// must be allowed; Save refuses any other.
+// counters and its new stamp, durably, before it returns. The device must be
+// allowed; Save refuses any other with ErrNotAllowed.
+//
+// Concurrent Saves are committed together by one writer (group commit): one
+// transaction and one sync for every upload waiting, instead of one each,
+// and uploads are taken in arrival order, so no device waits behind luckier
+// ones.
 func (s *Store) Save(ctx context.Context, b Batch) (Result, error) {
-	var r Result
+	req := saveReq{b: b, done: make(chan saveResp, 1)}
+	select {
+	case s.saves <- req:
+	case <-s.quit:
+		return Result{}, ErrClosed
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+	// Once the writer has the batch it always answers; waiting for it even
+	// after ctx ends keeps "stored" and "told stored" the same thing.
+	r := <-req.done
+	return r.res, r.err
+}
+
+// ErrClosed is Save's error after Close.
+var ErrClosed = errors.New("pushstore: closed")
+
+type saveReq struct {
+	b    Batch
+	done chan saveResp
+}
+
+type saveResp struct {
+	res Result
+	err error
+}
+
+// maxGroup bounds one group commit (uploads of up to a few hundred records).
+const maxGroup = 128
+
+func (s *Store) writer() {
+	defer close(s.stopped)
+	for {
+		var group []saveReq
+		select {
+		case r := <-s.saves:
+			group = append(group, r)
+		case <-s.quit:
+			return
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.saves:
+				group = append(group, r)
+			default:
+				break more
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+// commitGroup saves the group in one transaction. A batch refused for its
+// device is answered on its own; any other error fails the whole group, and
+// its devices resend.
+func (s *Store) commitGroup(group []saveReq) {
+	resp := make([]saveResp, len(group))
+	fail := func(err error) {
+		for _, r := range group {
+			r.done <- saveResp{err: fmt.Errorf("pushstore: %w", err)}
+		}
+	}
+	ctx := context.Background() // the group outlives any one request
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return r, fmt.Errorf("pushstore: %w", err)
+		fail(err)
+		return
 	}
 	defer tx.Rollback()
+	for i, r := range group {
+		res, err := s.saveOne(ctx, tx, r.b)
+		if err != nil && !errors.Is(err, ErrNotAllowed) {
+			fail(err)
+			return
+		}
+		resp[i] = saveResp{res: res, err: err}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(err)
+		return
+	}
+	for i, r := range group {
+		r.done <- resp[i]
+	}
+}
+
+func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, b Batch) (Result, error) {
+	var r Result
 	var allowed bool
 	if err := tx.QueryRowContext(ctx, `SELECT allowed FROM push_devices WHERE serial = ?`, b.Serial).Scan(&allowed); err != nil || !allowed {
 		if err == nil || errors.Is(err, sql.ErrNoRows) {
 			return r, fmt.Errorf("pushstore: %q: %w", b.Serial, ErrNotAllowed)
 		}
-		return r, fmt.Errorf("pushstore: %w", err)
+		return r, err
 	}
 	now := s.ts()
 	if len(b.Punches) > 0 {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO received (serial, pin, time, state, verify, workcode, raw, received_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial, pin, time, state) DO NOTHING`)
 		if err != nil {
-			return r, fmt.Errorf("pushstore: %w", err)
+			return r, err
 		}
 		defer st.Close()
 		for _, p := range b.Punches {
 			res, err := st.ExecContext(ctx, b.Serial, p.PIN, p.Time, p.State, p.Verify, p.WorkCode, p.Raw, now)
 			if err != nil {
-				return Result{}, fmt.Errorf("pushstore: %w", err)
+				return Result{}, err
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
 				r.Added++
@@ -223,22 +322,19 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial, pin, time, state) DO NOTHIN
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO received_bad (serial, tbl, line, text, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			b.Serial, b.Table, l.Line, text, l.Reason, now); err != nil {
-			return Result{}, fmt.Errorf("pushstore: %w", err)
+			return Result{}, err
 		}
 	}
 	if b.Stamp != "" {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO push_stamps (serial, tbl, stamp) VALUES (?, ?, ?)
 ON CONFLICT (serial, tbl) DO UPDATE SET stamp = excluded.stamp`, b.Serial, b.Table, b.Stamp); err != nil {
-			return Result{}, fmt.Errorf("pushstore: %w", err)
+			return Result{}, err
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, last_upload = ?,
 received = received + ?, others = others + ?, bad = bad + ? WHERE serial = ?`,
 		now, now, r.Added, b.Others, len(b.Bad), b.Serial); err != nil {
-		return Result{}, fmt.Errorf("pushstore: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return Result{}, fmt.Errorf("pushstore: %w", err)
+		return Result{}, err
 	}
 	return r, nil
 }

@@ -2,7 +2,10 @@ package pushstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -95,5 +98,53 @@ func TestCommandsQueueSendAnswer(t *testing.T) {
 	all, _ := s.Commands(ctx, "SN1")
 	if all[0].Status != "done" || !all[0].ReturnCode.Valid || all[1].Status != "sent" {
 		t.Fatalf("commands = %+v", all)
+	}
+}
+
+// TestConcurrentSavesGroupCommit: many devices saving at once (committed in
+// groups) each get their own answer, a refused device among them does not
+// fail the others, and every punch is stored once.
+func TestConcurrentSavesGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "push.db"))
+	const n = 40
+	for i := range n {
+		if i != 7 {
+			s.Allow(ctx, fmt.Sprintf("G%02d", i), "", "")
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	res := make([]Result, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ps []Punch
+			for k := range 25 {
+				ps = append(ps, Punch{PIN: fmt.Sprint(k), Time: fmt.Sprintf("2026-12-01 08:%02d:00", k)})
+			}
+			res[i], errs[i] = s.Save(ctx, Batch{Serial: fmt.Sprintf("G%02d", i), Table: "ATTLOG", Stamp: "9", Punches: ps})
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if i == 7 {
+			if !errors.Is(errs[i], ErrNotAllowed) {
+				t.Fatalf("refused device: %v", errs[i])
+			}
+			continue
+		}
+		if errs[i] != nil || res[i].Added != 25 {
+			t.Fatalf("device %d: %+v %v", i, res[i], errs[i])
+		}
+	}
+	got, _ := s.Received(ctx, "")
+	if len(got) != (n-1)*25 {
+		t.Fatalf("stored %d", len(got))
+	}
+	s.Close()
+	if _, err := s.Save(ctx, Batch{Serial: "G01"}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("save after close: %v", err)
 	}
 }
