@@ -66,6 +66,7 @@ var ErrNotAllowed = errors.New("device is not allowed")
 type Result struct {
 	Added      int // new rows in received
 	Duplicates int // punches already stored (a resend)
+	Bad        int // malformed lines not seen before from this device
 }
 
 // Device is one registry row.
@@ -80,7 +81,13 @@ type Device struct {
 	RemoteAddr string
 	Received   int64 // punches added, all time
 	Others     int64 // OPERLOG/USERINFO lines accepted, all time
-	Bad        int64 // malformed lines, all time
+	Bad        int64 // distinct malformed lines, all time
+}
+
+// Online tells whether the device called within the last d (a few of the
+// poll Delays the handshake gives it).
+func (d Device) Online(now time.Time, within time.Duration) bool {
+	return !d.LastSeen.IsZero() && now.Sub(d.LastSeen) <= within
 }
 
 // Command is a queued command for a device.
@@ -166,7 +173,8 @@ CREATE TABLE IF NOT EXISTS received_bad (
   line INTEGER NOT NULL,
   text TEXT NOT NULL,
   reason TEXT NOT NULL,
-  received_at TEXT NOT NULL
+  received_at TEXT NOT NULL,
+  UNIQUE (serial, tbl, text)
 );
 CREATE TABLE IF NOT EXISTS push_commands (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -320,9 +328,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial, pin, time, state) DO NOTHIN
 		if len(text) > maxBadText {
 			text = text[:maxBadText]
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO received_bad (serial, tbl, line, text, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			b.Serial, b.Table, l.Line, text, l.Reason, now); err != nil {
+		// A resend of a batch with a bad line must not count it twice.
+		res, err := tx.ExecContext(ctx, `INSERT INTO received_bad (serial, tbl, line, text, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (serial, tbl, text) DO NOTHING`, b.Serial, b.Table, l.Line, text, l.Reason, now)
+		if err != nil {
 			return Result{}, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			r.Bad++
 		}
 	}
 	if b.Stamp != "" {
@@ -333,7 +346,7 @@ ON CONFLICT (serial, tbl) DO UPDATE SET stamp = excluded.stamp`, b.Serial, b.Tab
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, last_upload = ?,
 received = received + ?, others = others + ?, bad = bad + ? WHERE serial = ?`,
-		now, now, r.Added, b.Others, len(b.Bad), b.Serial); err != nil {
+		now, now, r.Added, b.Others, r.Bad, b.Serial); err != nil {
 		return Result{}, err
 	}
 	return r, nil

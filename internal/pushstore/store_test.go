@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 func open(t *testing.T, path string) *Store {
@@ -49,12 +50,15 @@ func TestSaveResendAndStampsSurviveReopen(t *testing.T) {
 		t.Fatalf("stamps after reopen = %v, %v", st, err)
 	}
 	d, ok, err := s.Device(ctx, "SN1")
-	if err != nil || !ok || d.Received != 3 || d.Bad != 2 || d.TimeZone != "Asia/Ho_Chi_Minh" || d.LastUpload.IsZero() {
+	if err != nil || !ok || d.Received != 3 || d.Bad != 1 || d.TimeZone != "Asia/Ho_Chi_Minh" || d.LastUpload.IsZero() {
 		t.Fatalf("device = %+v %v %v", d, ok, err)
 	}
 	got, _ := s.Received(ctx, "SN1")
 	if len(got) != 3 {
 		t.Fatalf("received = %v", got)
+	}
+	if !d.Online(time.Now(), time.Minute) || d.Online(time.Now().Add(time.Hour), time.Minute) {
+		t.Fatalf("online from last seen %v", d.LastSeen)
 	}
 }
 

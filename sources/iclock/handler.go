@@ -54,7 +54,7 @@ type Config struct {
 	Delay         int    // seconds between polls; default 30
 	TransTimes    string // daily upload times; default "00:00;14:05"
 	TransInterval int    // minutes between checks for new data; default 1
-	Realtime      bool   // upload each punch as it happens (default false here; Serve sets it)
+	Realtime      bool   // upload each punch as it happens, not only at TransInterval; default off
 }
 
 // Handler is the push endpoint.
@@ -270,8 +270,8 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, sn string) {
 		h.fail(w, sn, "store "+table+", nothing acknowledged", err)
 		return
 	}
-	if len(b.Bad) > 0 {
-		h.log.Warn("iclock: malformed lines stored aside", "serial", sn, "table", table, "bad", len(b.Bad), "first_line", b.Bad[0].Line, "first_reason", b.Bad[0].Reason)
+	if res.Bad > 0 {
+		h.log.Warn("iclock: malformed lines stored aside", "serial", sn, "table", table, "bad", res.Bad, "first_line", b.Bad[0].Line, "first_reason", b.Bad[0].Reason)
 	}
 	h.log.Debug("iclock: upload stored", "serial", sn, "table", table, "accepted", accepted, "added", res.Added, "duplicates", res.Duplicates, "bad", len(b.Bad))
 	reply(w, "OK: "+strconv.Itoa(accepted))
