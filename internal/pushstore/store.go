@@ -567,3 +567,32 @@ func (s *Store) Received(ctx context.Context, serial string) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// Row is a stored punch as the import reads it.
+type Row struct {
+	ID       int64 // increasing in commit order: the import's watermark
+	Serial   string
+	TimeZone string // the device's, from the registry ("" for the default)
+	Punch
+}
+
+// Since returns up to limit stored punches with an id above after, in id
+// order. Ids only grow and a committed row never changes, so an import that
+// saves the last id it committed reads each punch exactly once.
+func (s *Store) Since(ctx context.Context, after int64, limit int) ([]Row, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.serial, COALESCE(d.timezone, ''), r.pin, r.time, r.state, r.verify, r.workcode, r.raw
+FROM received r LEFT JOIN push_devices d ON d.serial = r.serial WHERE r.id > ? ORDER BY r.id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		var r Row
+		if err := rows.Scan(&r.ID, &r.Serial, &r.TimeZone, &r.PIN, &r.Time, &r.State, &r.Verify, &r.WorkCode, &r.Raw); err != nil {
+			return nil, fmt.Errorf("pushstore: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

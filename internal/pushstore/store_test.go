@@ -152,3 +152,38 @@ func TestConcurrentSavesGroupCommit(t *testing.T) {
 		t.Fatalf("save after close: %v", err)
 	}
 }
+
+// TestSinceReadsEachPunchOnce: paging by id returns every punch once, with
+// its device's time zone, and a resend adds no page.
+func TestSinceReadsEachPunchOnce(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "push.db"))
+	s.Allow(ctx, "A", "", "Europe/Paris")
+	s.Allow(ctx, "B", "", "")
+	mk := func(sn string, n int) Batch {
+		b := Batch{Serial: sn, Table: "ATTLOG"}
+		for k := range n {
+			b.Punches = append(b.Punches, Punch{PIN: "7", Time: fmt.Sprintf("2026-12-01 09:%02d:00", k), Raw: "raw"})
+		}
+		return b
+	}
+	s.Save(ctx, mk("A", 5))
+	s.Save(ctx, mk("B", 4))
+	s.Save(ctx, mk("A", 5)) // resend
+	var all []Row
+	var after int64
+	for {
+		page, err := s.Since(ctx, after, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		all = append(all, page...)
+		after = page[len(page)-1].ID
+	}
+	if len(all) != 9 || all[0].Serial != "A" || all[0].TimeZone != "Europe/Paris" || all[8].Serial != "B" || all[8].Raw != "raw" {
+		t.Fatalf("rows = %+v", all)
+	}
+}

@@ -67,3 +67,27 @@ func FuzzParseATTLOG(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseOthers: the OPERLOG/USERINFO and command-result parsers account
+// for every non-blank line and never panic.
+func FuzzParseOthers(f *testing.F) {
+	f.Add([]byte("OPLOG 4\t0\t2025-08-27 10:00:00\t0\nUSER PIN=1\tName=An\n"))
+	f.Add([]byte("ID=12&Return=0&CMD=DATA\nID=&Return=\n&&==\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		lines := 0
+		eachLine(body, func(int, string) { lines++ })
+		n, bad := ParseOther(body)
+		if n+len(bad) != lines {
+			t.Fatalf("other: %d + %d != %d", n, len(bad), lines)
+		}
+		rs, bad := ParseCommandResults(body)
+		if len(rs)+len(bad) != lines {
+			t.Fatalf("results: %d + %d != %d", len(rs), len(bad), lines)
+		}
+		for _, r := range rs {
+			if r.ID <= 0 {
+				t.Fatalf("result id %d", r.ID)
+			}
+		}
+	})
+}
