@@ -276,3 +276,16 @@ func TestBadRequests(t *testing.T) {
 		t.Fatalf("stored %v, want only the .aspx upload", got)
 	}
 }
+
+// TestStoreFailureIsNotAcknowledged: when the store cannot commit (here: it
+// is closed), the device gets a 500 and no "OK", so it keeps its records and
+// resends them.
+func TestStoreFailureIsNotAcknowledged(t *testing.T) {
+	st, srv := newServer(t, filepath.Join(t.TempDir(), "push.db"), Config{})
+	st.Allow(context.Background(), "SN1", "", "")
+	st.Close()
+	d := &sim{base: srv.URL, sn: "SN1", c: srv.Client()}
+	if code, n, _ := d.upload("ATTLOG", "Stamp", "3", punches("1", 1, 0, 5)); code != http.StatusInternalServerError || n != -1 {
+		t.Fatalf("upload to a failed store = %d, ack %d", code, n)
+	}
+}

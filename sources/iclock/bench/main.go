@@ -40,6 +40,7 @@ func main() {
 	batches := flag.Int("batches", 10, "uploads per device")
 	records := flag.Int("records", 100, "ATTLOG records per upload")
 	kill := flag.Bool("kill", false, "kill -9 the server halfway and restart it")
+	poll := flag.Bool("poll", false, "handshake first and poll getrequest before each upload, as a device does")
 	dir := flag.String("dir", "", "folder for the database (default: a temporary one)")
 	flag.Parse()
 	if *serve != "" {
@@ -49,7 +50,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*devices, *batches, *records, *kill, *dir); err != nil {
+	if err := run(*devices, *batches, *records, *kill, *poll, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -121,7 +122,7 @@ func maxRSS(c *exec.Cmd) float64 {
 	return 0
 }
 
-func run(devices, batches, records int, kill bool, dir string) error {
+func run(devices, batches, records int, kill, poll bool, dir string) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "iclockbench")
 		if err != nil {
@@ -166,7 +167,18 @@ func run(devices, batches, records int, kill bool, dir string) error {
 		go func() {
 			defer wg.Done()
 			sn := serial(i)
+			if poll {
+				for get(client, "http://"+addr.Load().(string)+"/iclock/cdata?SN="+sn+"&options=all&pushver=2.4.1") != nil {
+					failures.Add(1)
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
 			for b := 0; b < batches; {
+				if poll && get(client, "http://"+addr.Load().(string)+"/iclock/getrequest?SN="+sn) != nil {
+					failures.Add(1)
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
 				body, keys := batch(i, b, records)
 				t0 := time.Now()
 				url := "http://" + addr.Load().(string) + "/iclock/cdata?SN=" + sn + "&table=ATTLOG&Stamp=" + strconv.Itoa(b+1)
@@ -212,7 +224,7 @@ func run(devices, batches, records int, kill bool, dir string) error {
 
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))] }
-	fmt.Printf("devices %d, uploads %d x %d records, kill=%v\n", devices, devices*batches, records, kill)
+	fmt.Printf("devices %d, uploads %d x %d records, kill=%v, poll=%v\n", devices, devices*batches, records, kill, poll)
 	fmt.Printf("acknowledged %d records in %.2fs: %.0f records/s (%.0f uploads/s)\n",
 		ackedRecs.Load(), elapsed.Seconds(), float64(ackedRecs.Load())/elapsed.Seconds(), float64(done.Load())/elapsed.Seconds())
 	fmt.Printf("upload latency p50 %v, p99 %v, max %v; failed requests %d\n",
@@ -283,4 +295,18 @@ func post(c *http.Client, url, body string) (int, error) {
 		return 0, fmt.Errorf("%d %q", res.StatusCode, b)
 	}
 	return strconv.Atoi(strings.TrimSpace(s))
+}
+
+// get makes a handshake or poll and wants a 200.
+func get(c *http.Client, url string) error {
+	res, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	io.Copy(io.Discard, res.Body)
+	if res.StatusCode != 200 {
+		return fmt.Errorf("%s: %d", url, res.StatusCode)
+	}
+	return nil
 }
