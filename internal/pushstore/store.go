@@ -79,9 +79,10 @@ type Device struct {
 	LastSeen   time.Time
 	LastUpload time.Time // zero before the first upload
 	RemoteAddr string
-	Received   int64 // punches added, all time
-	Others     int64 // OPERLOG/USERINFO lines accepted, all time
-	Bad        int64 // distinct malformed lines, all time
+	Info       string // the device's last INFO: "Ver 6.60 Apr 28 2017,users,fingerprints,records,IP,..."
+	Received   int64  // punches added, all time
+	Others     int64  // OPERLOG/USERINFO lines accepted, all time
+	Bad        int64  // distinct malformed lines, all time
 }
 
 // Online tells whether the device called within the last d (a few of the
@@ -144,6 +145,7 @@ CREATE TABLE IF NOT EXISTS push_devices (
   last_seen TEXT NOT NULL,
   last_upload TEXT NOT NULL DEFAULT '',
   remote_addr TEXT NOT NULL DEFAULT '',
+  info TEXT NOT NULL DEFAULT '',
   received INTEGER NOT NULL DEFAULT 0,
   others INTEGER NOT NULL DEFAULT 0,
   bad INTEGER NOT NULL DEFAULT 0
@@ -193,6 +195,9 @@ CREATE INDEX IF NOT EXISTS push_commands_queued ON push_commands(serial, status,
 const stamp = "2006-01-02T15:04:05.000Z07:00"
 
 func (s *Store) ts() string { return s.now().UTC().Format(stamp) }
+
+// maxInfo bounds a device's INFO (about 80 bytes on real firmware).
+const maxInfo = 256
 
 // maxBadText bounds what one malformed line may put in the database.
 const maxBadText = 512
@@ -354,11 +359,16 @@ received = received + ?, others = others + ?, bad = bad + ? WHERE serial = ?`,
 
 // Touch records that serial called from remote and returns its registry row.
 // An unknown serial is added as pending (not allowed), so an admin can
-// approve it; the caller refuses it.
-func (s *Store) Touch(ctx context.Context, serial, remote string) (Device, error) {
+// approve it; the caller refuses it. info is what the device says of itself
+// (its poll's INFO: firmware, counts, address); "" keeps the last one.
+func (s *Store) Touch(ctx context.Context, serial, remote, info string) (Device, error) {
 	now := s.ts()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr) VALUES (?, ?, ?, ?)
-ON CONFLICT (serial) DO UPDATE SET last_seen = excluded.last_seen, remote_addr = excluded.remote_addr`, serial, now, now, remote); err != nil {
+	if len(info) > maxInfo {
+		info = info[:maxInfo]
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr, info) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (serial) DO UPDATE SET last_seen = excluded.last_seen, remote_addr = excluded.remote_addr,
+info = CASE WHEN excluded.info = '' THEN info ELSE excluded.info END`, serial, now, now, remote, info); err != nil {
 		return Device{}, fmt.Errorf("pushstore: %w", err)
 	}
 	d, _, err := s.Device(ctx, serial)
@@ -382,12 +392,12 @@ ON CONFLICT (serial) DO UPDATE SET allowed = 1, name = excluded.name, timezone =
 	return nil
 }
 
-const deviceCols = `serial, allowed, name, timezone, first_seen, last_seen, last_upload, remote_addr, received, others, bad`
+const deviceCols = `serial, allowed, name, timezone, first_seen, last_seen, last_upload, remote_addr, info, received, others, bad`
 
 func scanDevice(sc interface{ Scan(...any) error }) (Device, error) {
 	var d Device
 	var first, last, upload string
-	if err := sc.Scan(&d.Serial, &d.Allowed, &d.Name, &d.TimeZone, &first, &last, &upload, &d.RemoteAddr, &d.Received, &d.Others, &d.Bad); err != nil {
+	if err := sc.Scan(&d.Serial, &d.Allowed, &d.Name, &d.TimeZone, &first, &last, &upload, &d.RemoteAddr, &d.Info, &d.Received, &d.Others, &d.Bad); err != nil {
 		return d, err
 	}
 	d.FirstSeen, _ = time.Parse(stamp, first)

@@ -65,7 +65,7 @@ func TestSaveResendAndStampsSurviveReopen(t *testing.T) {
 func TestUnknownDeviceIsPendingAndRefused(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "push.db"))
-	d, err := s.Touch(ctx, "STRANGER", "10.0.0.9:4370")
+	d, err := s.Touch(ctx, "STRANGER", "10.0.0.9:4370", "Ver 6.60 Apr 28 2017,2,0,150,10.0.0.9")
 	if err != nil || d.Allowed {
 		t.Fatalf("touch = %+v, %v", d, err)
 	}
@@ -73,7 +73,7 @@ func TestUnknownDeviceIsPendingAndRefused(t *testing.T) {
 		t.Fatal("Save accepted a pending device")
 	}
 	p, err := s.Devices(ctx, true)
-	if err != nil || len(p) != 1 || p[0].Serial != "STRANGER" || p[0].RemoteAddr != "10.0.0.9:4370" {
+	if err != nil || len(p) != 1 || p[0].Serial != "STRANGER" || p[0].RemoteAddr != "10.0.0.9:4370" || p[0].Info != "Ver 6.60 Apr 28 2017,2,0,150,10.0.0.9" {
 		t.Fatalf("pending = %+v, %v", p, err)
 	}
 	if err := s.Allow(ctx, "STRANGER", "", "Not/AZone"); err == nil {
@@ -185,5 +185,19 @@ func TestSinceReadsEachPunchOnce(t *testing.T) {
 	}
 	if len(all) != 9 || all[0].Serial != "A" || all[0].TimeZone != "Europe/Paris" || all[8].Serial != "B" || all[8].Raw != "raw" {
 		t.Fatalf("rows = %+v", all)
+	}
+}
+
+// TestDurableSettings: the connection really runs WAL with synchronous=FULL
+// (2), which is what "stored before acknowledged" rests on.
+func TestDurableSettings(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "push.db"))
+	var mode string
+	var syncMode int
+	if err := s.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v", mode, err)
+	}
+	if err := s.db.QueryRow(`PRAGMA synchronous`).Scan(&syncMode); err != nil || syncMode != 2 {
+		t.Fatalf("synchronous = %d, %v", syncMode, err)
 	}
 }

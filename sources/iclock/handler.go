@@ -35,7 +35,7 @@ type Store interface {
 	Save(ctx context.Context, b pushstore.Batch) (pushstore.Result, error)
 	// Touch records a call and returns the registry row, adding an
 	// unknown serial as pending.
-	Touch(ctx context.Context, serial, remote string) (pushstore.Device, error)
+	Touch(ctx context.Context, serial, remote, info string) (pushstore.Device, error)
 	Stamps(ctx context.Context, serial string) (map[string]string, error)
 	TakeCommands(ctx context.Context, serial string, max int) ([]pushstore.Command, error)
 	CommandResults(ctx context.Context, serial string, rs []pushstore.CommandResult) (unknown int, err error)
@@ -131,6 +131,17 @@ func validSerial(sn string) bool {
 	return true
 }
 
+// info is the INFO a poll carries (PUSH SDK: firmware version, users,
+// fingerprints, records, IP, algorithm versions...), printable ASCII only,
+// since it goes to the registry and to listings.
+func info(r *http.Request) string {
+	v := r.URL.Query().Get("INFO")
+	if strings.IndexFunc(v, func(c rune) bool { return c < 0x20 || c > 0x7e }) >= 0 {
+		return ""
+	}
+	return v
+}
+
 // validStamp: a stamp is the device's counter, digits only.
 func validStamp(s string) bool {
 	if s == "" || len(s) > 20 {
@@ -161,7 +172,7 @@ func (h *Handler) fail(w http.ResponseWriter, sn, what string, err error) {
 
 // allowed records the call and tells whether the device may go on.
 func (h *Handler) allowed(w http.ResponseWriter, r *http.Request, sn string) bool {
-	d, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr)
+	d, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr, info(r))
 	if err != nil {
 		h.fail(w, sn, "registry", err)
 		return false
@@ -259,7 +270,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, sn string) {
 	}
 	res, err := h.c.Store.Save(r.Context(), b)
 	if errors.Is(err, pushstore.ErrNotAllowed) {
-		if _, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr); err != nil {
+		if _, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr, ""); err != nil {
 			h.fail(w, sn, "registry", err)
 			return
 		}

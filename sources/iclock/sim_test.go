@@ -159,6 +159,9 @@ func TestSimulatedDevice(t *testing.T) {
 	if _, body, _ := d.do("GET", d.url("/iclock/getrequest", "INFO", "Ver%206.60,2,0,150,192.168.1.201"), ""); body != "OK" {
 		t.Fatalf("idle poll = %q", body)
 	}
+	if dev, _, _ := st.Device(ctx, d.sn); dev.Info != "Ver 6.60,2,0,150,192.168.1.201" {
+		t.Fatalf("info = %q", dev.Info)
+	}
 	id1, _ := st.Enqueue(ctx, d.sn, "DATA UPDATE USERINFO PIN=100\tName=An")
 	id2, _ := st.Enqueue(ctx, d.sn, "CHECK")
 	_, body, _ := d.do("GET", d.url("/iclock/getrequest"), "")
