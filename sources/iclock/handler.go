@@ -160,8 +160,15 @@ func reply(w http.ResponseWriter, body string) {
 	io.WriteString(w, body)
 }
 
-func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, sn string) {
-	h.log.Warn("iclock: refused a device that is not allowed; it is listed as pending", "serial", sn, "remote", r.RemoteAddr, "path", r.URL.Path)
+// refuse answers a device that is not allowed. The warning is logged on its
+// first call only (it is listed as pending from then on): a refused device
+// retries every ErrorDelay and would fill the log.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, d pushstore.Device) {
+	level := slog.LevelDebug
+	if d.FirstSeen.Equal(d.LastSeen) {
+		level = slog.LevelWarn
+	}
+	h.log.Log(r.Context(), level, "iclock: refused a device that is not allowed; it is listed as pending", "serial", d.Serial, "remote", r.RemoteAddr, "path", r.URL.Path)
 	http.Error(w, "device not registered", http.StatusForbidden)
 }
 
@@ -178,7 +185,7 @@ func (h *Handler) allowed(w http.ResponseWriter, r *http.Request, sn string) boo
 		return false
 	}
 	if !d.Allowed {
-		h.refuse(w, r, sn)
+		h.refuse(w, r, d)
 		return false
 	}
 	return true
@@ -270,11 +277,12 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, sn string) {
 	}
 	res, err := h.c.Store.Save(r.Context(), b)
 	if errors.Is(err, pushstore.ErrNotAllowed) {
-		if _, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr, ""); err != nil {
+		d, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr, "")
+		if err != nil {
 			h.fail(w, sn, "registry", err)
 			return
 		}
-		h.refuse(w, r, sn)
+		h.refuse(w, r, d)
 		return
 	}
 	if err != nil {

@@ -220,8 +220,8 @@ func TestUnknownSerialRefused(t *testing.T) {
 	if len(p) != 1 || p[0].Serial != "STRANGER9" {
 		t.Fatalf("pending = %+v", p)
 	}
-	if !strings.Contains(logs.String(), "serial=STRANGER9") || !strings.Contains(logs.String(), "pending") {
-		t.Fatalf("log = %s", logs.String())
+	if !strings.Contains(logs.String(), "serial=STRANGER9") || !strings.Contains(logs.String(), "pending") || strings.Count(logs.String(), "\n") != 1 {
+		t.Fatalf("want one log line for the first refusal, got:\n%s", logs.String())
 	}
 }
 
