@@ -81,7 +81,7 @@ func (d *sim) upload(table, stampKey, stamp string, lines []string) (int, int, e
 	return code, n, err
 }
 
-func newServer(t *testing.T, path string, cfg Config) (*pushstore.Store, *httptest.Server) {
+func newServer(t testing.TB, path string, cfg Config) (*pushstore.Store, *httptest.Server) {
 	t.Helper()
 	st, err := pushstore.Open(context.Background(), path)
 	if err != nil {
