@@ -359,20 +359,27 @@ received = received + ?, others = others + ?, bad = bad + ? WHERE serial = ?`,
 
 // Touch records that serial called from remote and returns its registry row.
 // An unknown serial is added as pending (not allowed), so an admin can
-// approve it; the caller refuses it. info is what the device says of itself
-// (its poll's INFO: firmware, counts, address); "" keeps the last one.
-func (s *Store) Touch(ctx context.Context, serial, remote, info string) (Device, error) {
+// approve it, and first is true; the caller refuses it. info is what the
+// device says of itself (its poll's INFO: firmware, counts, address); ""
+// keeps the last one.
+func (s *Store) Touch(ctx context.Context, serial, remote, info string) (d Device, first bool, err error) {
 	now := s.ts()
 	if len(info) > maxInfo {
 		info = info[:maxInfo]
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr, info) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (serial) DO UPDATE SET last_seen = excluded.last_seen, remote_addr = excluded.remote_addr,
-info = CASE WHEN excluded.info = '' THEN info ELSE excluded.info END`, serial, now, now, remote, info); err != nil {
-		return Device{}, fmt.Errorf("pushstore: %w", err)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr, info) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (serial) DO NOTHING`, serial, now, now, remote, info)
+	if err != nil {
+		return Device{}, false, fmt.Errorf("pushstore: %w", err)
 	}
-	d, _, err := s.Device(ctx, serial)
-	return d, err
+	if n, _ := res.RowsAffected(); n == 1 {
+		first = true
+	} else if _, err := s.db.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, remote_addr = ?,
+info = CASE WHEN ? = '' THEN info ELSE ? END WHERE serial = ?`, now, remote, info, info, serial); err != nil {
+		return Device{}, false, fmt.Errorf("pushstore: %w", err)
+	}
+	d, _, err = s.Device(ctx, serial)
+	return d, first, err
 }
 
 // Allow approves serial (adding it if it never called) with a name and an

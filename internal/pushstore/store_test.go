@@ -65,9 +65,12 @@ func TestSaveResendAndStampsSurviveReopen(t *testing.T) {
 func TestUnknownDeviceIsPendingAndRefused(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "push.db"))
-	d, err := s.Touch(ctx, "STRANGER", "10.0.0.9:4370", "Ver 6.60 Apr 28 2017,2,0,150,10.0.0.9")
-	if err != nil || d.Allowed {
-		t.Fatalf("touch = %+v, %v", d, err)
+	d, first, err := s.Touch(ctx, "STRANGER", "10.0.0.9:4370", "Ver 6.60 Apr 28 2017,2,0,150,10.0.0.9")
+	if err != nil || d.Allowed || !first {
+		t.Fatalf("touch = %+v, %v, %v", d, first, err)
+	}
+	if _, first, _ := s.Touch(ctx, "STRANGER", "10.0.0.9:4370", ""); first {
+		t.Fatal("second touch reported first")
 	}
 	if _, err := s.Save(ctx, Batch{Serial: "STRANGER", Table: "ATTLOG", Punches: []Punch{{PIN: "1", Time: "2026-12-01 08:00:00"}}}); err == nil {
 		t.Fatal("Save accepted a pending device")

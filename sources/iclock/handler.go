@@ -34,8 +34,8 @@ type Store interface {
 	// serial that is not allowed.
 	Save(ctx context.Context, b pushstore.Batch) (pushstore.Result, error)
 	// Touch records a call and returns the registry row, adding an
-	// unknown serial as pending.
-	Touch(ctx context.Context, serial, remote, info string) (pushstore.Device, error)
+	// unknown serial as pending (first is then true).
+	Touch(ctx context.Context, serial, remote, info string) (d pushstore.Device, first bool, err error)
 	Stamps(ctx context.Context, serial string) (map[string]string, error)
 	TakeCommands(ctx context.Context, serial string, max int) ([]pushstore.Command, error)
 	CommandResults(ctx context.Context, serial string, rs []pushstore.CommandResult) (unknown int, err error)
@@ -163,9 +163,9 @@ func reply(w http.ResponseWriter, body string) {
 // refuse answers a device that is not allowed. The warning is logged on its
 // first call only (it is listed as pending from then on): a refused device
 // retries every ErrorDelay and would fill the log.
-func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, d pushstore.Device) {
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, d pushstore.Device, first bool) {
 	level := slog.LevelDebug
-	if d.FirstSeen.Equal(d.LastSeen) {
+	if first {
 		level = slog.LevelWarn
 	}
 	h.log.Log(r.Context(), level, "iclock: refused a device that is not allowed; it is listed as pending", "serial", d.Serial, "remote", r.RemoteAddr, "path", r.URL.Path)
@@ -179,13 +179,13 @@ func (h *Handler) fail(w http.ResponseWriter, sn, what string, err error) {
 
 // allowed records the call and tells whether the device may go on.
 func (h *Handler) allowed(w http.ResponseWriter, r *http.Request, sn string) bool {
-	d, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr, info(r))
+	d, first, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr, info(r))
 	if err != nil {
 		h.fail(w, sn, "registry", err)
 		return false
 	}
 	if !d.Allowed {
-		h.refuse(w, r, d)
+		h.refuse(w, r, d, first)
 		return false
 	}
 	return true
@@ -277,12 +277,12 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, sn string) {
 	}
 	res, err := h.c.Store.Save(r.Context(), b)
 	if errors.Is(err, pushstore.ErrNotAllowed) {
-		d, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr, "")
+		d, first, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr, "")
 		if err != nil {
 			h.fail(w, sn, "registry", err)
 			return
 		}
-		h.refuse(w, r, d)
+		h.refuse(w, r, d, first)
 		return
 	}
 	if err != nil {
