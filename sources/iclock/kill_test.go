@@ -69,7 +69,7 @@ func startChild(t *testing.T, path string) (*exec.Cmd, string) {
 	return nil, ""
 }
 
-// TestKillDuringUploads kills the server (SIGKILL on Unix) twice while
+// TestKillDuringUploads kills the server (SIGKILL on Unix) four times while
 // devices upload, restarting it each time; devices resend what was not
 // acknowledged, as real ones do. Every acknowledged record must be stored
 // exactly once, and once all are acknowledged nothing is lost or doubled.
@@ -122,9 +122,10 @@ func TestKillDuringUploads(t *testing.T) {
 			}
 		}()
 	}
+	const kills = 4
 	total := int64(devices * batches)
-	for k := int64(1); k <= 2; k++ {
-		for ackedBatches.Load() < total*k/3 {
+	for k := int64(1); k <= kills; k++ {
+		for ackedBatches.Load() < total*k/(kills+1) {
 			time.Sleep(time.Millisecond)
 		}
 		cmd.Process.Kill()
@@ -160,7 +161,7 @@ func TestKillDuringUploads(t *testing.T) {
 			doubled++
 		}
 	}
-	t.Logf("%d records acknowledged, %d rows stored, %d failed requests across 2 kills", len(acked), len(rows), failures.Load())
+	t.Logf("%d records acknowledged, %d rows stored, %d failed requests across %d kills", len(acked), len(rows), failures.Load(), kills)
 	if lost != 0 || doubled != 0 || len(rows) != devices*batches*perBatch || len(acked) != len(rows) {
 		t.Fatalf("lost %d, doubled %d, stored %d, acknowledged %d, sent %d", lost, doubled, len(rows), len(acked), devices*batches*perBatch)
 	}
