@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -467,8 +468,13 @@ func (s *Store) Stamps(ctx context.Context, serial string) (map[string]string, e
 	return out, rows.Err()
 }
 
-// Enqueue queues a command for serial and returns its id.
+// Enqueue queues a command for serial and returns its id. A body is one
+// line: a line break would let a field (a user's name, say) add a command
+// of its own to the device's poll.
 func (s *Store) Enqueue(ctx context.Context, serial, body string) (int64, error) {
+	if body == "" || strings.ContainsAny(body, "\r\n\x00") {
+		return 0, fmt.Errorf("pushstore: a command must be one non-empty line")
+	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO push_commands (serial, body, created_at) VALUES (?, ?, ?)`, serial, body, s.ts())
 	if err != nil {
 		return 0, fmt.Errorf("pushstore: %w", err)

@@ -90,6 +90,9 @@ func TestCommandsQueueSendAnswer(t *testing.T) {
 	id1, _ := s.Enqueue(ctx, "SN1", "CHECK")
 	id2, _ := s.Enqueue(ctx, "SN1", "INFO")
 	s.Enqueue(ctx, "SN2", "CHECK")
+	if _, err := s.Enqueue(ctx, "SN1", "DATA UPDATE USERINFO PIN=1\tName=x\nC:9:REBOOT"); err == nil {
+		t.Fatal("Enqueue took a body with a line break")
+	}
 	cs, err := s.TakeCommands(ctx, "SN1", 1)
 	if err != nil || len(cs) != 1 || cs[0].ID != id1 {
 		t.Fatalf("take = %+v, %v", cs, err)

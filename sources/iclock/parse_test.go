@@ -3,6 +3,7 @@ package iclock
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -90,4 +91,23 @@ func FuzzParseOthers(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestCommandBodies(t *testing.T) {
+	got, err := UpdateUser("100", "Nguyễn An", 0, "12345")
+	if err != nil || got != "DATA UPDATE USERINFO PIN=100\tName=Nguyễn An\tPri=0\tPasswd=\tCard=12345\tGrp=1\tTZ=0000000100000000" {
+		t.Fatalf("UpdateUser = %q, %v", got, err)
+	}
+	for _, name := range []string{"a\tPri=14", "a\nC:1:REBOOT", "a\x00"} {
+		if _, err := UpdateUser("1", name, 0, ""); err == nil {
+			t.Errorf("UpdateUser took name %q", name)
+		}
+	}
+	if _, err := DeleteUser(""); err == nil {
+		t.Error("DeleteUser took an empty PIN")
+	}
+	from := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	if q := QueryAttLog(from, from.Add(24*time.Hour)); q != "DATA QUERY ATTLOG StartTime=2026-12-01 00:00:00\tEndTime=2026-12-02 00:00:00" {
+		t.Errorf("QueryAttLog = %q", q)
+	}
 }
