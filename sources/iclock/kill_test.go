@@ -165,4 +165,11 @@ func TestKillDuringUploads(t *testing.T) {
 	if lost != 0 || doubled != 0 || len(rows) != devices*batches*perBatch || len(acked) != len(rows) {
 		t.Fatalf("lost %d, doubled %d, stored %d, acknowledged %d, sent %d", lost, doubled, len(rows), len(acked), devices*batches*perBatch)
 	}
+	// Each device's stamp is that of its last acknowledged upload.
+	for i := range devices {
+		sn := fmt.Sprintf("KILL%02d", i)
+		if st, err := st.Stamps(context.Background(), sn); err != nil || st["ATTLOG"] != strconv.Itoa(batches-1) {
+			t.Errorf("%s stamps = %v, %v", sn, st, err)
+		}
+	}
 }
