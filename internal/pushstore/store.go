@@ -25,7 +25,7 @@ import (
 type Store struct {
 	db      *sql.DB
 	now     func() time.Time
-	saves   chan saveReq // to the group-commit writer
+	ops     chan groupOp // to the group-commit writer
 	quit    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
@@ -123,7 +123,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("pushstore %s: %w", path, err)
 	}
-	s := &Store{db: db, now: time.Now, saves: make(chan saveReq), quit: make(chan struct{}), stopped: make(chan struct{})}
+	s := &Store{db: db, now: time.Now, ops: make(chan groupOp), quit: make(chan struct{}), stopped: make(chan struct{})}
 	go s.writer()
 	return s, nil
 }
@@ -213,31 +213,40 @@ const maxBadText = 512
 // and uploads are taken in arrival order, so no device waits behind luckier
 // ones.
 func (s *Store) Save(ctx context.Context, b Batch) (Result, error) {
-	req := saveReq{b: b, done: make(chan saveResp, 1)}
-	select {
-	case s.saves <- req:
-	case <-s.quit:
-		return Result{}, ErrClosed
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
+	var res Result
+	err := s.inGroup(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+		res, err = s.saveOne(ctx, tx, b)
+		return err
+	})
+	if err != nil {
+		return Result{}, err
 	}
-	// Once the writer has the batch it always answers; waiting for it even
+	return res, nil
+}
+
+// inGroup runs fn in the writer's next group transaction and returns once
+// that transaction is committed (or failed). An error of fn wrapping
+// ErrNotAllowed is fn's own (its writes are none); any other fails the group.
+func (s *Store) inGroup(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	op := groupOp{fn: fn, done: make(chan error, 1)}
+	select {
+	case s.ops <- op:
+	case <-s.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once the writer has the op it always answers; waiting for it even
 	// after ctx ends keeps "stored" and "told stored" the same thing.
-	r := <-req.done
-	return r.res, r.err
+	return <-op.done
 }
 
 // ErrClosed is Save's error after Close.
 var ErrClosed = errors.New("pushstore: closed")
 
-type saveReq struct {
-	b    Batch
-	done chan saveResp
-}
-
-type saveResp struct {
-	res Result
-	err error
+type groupOp struct {
+	fn   func(context.Context, *sql.Tx) error
+	done chan error
 }
 
 // maxGroup bounds one group commit (uploads of up to a few hundred records).
@@ -246,18 +255,18 @@ const maxGroup = 128
 func (s *Store) writer() {
 	defer close(s.stopped)
 	for {
-		var group []saveReq
+		var group []groupOp
 		select {
-		case r := <-s.saves:
-			group = append(group, r)
+		case op := <-s.ops:
+			group = append(group, op)
 		case <-s.quit:
 			return
 		}
 	more:
 		for len(group) < maxGroup {
 			select {
-			case r := <-s.saves:
-				group = append(group, r)
+			case op := <-s.ops:
+				group = append(group, op)
 			default:
 				break more
 			}
@@ -266,14 +275,14 @@ func (s *Store) writer() {
 	}
 }
 
-// commitGroup saves the group in one transaction. A batch refused for its
+// commitGroup runs the group in one transaction. An upload refused for its
 // device is answered on its own; any other error fails the whole group, and
 // its devices resend.
-func (s *Store) commitGroup(group []saveReq) {
-	resp := make([]saveResp, len(group))
+func (s *Store) commitGroup(group []groupOp) {
+	errs := make([]error, len(group))
 	fail := func(err error) {
-		for _, r := range group {
-			r.done <- saveResp{err: fmt.Errorf("pushstore: %w", err)}
+		for _, op := range group {
+			op.done <- fmt.Errorf("pushstore: %w", err)
 		}
 	}
 	ctx := context.Background() // the group outlives any one request
@@ -283,20 +292,20 @@ func (s *Store) commitGroup(group []saveReq) {
 		return
 	}
 	defer tx.Rollback()
-	for i, r := range group {
-		res, err := s.saveOne(ctx, tx, r.b)
+	for i, op := range group {
+		err := op.fn(ctx, tx)
 		if err != nil && !errors.Is(err, ErrNotAllowed) {
 			fail(err)
 			return
 		}
-		resp[i] = saveResp{res: res, err: err}
+		errs[i] = err
 	}
 	if err := tx.Commit(); err != nil {
 		fail(err)
 		return
 	}
-	for i, r := range group {
-		r.done <- resp[i]
+	for i, op := range group {
+		op.done <- errs[i]
 	}
 }
 
@@ -364,23 +373,30 @@ received = received + ?, others = others + ?, bad = bad + ? WHERE serial = ?`,
 // device says of itself (its poll's INFO: firmware, counts, address); ""
 // keeps the last one.
 func (s *Store) Touch(ctx context.Context, serial, remote, info string) (d Device, first bool, err error) {
-	now := s.ts()
 	if len(info) > maxInfo {
 		info = info[:maxInfo]
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr, info) VALUES (?, ?, ?, ?, ?)
+	// In the writer's group: a poll costs no sync of its own.
+	err = s.inGroup(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := s.ts()
+		res, err := tx.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr, info) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (serial) DO NOTHING`, serial, now, now, remote, info)
-	if err != nil {
-		return Device{}, false, fmt.Errorf("pushstore: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		first = true
-	} else if _, err := s.db.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, remote_addr = ?,
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			first = true
+		} else if _, err := tx.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, remote_addr = ?,
 info = CASE WHEN ? = '' THEN info ELSE ? END WHERE serial = ?`, now, remote, info, info, serial); err != nil {
-		return Device{}, false, fmt.Errorf("pushstore: %w", err)
+			return err
+		}
+		d, err = scanDevice(tx.QueryRowContext(ctx, `SELECT `+deviceCols+` FROM push_devices WHERE serial = ?`, serial))
+		return err
+	})
+	if err != nil {
+		return Device{}, false, err
 	}
-	d, _, err = s.Device(ctx, serial)
-	return d, first, err
+	return d, first, nil
 }
 
 // Allow approves serial (adding it if it never called) with a name and an
