@@ -68,6 +68,7 @@ type Device struct {
 	RecordSize                       int            // 40 (default), 16 or 8
 	SmallLimit                       int            // data sets up to this size come as one CMD_DATA; default 1024
 	Location                         *time.Location // the zone the clock shows; default UTC
+	CountSkew                        int            // added to the record count the status reports: a miscounting firmware
 
 	mu       sync.Mutex
 	users    []User

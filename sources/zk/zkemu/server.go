@@ -196,7 +196,7 @@ func (s *session) handle(cmd, reply uint16, data []byte) error {
 		return s.send(ackOK, reply, append([]byte(name+"="+v), 0))
 	case cmdGetFreeSizes:
 		d.mu.Lock()
-		b := freeSizes(len(d.users), len(d.records))
+		b := freeSizes(len(d.users), len(d.records)+d.CountSkew)
 		d.mu.Unlock()
 		return s.send(ackOK, reply, b)
 	case cmdGetTime:
