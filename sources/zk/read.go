@@ -15,15 +15,7 @@ import (
 // with the request's reply number. CMD_FREE_DATA releases the buffer.
 // sink gets the bytes in order; it must not keep the slice.
 func (c *Client) readBuffer(ctx context.Context, op string, cmd uint16, fct uint32, sink func([]byte) error) (int, error) {
-	// The 11-byte request: 01, the read command, a function code, 4 zero
-	// bytes; [zkp] quotes 010d000000000000000000 for the attendance log and
-	// 0109000500000000000000 for the users.
-	req := make([]byte, 0, 11)
-	req = append(req, 1)
-	req = binary.LittleEndian.AppendUint16(req, cmd)
-	req = binary.LittleEndian.AppendUint32(req, fct)
-	req = binary.LittleEndian.AppendUint32(req, 0)
-	p, err := c.exchange(ctx, CmdDataWRRQ, req)
+	p, err := c.exchange(ctx, CmdDataWRRQ, bufferRequest(cmd, fct))
 	if err != nil {
 		return 0, c.fail(op, err)
 	}
@@ -52,6 +44,17 @@ func (c *Client) readBuffer(ctx context.Context, op string, cmd uint16, fct uint
 		start += n
 	}
 	return size, c.freeData(ctx)
+}
+
+// bufferRequest is CMD_DATA_WRRQ's 11 bytes: 01, the read command, a
+// function code, 4 zero bytes; [zkp] quotes 010d000000000000000000 for the
+// attendance log and 0109000500000000000000 for the users.
+func bufferRequest(cmd uint16, fct uint32) []byte {
+	req := make([]byte, 0, 11)
+	req = append(req, 1)
+	req = binary.LittleEndian.AppendUint16(req, cmd)
+	req = binary.LittleEndian.AppendUint32(req, fct)
+	return binary.LittleEndian.AppendUint32(req, 0)
 }
 
 func (c *Client) readChunk(ctx context.Context, start, n int, sink func([]byte) error) error {

@@ -183,3 +183,10 @@ func (d *Device) fault(cmd uint16) FaultKind {
 	}
 	return 0
 }
+
+// RecordCount is the number of records in the log.
+func (d *Device) RecordCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.records)
+}
