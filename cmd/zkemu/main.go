@@ -38,6 +38,7 @@ func run(args []string) error {
 	recordSize := fs.Int("record-size", 40, "attendance entry layout: 40, 16 or 8 bytes")
 	userSize := fs.Int("user-size", 72, "user entry layout: 72 or 28 bytes")
 	drift := fs.Duration("clock-offset", 0, "device clock minus host clock, e.g. -90s")
+	gap := fs.Duration("packet-gap", 0, "pause between the packets of a chunk, as a slow device makes (node-zklib needs about 10ms on a busy machine)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,6 +49,7 @@ func run(args []string) error {
 	d := zkemu.NewDevice()
 	d.Serial, d.Location, d.RecordSize, d.UserSize = *serial, loc, *recordSize, *userSize
 	d.SetClockOffset(*drift)
+	d.PacketGap = *gap
 	if k := os.Getenv("ZKEMU_COMM_KEY"); k != "" {
 		v, err := strconv.ParseUint(k, 10, 32)
 		if err != nil {

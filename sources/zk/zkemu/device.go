@@ -69,6 +69,10 @@ type Device struct {
 	SmallLimit                       int            // data sets up to this size come as one CMD_DATA; default 1024
 	Location                         *time.Location // the zone the clock shows; default UTC
 	CountSkew                        int            // added to the record count the status reports: a miscounting firmware
+	// PacketGap paces the packets of a chunk (prepare, data, ack) as a
+	// real device's slow CPU does; some clients (node-zklib) take one
+	// packet per socket read and stall when packets arrive back to back.
+	PacketGap time.Duration
 
 	mu       sync.Mutex
 	users    []User

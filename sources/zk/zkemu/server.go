@@ -291,12 +291,16 @@ func (s *session) chunk(reply uint16, data []byte) error {
 	s.dev.mu.Unlock()
 	prep := make([]byte, 8)
 	binary.LittleEndian.PutUint32(prep, uint32(len(part)))
+	gap := s.dev.PacketGap
+	time.Sleep(gap)
 	if err := s.send(cmdPrepareData, reply, prep); err != nil {
 		return err
 	}
+	time.Sleep(gap)
 	if err := s.send(cmdData, reply, part); err != nil {
 		return err
 	}
+	time.Sleep(gap)
 	return s.send(ackOK, reply, nil)
 }
 
