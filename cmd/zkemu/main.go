@@ -28,67 +28,7 @@ func main() {
 }
 
 func run(args []string) error {
-	fs := flag.NewFlagSet("zkemu", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:4370", "address to serve on")
-	logFile := fs.String("log", "", "attendance log to serve (ZKTeco attlog.dat: PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>device<TAB>state<TAB>verify<TAB>workcode)")
-	usersFile := fs.String("users", "", "users CSV with a header naming pin and any of name, card, privilege, password, group, uid")
-	generate := fs.Int("generate", 0, "without --log, serve this many generated records")
-	serial := fs.String("serial", "EMU0000000001", "serial number the device reports")
-	tz := fs.String("tz", "UTC", "time zone the device clock shows (IANA name)")
-	recordSize := fs.Int("record-size", 40, "attendance entry layout: 40, 16 or 8 bytes")
-	userSize := fs.Int("user-size", 72, "user entry layout: 72 or 28 bytes")
-	drift := fs.Duration("clock-offset", 0, "device clock minus host clock, e.g. -90s")
-	gap := fs.Duration("packet-gap", 0, "pause between the packets of a chunk, as a slow device makes (node-zklib needs about 10ms on a busy machine)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	loc, err := time.LoadLocation(*tz)
-	if err != nil {
-		return err
-	}
-	d := zkemu.NewDevice()
-	d.Serial, d.Location, d.RecordSize, d.UserSize = *serial, loc, *recordSize, *userSize
-	d.SetClockOffset(*drift)
-	d.PacketGap = *gap
-	if k := os.Getenv("ZKEMU_COMM_KEY"); k != "" {
-		v, err := strconv.ParseUint(k, 10, 32)
-		if err != nil {
-			return fmt.Errorf("ZKEMU_COMM_KEY is not a number from 0 to 4294967295")
-		}
-		d.CommKey = uint32(v)
-	}
-	if *usersFile != "" {
-		f, err := os.Open(*usersFile)
-		if err != nil {
-			return err
-		}
-		us, err := zkemu.ReadUsersCSV(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *usersFile, err)
-		}
-		d.SetUsers(us)
-	}
-	uid := map[string]uint16{}
-	for _, u := range d.Users() {
-		uid[u.PIN] = u.UID
-	}
-	switch {
-	case *logFile != "":
-		f, err := os.Open(*logFile)
-		if err != nil {
-			return err
-		}
-		rs, err := zkemu.ReadAttlog(f, loc, func(pin string) uint16 { return uid[pin] })
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *logFile, err)
-		}
-		d.SetRecords(rs)
-	case *generate > 0:
-		d.SetRecords(zkemu.Generate(*generate, 500, time.Date(2025, 1, 6, 7, 0, 0, 0, loc)))
-	}
-	s, err := zkemu.Listen(*listen, d)
+	s, d, err := start(args)
 	if err != nil {
 		return err
 	}
@@ -102,6 +42,75 @@ func run(args []string) error {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
 	return nil
+}
+
+// start parses the flags, loads the files and starts serving.
+func start(args []string) (*zkemu.Server, *zkemu.Device, error) {
+	fs := flag.NewFlagSet("zkemu", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:4370", "address to serve on")
+	logFile := fs.String("log", "", "attendance log to serve (ZKTeco attlog.dat: PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>device<TAB>state<TAB>verify<TAB>workcode)")
+	usersFile := fs.String("users", "", "users CSV with a header naming pin and any of name, card, privilege, password, group, uid")
+	generate := fs.Int("generate", 0, "without --log, serve this many generated records")
+	serial := fs.String("serial", "EMU0000000001", "serial number the device reports")
+	tz := fs.String("tz", "UTC", "time zone the device clock shows (IANA name)")
+	recordSize := fs.Int("record-size", 40, "attendance entry layout: 40, 16 or 8 bytes")
+	userSize := fs.Int("user-size", 72, "user entry layout: 72 or 28 bytes")
+	drift := fs.Duration("clock-offset", 0, "device clock minus host clock, e.g. -90s")
+	gap := fs.Duration("packet-gap", 0, "pause between the packets of a chunk, as a slow device makes (node-zklib needs about 10ms on a busy machine)")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := zkemu.NewDevice()
+	d.Serial, d.Location, d.RecordSize, d.UserSize = *serial, loc, *recordSize, *userSize
+	d.SetClockOffset(*drift)
+	d.PacketGap = *gap
+	if k := os.Getenv("ZKEMU_COMM_KEY"); k != "" {
+		v, err := strconv.ParseUint(k, 10, 32)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ZKEMU_COMM_KEY is not a number from 0 to 4294967295")
+		}
+		d.CommKey = uint32(v)
+	}
+	if *usersFile != "" {
+		f, err := os.Open(*usersFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		us, err := zkemu.ReadUsersCSV(f)
+		f.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", *usersFile, err)
+		}
+		d.SetUsers(us)
+	}
+	uid := map[string]uint16{}
+	for _, u := range d.Users() {
+		uid[u.PIN] = u.UID
+	}
+	switch {
+	case *logFile != "":
+		f, err := os.Open(*logFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		rs, err := zkemu.ReadAttlog(f, loc, func(pin string) uint16 { return uid[pin] })
+		f.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", *logFile, err)
+		}
+		d.SetRecords(rs)
+	case *generate > 0:
+		d.SetRecords(zkemu.Generate(*generate, 500, time.Date(2025, 1, 6, 7, 0, 0, 0, loc)))
+	}
+	s, err := zkemu.Listen(*listen, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, d, nil
 }
 
 func describe(d *zkemu.Device) string {
