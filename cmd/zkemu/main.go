@@ -33,11 +33,17 @@ func run(args []string) error {
 		return err
 	}
 	defer s.Close()
+	// Devices answer on UDP 4370 too; serve the same device there.
+	u, err := zkemu.ListenUDP(s.Addr(), d)
+	if err != nil {
+		return fmt.Errorf("UDP: %w", err)
+	}
+	defer u.Close()
 	keyNote := "no comm key"
 	if d.CommKey != 0 {
 		keyNote = "a comm key (from ZKEMU_COMM_KEY)"
 	}
-	fmt.Printf("zkemu: serving %s on %s with %s; Ctrl-C stops\n", describe(d), s.Addr(), keyNote)
+	fmt.Printf("zkemu: serving %s on %s (TCP and UDP) with %s; Ctrl-C stops\n", describe(d), s.Addr(), keyNote)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -48,6 +49,10 @@ type Options struct {
 	Timeout  time.Duration  // bound on each connect, write and read; default 10s
 	Location *time.Location // the zone the device clock shows; default UTC
 	Dialer   Dialer         // default a net.Dialer
+	// UDP speaks the protocol over UDP, for devices without TCP: the same
+	// packets without the TCP frame header, one per datagram, and smaller
+	// chunks.
+	UDP bool
 }
 
 const defaultTimeout = 10 * time.Second
@@ -82,7 +87,11 @@ func Dial(ctx context.Context, addr string, opt Options) (*Client, error) {
 	c := &Client{addr: addr, opt: opt}
 	dctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
-	conn, err := opt.Dialer.DialContext(dctx, "tcp", addr)
+	network := "tcp"
+	if opt.UDP {
+		network = "udp"
+	}
+	conn, err := opt.Dialer.DialContext(dctx, network, addr)
 	if err != nil {
 		if dctx.Err() != nil && ctx.Err() == nil {
 			err = fmt.Errorf("%w (%s)", ErrTimeout, opt.Timeout)
@@ -194,7 +203,11 @@ func (c *Client) exchange(ctx context.Context, cmd uint16, data []byte) (Packet,
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	c.conn.SetWriteDeadline(c.deadline(ctx))
-	if _, err := c.conn.Write(c.out); err != nil {
+	out := c.out
+	if c.opt.UDP {
+		out = out[frameHeaderLen:]
+	}
+	if _, err := c.conn.Write(out); err != nil {
 		return Packet{}, c.ioError(ctx, err)
 	}
 	return c.read(ctx)
@@ -206,6 +219,17 @@ func (c *Client) read(ctx context.Context) (Packet, error) {
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	c.conn.SetReadDeadline(c.deadline(ctx))
+	if c.opt.UDP {
+		if cap(c.buf) < maxPayload {
+			c.buf = make([]byte, maxPayload)
+		}
+		c.buf = c.buf[:maxPayload]
+		n, err := c.conn.Read(c.buf)
+		if err != nil {
+			return Packet{}, c.ioError(ctx, err)
+		}
+		return c.check(c.buf[:n])
+	}
 	var h [frameHeaderLen]byte
 	if _, err := io.ReadFull(c.conn, h[:]); err != nil {
 		return Packet{}, c.ioError(ctx, err)
@@ -221,7 +245,12 @@ func (c *Client) read(ctx context.Context) (Packet, error) {
 	if _, err := io.ReadFull(c.conn, c.buf); err != nil {
 		return Packet{}, c.ioError(ctx, err)
 	}
-	p, err := ParsePacket(c.buf)
+	return c.check(c.buf)
+}
+
+// check parses a reply and matches it to the request.
+func (c *Client) check(payload []byte) (Packet, error) {
+	p, err := ParsePacket(payload)
 	if err != nil {
 		return Packet{}, err
 	}
@@ -240,6 +269,9 @@ func (c *Client) ioError(ctx context.Context, err error) error {
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return fmt.Errorf("%w (%s)", ErrTimeout, c.opt.Timeout)
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) && c.opt.UDP {
+		return fmt.Errorf("nothing listens on this UDP port: %w", err)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("the device closed the connection: %w", err)

@@ -37,7 +37,7 @@ func (c *Client) readBuffer(ctx context.Context, op string, cmd uint16, fct uint
 		return 0, c.fail(op, fmt.Errorf("%w: the device announces %d bytes", ErrProtocol, size))
 	}
 	for start := 0; start < size; {
-		n := min(maxChunk, size-start)
+		n := min(c.chunkSize(), size-start)
 		if err := c.readChunk(ctx, start, n, sink); err != nil {
 			return start, c.fail(fmt.Sprintf("%s (bytes %d-%d of %d)", op, start, start+n, size), err)
 		}
@@ -55,6 +55,16 @@ func bufferRequest(cmd uint16, fct uint32) []byte {
 	req = binary.LittleEndian.AppendUint16(req, cmd)
 	req = binary.LittleEndian.AppendUint32(req, fct)
 	return binary.LittleEndian.AppendUint32(req, 0)
+}
+
+// chunkSize is what one CMD_DATA_RDY asks for: 0xFFC0 over TCP, 16 KiB
+// over UDP, the sizes public clients use with real devices (a UDP reply
+// must fit one datagram).
+func (c *Client) chunkSize() int {
+	if c.opt.UDP {
+		return 16 * 1024
+	}
+	return maxChunk
 }
 
 func (c *Client) readChunk(ctx context.Context, start, n int, sink func([]byte) error) error {

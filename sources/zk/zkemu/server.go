@@ -67,7 +67,13 @@ func (s *Server) accept() {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			(&session{dev: s.dev, conn: c}).serve()
+			ss := &session{dev: s.dev, conn: c}
+			ss.raw = func(b []byte) error {
+				c.SetWriteDeadline(time.Now().Add(time.Minute))
+				_, err := c.Write(b)
+				return err
+			}
+			ss.serve()
 			c.Close()
 			s.mu.Lock()
 			delete(s.conns, c)
@@ -78,8 +84,11 @@ func (s *Server) accept() {
 
 // session is one client connection.
 type session struct {
-	dev    *Device
-	conn   net.Conn
+	dev  *Device
+	conn net.Conn // TCP; nil over UDP
+	// raw writes bytes as they go on the wire; over UDP it drops the TCP
+	// frame header of what frame builds.
+	raw    func([]byte) error
 	id     uint16
 	authed bool
 	buf    []byte // the prepared data set of a large read
@@ -115,9 +124,7 @@ func (s *session) serve() {
 }
 
 func (s *session) send(cmd, reply uint16, data []byte) error {
-	s.conn.SetWriteDeadline(time.Now().Add(time.Minute))
-	_, err := s.conn.Write(frame(cmd, s.id, reply, data))
-	return err
+	return s.raw(frame(cmd, s.id, reply, data))
 }
 
 func (s *session) handle(cmd, reply uint16, data []byte) error {
@@ -129,7 +136,7 @@ func (s *session) handle(cmd, reply uint16, data []byte) error {
 		}
 		return errClose
 	case Garbage:
-		s.conn.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
+		s.raw([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
 		return nil
 	case Silent:
 		return nil
@@ -313,6 +320,69 @@ func (s *session) cutChunk(reply uint16, data []byte) error {
 	binary.LittleEndian.PutUint32(prep, uint32(len(part)))
 	s.send(cmdPrepareData, reply, prep)
 	f := frame(cmdData, s.id, reply, part)
-	s.conn.Write(f[:len(f)/2])
+	s.raw(f[:len(f)/2])
 	return errClose
+}
+
+// UDPServer serves one Device over UDP: each datagram is one packet
+// without the TCP frame header; sessions are told apart by the client's
+// address.
+type UDPServer struct {
+	pc   net.PacketConn
+	dev  *Device
+	done chan struct{}
+}
+
+// ListenUDP starts serving dev over UDP on addr.
+func ListenUDP(addr string, dev *Device) (*UDPServer, error) {
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &UDPServer{pc: pc, dev: dev, done: make(chan struct{})}
+	go s.serve()
+	return s, nil
+}
+
+// Addr is the listening address.
+func (s *UDPServer) Addr() string { return s.pc.LocalAddr().String() }
+
+// Close stops serving.
+func (s *UDPServer) Close() error {
+	err := s.pc.Close()
+	<-s.done
+	return err
+}
+
+func (s *UDPServer) serve() {
+	defer close(s.done)
+	sessions := map[string]*session{}
+	b := make([]byte, 1<<16)
+	for {
+		n, from, err := s.pc.ReadFrom(b)
+		if err != nil {
+			return
+		}
+		if n < 8 {
+			continue
+		}
+		ss := sessions[from.String()]
+		if ss == nil {
+			ss = &session{dev: s.dev}
+			ss.raw = func(f []byte) error {
+				if len(f) > 8 && f[0] == 0x50 && f[1] == 0x50 {
+					f = f[8:]
+				}
+				_, err := s.pc.WriteTo(f, from)
+				return err
+			}
+			sessions[from.String()] = ss
+		}
+		p := append([]byte(nil), b[:n]...)
+		cmd := binary.LittleEndian.Uint16(p[0:])
+		reply := binary.LittleEndian.Uint16(p[6:])
+		if err := ss.handle(cmd, reply, p[8:]); err != nil {
+			delete(sessions, from.String()) // exit or cut: forget the session
+		}
+	}
 }
