@@ -188,6 +188,9 @@ func (c *Client) deadline(ctx context.Context) time.Time {
 
 // exchange sends one command and reads its first reply packet.
 func (c *Client) exchange(ctx context.Context, cmd uint16, data []byte) (Packet, error) {
+	if c.conn == nil {
+		return Packet{}, errors.New("the client is closed")
+	}
 	if c.broken {
 		return Packet{}, errors.New("the connection failed earlier; reconnect")
 	}
@@ -310,6 +313,11 @@ func (c *Client) Enable(ctx context.Context) error {
 // leaves it disabled while it can be reached at all.
 func (c *Client) WhileDisabled(ctx context.Context, fn func() error) (err error) {
 	if err := c.Disable(ctx); err != nil {
+		if c.broken {
+			// The command may have reached the device before the session
+			// broke; make sure it is enabled.
+			return errors.Join(err, c.reenable(ctx))
+		}
 		return err
 	}
 	defer func() { err = errors.Join(err, c.reenable(ctx)) }()

@@ -237,6 +237,7 @@ func TestFaults(t *testing.T) {
 		{"busy on disable", zkemu.Fault{Kind: zkemu.Busy, Cmd: zkemu.CmdDisableDevice}, zk.ErrRefused, "disable device"},
 		{"garbage reply", zkemu.Fault{Kind: zkemu.Garbage, Cmd: zkemu.CmdDataRdy, After: 1}, zk.ErrProtocol, "not 50 50 82 7d"},
 		{"never answers", zkemu.Fault{Kind: zkemu.Silent, Cmd: zkemu.CmdDataRdy, After: 2}, zk.ErrTimeout, "no answer"},
+		{"garbage on disable", zkemu.Fault{Kind: zkemu.Garbage, Cmd: zkemu.CmdDisableDevice}, zk.ErrProtocol, "disable device"},
 		{"garbage on sizes", zkemu.Fault{Kind: zkemu.Garbage, Cmd: zkemu.CmdGetFreeSizes}, zk.ErrProtocol, "read free sizes"},
 	}
 	for _, tc := range cases {
@@ -309,4 +310,51 @@ func TestCallbackErrorReenables(t *testing.T) {
 	if st := d.Stats(); st.Connects != 2 || st.Enables != 1 {
 		t.Fatalf("%+v", st)
 	}
+}
+
+// TestCancel: cancelling the context mid-read ends the read with the
+// context's error and the device is re-enabled all the same.
+func TestCancel(t *testing.T) {
+	d := zkemu.NewDevice()
+	d.SetRecords(zkemu.Generate(50_000, 10, start))
+	d.PacketGap = 5 * time.Millisecond
+	c := dial(t, serve(t, d), zk.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	_, err := c.ReadAttendance(ctx, func(zk.Record) error {
+		if n++; n == 2000 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || d.Disabled() {
+		t.Fatalf("%v, disabled %v", err, d.Disabled())
+	}
+	c.Close()
+	if _, err := c.Time(context.Background()); err == nil {
+		t.Fatal("a closed client answered")
+	}
+}
+
+// BenchmarkReadAttendance100k: go test -bench ReadAttendance -benchmem ./sources/zk/
+func BenchmarkReadAttendance100k(b *testing.B) {
+	d := zkemu.NewDevice()
+	d.SetRecords(zkemu.Generate(100_000, 500, start))
+	s, err := zkemu.Listen("127.0.0.1:0", d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for b.Loop() {
+		c, err := zk.Dial(context.Background(), s.Addr(), zk.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := c.ReadAttendance(context.Background(), func(zk.Record) error { return nil })
+		if err != nil || n != 100_000 {
+			b.Fatal(n, err)
+		}
+		c.Close()
+	}
+	b.ReportMetric(100_000*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
