@@ -358,3 +358,32 @@ func BenchmarkReadAttendance100k(b *testing.B) {
 	}
 	b.ReportMetric(100_000*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// TestUnbufferedFirmware: older firmware answers CMD_DATA_WRRQ with
+// CMD_ACK_UNKNOWN; the client falls back to the read commands themselves.
+func TestUnbufferedFirmware(t *testing.T) {
+	for _, n := range []int{0, 2, 100_000} {
+		d := zkemu.NewDevice()
+		d.Unbuffered = true
+		d.RecordSize, d.UserSize = 8, 28
+		d.SetUsers(users())
+		want := zkemu.Generate(n, 3, start)
+		d.SetRecords(want)
+		c := dial(t, serve(t, d), zk.Options{})
+		us, err := c.ReadUsers(context.Background())
+		if err != nil || len(us) != 3 || us[1].PIN != "1234" {
+			t.Fatalf("%+v %v", us, err)
+		}
+		i := 0
+		got, err := c.ReadAttendance(context.Background(), func(r zk.Record) error {
+			if !r.Time.Equal(want[i].Time) || r.UID != want[i].UID {
+				t.Fatalf("record %d: %+v", i, r)
+			}
+			i++
+			return nil
+		})
+		if err != nil || got != n || d.Disabled() {
+			t.Fatalf("%d records of %d: %v", got, n, err)
+		}
+	}
+}

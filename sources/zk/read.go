@@ -26,6 +26,10 @@ func (c *Client) readBuffer(ctx context.Context, op string, cmd uint16, fct uint
 		}
 		return len(p.Data), c.freeData(ctx)
 	case AckOK:
+	case AckUnknown:
+		// Older firmware has no buffered reads: ask with the read command
+		// itself.
+		return c.readDirect(ctx, op, cmd, fct, sink)
 	default:
 		return 0, c.fail(op, replyError(p))
 	}
@@ -44,6 +48,73 @@ func (c *Client) readBuffer(ctx context.Context, op string, cmd uint16, fct uint
 		start += n
 	}
 	return size, c.freeData(ctx)
+}
+
+// readDirect is the read of firmware without CMD_DATA_WRRQ: the read
+// command itself (CMD_ATTLOG_RRQ with no data, CMD_USERTEMP_RRQ with the
+// function code as one byte) is answered by CMD_PREPARE_DATA with the total
+// size, CMD_DATA packets and CMD_ACK_OK, the same sequence [zkp]
+// sections/data.md shows for a template read; small sets may come as one
+// CMD_DATA.
+func (c *Client) readDirect(ctx context.Context, op string, cmd uint16, fct uint32, sink func([]byte) error) (int, error) {
+	var data []byte
+	if fct != 0 {
+		data = []byte{byte(fct)}
+	}
+	p, err := c.exchange(ctx, cmd, data)
+	if err != nil {
+		return 0, c.fail(op, err)
+	}
+	switch p.Command {
+	case CmdData:
+		if err := sink(p.Data); err != nil {
+			return 0, c.fail(op, err)
+		}
+		return len(p.Data), nil
+	case CmdPrepareData:
+	default:
+		return 0, c.fail(op, replyError(p))
+	}
+	if len(p.Data) < 4 {
+		return 0, c.fail(op, fmt.Errorf("%w: CMD_PREPARE_DATA of %d bytes", ErrProtocol, len(p.Data)))
+	}
+	size := int(binary.LittleEndian.Uint32(p.Data))
+	if size > 1<<30 {
+		return 0, c.fail(op, fmt.Errorf("%w: the device announces %d bytes", ErrProtocol, size))
+	}
+	if err := c.readData(ctx, size, sink); err != nil {
+		return 0, c.fail(op, err)
+	}
+	return size, nil
+}
+
+// readData reads the CMD_DATA packets carrying n bytes and the CMD_ACK_OK
+// that closes them.
+func (c *Client) readData(ctx context.Context, n int, sink func([]byte) error) error {
+	for got := 0; got < n; {
+		p, err := c.read(ctx)
+		if err != nil {
+			return err
+		}
+		if p.Command != CmdData {
+			return fmt.Errorf("%w: reply code %d after %d of %d bytes of data", ErrProtocol, p.Command, got, n)
+		}
+		if got+len(p.Data) > n {
+			return fmt.Errorf("%w: data overruns its %d bytes", ErrProtocol, n)
+		}
+		got += len(p.Data)
+		if err := sink(p.Data); err != nil {
+			return err
+		}
+	}
+	p, err := c.read(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Command != AckOK {
+		return fmt.Errorf("%w: data ends with reply code %d, not CMD_ACK_OK", ErrProtocol, p.Command)
+	}
+	return nil
 }
 
 // bufferRequest is CMD_DATA_WRRQ's 11 bytes: 01, the read command, a
@@ -88,30 +159,7 @@ func (c *Client) readChunk(ctx context.Context, start, n int, sink func([]byte) 
 	if len(p.Data) < 4 || int(binary.LittleEndian.Uint32(p.Data)) != n {
 		return fmt.Errorf("%w: CMD_PREPARE_DATA does not announce the %d bytes asked for", ErrProtocol, n)
 	}
-	for got := 0; got < n; {
-		p, err := c.read(ctx)
-		if err != nil {
-			return err
-		}
-		if p.Command != CmdData {
-			return fmt.Errorf("%w: reply code %d after %d of %d bytes of a chunk", ErrProtocol, p.Command, got, n)
-		}
-		if got+len(p.Data) > n {
-			return fmt.Errorf("%w: chunk overruns its %d bytes", ErrProtocol, n)
-		}
-		got += len(p.Data)
-		if err := sink(p.Data); err != nil {
-			return err
-		}
-	}
-	p, err = c.read(ctx)
-	if err != nil {
-		return err
-	}
-	if p.Command != AckOK {
-		return fmt.Errorf("%w: chunk ends with reply code %d, not CMD_ACK_OK", ErrProtocol, p.Command)
-	}
-	return nil
+	return c.readData(ctx, n, sink)
 }
 
 func (c *Client) freeData(ctx context.Context) error {

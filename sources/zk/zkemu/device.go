@@ -73,6 +73,10 @@ type Device struct {
 	// real device's slow CPU does; some clients (node-zklib) take one
 	// packet per socket read and stall when packets arrive back to back.
 	PacketGap time.Duration
+	// Unbuffered emulates older firmware without CMD_DATA_WRRQ: it answers
+	// that with CMD_ACK_UNKNOWN and sends a data set in answer to the read
+	// command itself.
+	Unbuffered bool
 
 	mu       sync.Mutex
 	users    []User

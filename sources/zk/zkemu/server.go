@@ -219,11 +219,36 @@ func (s *session) handle(cmd, reply uint16, data []byte) error {
 		s.buf = nil
 		return s.send(ackOK, reply, nil)
 	case cmdDataWRRQ:
+		if d.Unbuffered {
+			return s.send(ackUnknown, reply, nil)
+		}
 		return s.prepare(reply, data)
+	case cmdAttLogRRQ, cmdUserTempRRQ:
+		return s.direct(reply, cmd)
 	case cmdDataRdy:
 		return s.chunk(reply, data)
 	}
 	return s.send(ackUnknown, reply, nil)
+}
+
+// direct answers a read command of older firmware: CMD_PREPARE_DATA with
+// the size, the data in packets of up to 0xFFC0 bytes, CMD_ACK_OK.
+func (s *session) direct(reply, cmd uint16) error {
+	b := s.dataSet(cmd)
+	prep := make([]byte, 8)
+	binary.LittleEndian.PutUint32(prep, uint32(len(b)))
+	if err := s.send(cmdPrepareData, reply, prep); err != nil {
+		return err
+	}
+	for len(b) > 0 {
+		n := min(len(b), 0xffc0)
+		time.Sleep(s.dev.PacketGap)
+		if err := s.send(cmdData, reply, b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return s.send(ackOK, reply, nil)
 }
 
 // prepare builds the requested data set: its 4-byte size, then the entries.
@@ -231,10 +256,34 @@ func (s *session) prepare(reply uint16, data []byte) error {
 	if len(data) < 3 {
 		return s.send(ackError, reply, nil)
 	}
+	b := s.dataSet(binary.LittleEndian.Uint16(data[1:]))
+	if b == nil {
+		return s.send(ackError, reply, nil)
+	}
+	d := s.dev
+	limit := d.SmallLimit
+	if limit <= 0 {
+		limit = 1024
+	}
+	if len(b) <= limit {
+		return s.send(cmdData, reply, b)
+	}
+	s.buf = b
+	// [zkp] ex_data.md "data stat": 00, size, size, an unknown 4 bytes.
+	st := make([]byte, 13)
+	binary.LittleEndian.PutUint32(st[1:], uint32(len(b)))
+	binary.LittleEndian.PutUint32(st[5:], uint32(len(b)))
+	return s.send(ackOK, reply, st)
+}
+
+// dataSet encodes the log or the user table as the device holds it; nil
+// for a data set it does not have.
+func (s *session) dataSet(cmd uint16) []byte {
 	d := s.dev
 	var b []byte
 	d.mu.Lock()
-	switch binary.LittleEndian.Uint16(data[1:]) {
+	defer d.mu.Unlock()
+	switch cmd {
 	case cmdAttLogRRQ:
 		size := d.RecordSize
 		if size != 8 && size != 16 {
@@ -254,24 +303,10 @@ func (s *session) prepare(reply uint16, data []byte) error {
 			b = appendUser(b, u, size)
 		}
 	default:
-		d.mu.Unlock()
-		return s.send(ackError, reply, nil)
+		return nil
 	}
-	d.mu.Unlock()
 	binary.LittleEndian.PutUint32(b, uint32(len(b)-4))
-	limit := d.SmallLimit
-	if limit <= 0 {
-		limit = 1024
-	}
-	if len(b) <= limit {
-		return s.send(cmdData, reply, b)
-	}
-	s.buf = b
-	// [zkp] ex_data.md "data stat": 00, size, size, an unknown 4 bytes.
-	st := make([]byte, 13)
-	binary.LittleEndian.PutUint32(st[1:], uint32(len(b)))
-	binary.LittleEndian.PutUint32(st[5:], uint32(len(b)))
-	return s.send(ackOK, reply, st)
+	return b
 }
 
 func (s *session) span(data []byte) ([]byte, bool) {
