@@ -367,6 +367,19 @@ func (c *Client) Time(ctx context.Context) (time.Time, error) {
 	return DecodeTime(binary.LittleEndian.Uint32(p.Data), c.opt.Location), nil
 }
 
+// Drift reads the device clock and returns how far it is ahead of the host
+// (negative: behind), against the host time halfway through the request.
+// The device clock has whole seconds, so the drift is good to about one.
+func (c *Client) Drift(ctx context.Context) (device time.Time, drift time.Duration, err error) {
+	sent := time.Now()
+	device, err = c.Time(ctx)
+	if err != nil {
+		return device, 0, err
+	}
+	mid := sent.Add(time.Since(sent) / 2)
+	return device, device.Sub(mid.Truncate(time.Second)), nil
+}
+
 // SetTime sets the device clock to t's wall clock in the device's zone,
 // then refreshes the device so it takes effect ("Set Time").
 func (c *Client) SetTime(ctx context.Context, t time.Time) error {

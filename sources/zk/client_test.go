@@ -166,6 +166,9 @@ func TestTime(t *testing.T) {
 	if drift := time.Since(got); drift < 88*time.Second || drift > 92*time.Second {
 		t.Fatalf("drift %s, want about 90s (device %s)", drift, got)
 	}
+	if _, drift, err := c.Drift(context.Background()); err != nil || drift < -91*time.Second || drift > -89*time.Second {
+		t.Fatalf("Drift %s %v, want about -90s", drift, err)
+	}
 	if err := c.SetTime(context.Background(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
