@@ -390,3 +390,57 @@ func TestUnbufferedFirmware(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteUsers creates, updates and deletes users on both layouts.
+func TestWriteUsers(t *testing.T) {
+	for _, size := range []int{72, 28} {
+		d := zkemu.NewDevice()
+		d.UserSize = size
+		d.SetUsers(users())
+		c := dial(t, serve(t, d), zk.Options{})
+		us, err := c.ReadUsers(context.Background())
+		if err != nil || c.UserEntrySize() != size {
+			t.Fatalf("%v, entry size %d", err, c.UserEntrySize())
+		}
+		us[0].Name, us[0].Card = "Ana L", 99
+		add := zk.User{UID: 9, PIN: "5005", Name: "N Hire", Privilege: 0}
+		if err := c.WriteUsers(context.Background(), []zk.User{us[0], add}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.DeleteUser(context.Background(), us[2].UID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.ReadUsers(context.Background())
+		if err != nil || len(got) != 3 || got[0].Name != "Ana L" || got[0].Card != 99 || got[2].PIN != "5005" || got[2].UID != 9 {
+			t.Fatalf("size %d: %+v %v", size, got, err)
+		}
+		long := zk.User{UID: 10, PIN: "6006", Name: strings.Repeat("x", 30)}
+		if err := c.WriteUsers(context.Background(), []zk.User{long}); err == nil || !strings.Contains(err.Error(), "longer") {
+			t.Fatalf("size %d: %v", size, err)
+		}
+		if d.Disabled() {
+			t.Fatal("left disabled")
+		}
+	}
+	if _, err := zk.EncodeUser(zk.User{PIN: "A12"}, 28); err == nil {
+		t.Fatal("a letter PIN encoded on the 28-byte layout")
+	}
+}
+
+// TestClearAttendance clears only when the count is still the one read.
+func TestClearAttendance(t *testing.T) {
+	d := zkemu.NewDevice()
+	d.SetRecords(zkemu.Generate(1000, 3, start))
+	c := dial(t, serve(t, d), zk.Options{})
+	n, err := c.ReadAttendance(context.Background(), func(zk.Record) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.SetRecords(zkemu.Generate(1001, 3, start)) // a punch after the read
+	if err := c.ClearAttendance(context.Background(), n); !errors.Is(err, zk.ErrCount) || d.RecordCount() != 1001 {
+		t.Fatalf("%v, %d records left", err, d.RecordCount())
+	}
+	if err := c.ClearAttendance(context.Background(), 1001); err != nil || d.RecordCount() != 0 || d.Disabled() {
+		t.Fatalf("%v, %d records left", err, d.RecordCount())
+	}
+}

@@ -322,6 +322,11 @@ func (c *Client) ReadUsers(ctx context.Context) ([]User, error) {
 			return err
 		}
 		// Function code 5 as in [zkp]'s users request.
+		defer func() {
+			if t.size > 0 {
+				c.userSize = t.size
+			}
+		}()
 		read, err := c.readBuffer(ctx, "read users", CmdUserTempRRQ, 5, t.feed)
 		if err != nil {
 			return err
@@ -332,4 +337,72 @@ func (c *Client) ReadUsers(ctx context.Context) ([]User, error) {
 		return nil
 	})
 	return users, err
+}
+
+// UserEntrySize is the user entry size the device used in the last
+// ReadUsers (72 or 28); 72 before any.
+func (c *Client) UserEntrySize() int {
+	if c.userSize == 0 {
+		return UserSize72
+	}
+	return c.userSize
+}
+
+// WriteUsers creates or updates users (matched by UID) with the device
+// disabled, then refreshes it so they take effect ([zkp] sections/data.md
+// "Set User Info": CMD_USER_WRQ with an entry, CMD_REFRESHDATA). Entries
+// take the layout of the last ReadUsers; read the users first on a device
+// of unknown firmware. Nothing is written when an entry does not encode.
+func (c *Client) WriteUsers(ctx context.Context, users []User) error {
+	entries := make([][]byte, len(users))
+	for i, u := range users {
+		e, err := EncodeUser(u, c.UserEntrySize())
+		if err != nil {
+			return &Error{Addr: c.addr, Op: "write users", Err: err}
+		}
+		entries[i] = e
+	}
+	return c.WhileDisabled(ctx, func() error {
+		for i, e := range entries {
+			if _, err := c.simple(ctx, fmt.Sprintf("write user %q", users[i].PIN), CmdUserWRQ, e); err != nil {
+				return err
+			}
+		}
+		_, err := c.simple(ctx, "refresh after writing users", CmdRefreshData, nil)
+		return err
+	})
+}
+
+// DeleteUser removes the user with this UID ([zkp] "Delete User":
+// CMD_DELETE_USER with the uid, then CMD_REFRESHDATA).
+func (c *Client) DeleteUser(ctx context.Context, uid uint16) error {
+	return c.WhileDisabled(ctx, func() error {
+		if _, err := c.simple(ctx, fmt.Sprintf("delete user %d", uid), CmdDeleteUser, binary.LittleEndian.AppendUint16(nil, uid)); err != nil {
+			return err
+		}
+		_, err := c.simple(ctx, "refresh after deleting a user", CmdRefreshData, nil)
+		return err
+	})
+}
+
+// ClearAttendance deletes the device's whole attendance log ([zkp]
+// sections/data-record.md "Clear All Attendance Records"). The caller must
+// know every record is safe elsewhere: a record punched after the last read
+// is lost too, so it should check the record count first (see
+// ReadAttendance) while the device stays disabled.
+func (c *Client) ClearAttendance(ctx context.Context, expectCount int) error {
+	return c.WhileDisabled(ctx, func() error {
+		s, err := c.Sizes(ctx)
+		if err != nil {
+			return err
+		}
+		if s.Records != expectCount {
+			return c.fail("clear attendance log", fmt.Errorf("%w: the device now holds %d records, %d were read; not clearing", ErrCount, s.Records, expectCount))
+		}
+		if _, err := c.simple(ctx, "clear attendance log", CmdClearAttLog, nil); err != nil {
+			return err
+		}
+		_, err = c.simple(ctx, "refresh after clearing the log", CmdRefreshData, nil)
+		return err
+	})
 }

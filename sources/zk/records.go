@@ -123,6 +123,60 @@ func DecodeUser(b []byte) (User, error) {
 	return User{}, fmt.Errorf("%w: a user entry is 72 or 28 bytes, not %d", ErrProtocol, len(b))
 }
 
+// EncodeUser encodes u as an entry of size 72 or 28, the inverse of
+// DecodeUser. Strings longer than their field (less its NUL) are refused,
+// as is a PIN that is not a number on the 28-byte layout, which stores it
+// as one.
+func EncodeUser(u User, size int) ([]byte, error) {
+	le := binary.LittleEndian
+	e := make([]byte, size)
+	put := func(field, s string, dst []byte) error {
+		if len(s) >= len(dst) {
+			return fmt.Errorf("user %q: %s %q is longer than the device's %d bytes", u.PIN, field, s, len(dst)-1)
+		}
+		copy(dst, s)
+		return nil
+	}
+	le.PutUint16(e[0:], u.UID)
+	e[2] = u.Privilege
+	switch size {
+	case UserSize72:
+		for _, f := range []struct {
+			name, s string
+			dst     []byte
+		}{{"password", u.Password, e[3:11]}, {"name", u.Name, e[11:35]}, {"group", u.Group, e[40:47]}, {"PIN", u.PIN, e[48:72]}} {
+			if err := put(f.name, f.s, f.dst); err != nil {
+				return nil, err
+			}
+		}
+		le.PutUint32(e[35:], u.Card)
+		e[39] = 1 // [zkp]: "Fixed 01 00 ..."
+		return e, nil
+	case UserSize28:
+		pin, err := strconv.ParseUint(u.PIN, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("user %q: this device stores PINs as numbers", u.PIN)
+		}
+		group := 0
+		if u.Group != "" {
+			if group, err = strconv.Atoi(u.Group); err != nil || group < 0 || group > 255 {
+				return nil, fmt.Errorf("user %q: group %q is not a number from 0 to 255", u.PIN, u.Group)
+			}
+		}
+		if err := put("password", u.Password, e[3:8]); err != nil {
+			return nil, err
+		}
+		if err := put("name", u.Name, e[8:16]); err != nil {
+			return nil, err
+		}
+		le.PutUint32(e[16:], u.Card)
+		e[21] = byte(group)
+		le.PutUint32(e[24:], uint32(pin))
+		return e, nil
+	}
+	return nil, fmt.Errorf("a user entry is 72 or 28 bytes, not %d", size)
+}
+
 // DecodeRecord decodes one attendance entry of size len(b) (40, 16 or 8).
 // uidPIN maps a uid to its PIN for the 8-byte layout, which carries only the
 // uid; nil leaves the PIN as the uid in decimal.

@@ -29,9 +29,12 @@ const (
 	// them CMD_PREPARE_BUFFER and CMD_READ_BUFFER.
 	CmdDataWRRQ     = 1503
 	CmdDataRdy      = 1504
+	CmdUserWRQ      = 8
 	CmdUserTempRRQ  = 9
 	CmdOptionsRRQ   = 11
 	CmdAttLogRRQ    = 13
+	CmdClearAttLog  = 15
+	CmdDeleteUser   = 18
 	CmdGetFreeSizes = 50
 	CmdGetTime      = 201
 	CmdSetTime      = 202

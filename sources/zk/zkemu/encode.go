@@ -20,7 +20,10 @@ const (
 	cmdFreeData      = 1502
 	cmdDataWRRQ      = 1503
 	cmdDataRdy       = 1504
+	cmdUserWRQ       = 8
 	cmdUserTempRRQ   = 9
+	cmdClearAttLog   = 15
+	cmdDeleteUser    = 18
 	cmdOptionsRRQ    = 11
 	cmdAttLogRRQ     = 13
 	cmdGetFreeSizes  = 50
@@ -175,4 +178,28 @@ func authKey(key uint32, session uint16, ticks byte) [4]byte {
 	k := rev + uint32(session)
 	x := [4]byte{byte(k) ^ 'Z', byte(k>>8) ^ 'K', byte(k>>16) ^ 'S', byte(k>>24) ^ 'O'}
 	return [4]byte{x[2] ^ ticks, x[3] ^ ticks, ticks, x[1] ^ ticks}
+}
+
+func cString(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
+
+// parseUser decodes an entry a client writes with CMD_USER_WRQ, in the
+// device's layout.
+func parseUser(e []byte) (User, bool) {
+	le := binary.LittleEndian
+	switch len(e) {
+	case 72:
+		return User{UID: le.Uint16(e), Privilege: e[2], Password: cString(e[3:11]), Name: cString(e[11:35]),
+			Card: le.Uint32(e[35:]), Group: cString(e[40:47]), PIN: cString(e[48:72])}, true
+	case 28:
+		return User{UID: le.Uint16(e), Privilege: e[2], Password: cString(e[3:8]), Name: cString(e[8:16]),
+			Card: le.Uint32(e[16:]), Group: strconv.Itoa(int(e[21])), PIN: strconv.FormatUint(uint64(le.Uint32(e[24:])), 10)}, true
+	}
+	return User{}, false
 }

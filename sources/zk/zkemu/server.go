@@ -186,6 +186,46 @@ func (s *session) handle(cmd, reply uint16, data []byte) error {
 		return s.send(ackOK, reply, nil)
 	case cmdRefreshData:
 		return s.send(ackOK, reply, nil)
+	case cmdUserWRQ:
+		size := 72
+		if d.UserSize == 28 {
+			size = 28
+		}
+		u, ok := parseUser(data)
+		if !ok || len(data) != size {
+			return s.send(ackError, reply, nil)
+		}
+		d.mu.Lock()
+		i := 0
+		for i < len(d.users) && d.users[i].UID != u.UID {
+			i++
+		}
+		if i == len(d.users) {
+			d.users = append(d.users, u)
+		} else {
+			d.users[i] = u
+		}
+		d.mu.Unlock()
+		return s.send(ackOK, reply, nil)
+	case cmdDeleteUser:
+		if len(data) < 2 {
+			return s.send(ackError, reply, nil)
+		}
+		uid := binary.LittleEndian.Uint16(data)
+		d.mu.Lock()
+		for i, u := range d.users {
+			if u.UID == uid {
+				d.users = append(d.users[:i], d.users[i+1:]...)
+				break
+			}
+		}
+		d.mu.Unlock()
+		return s.send(ackOK, reply, nil)
+	case cmdClearAttLog:
+		d.mu.Lock()
+		d.records = nil
+		d.mu.Unlock()
+		return s.send(ackOK, reply, nil)
 	case cmdGetVersion:
 		return s.send(ackOK, reply, append([]byte(d.Firmware), 0))
 	case cmdOptionsRRQ:
