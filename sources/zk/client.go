@@ -68,9 +68,10 @@ type Client struct {
 	// broken is set once the byte stream can no longer be trusted (an I/O
 	// error, a timeout, a garbage reply): nothing more is sent on it.
 	broken   bool
-	buf      []byte // the last packet read; reused
-	userSize int    // the user entry size the device used, once read
-	out      []byte // the frame being written; reused
+	buf      []byte            // the last packet read; reused
+	userSize int               // the user entry size the device used, once read
+	pins     map[uint16]string // UID to PIN, from the last ReadUsers
+	out      []byte            // the frame being written; reused
 }
 
 // Dial connects to addr (host:port), opens a session and authenticates

@@ -370,6 +370,10 @@ func TestUnbufferedFirmware(t *testing.T) {
 		d.Unbuffered = true
 		d.RecordSize, d.UserSize = 8, 28
 		d.SetUsers(users())
+		pins := map[uint16]string{}
+		for _, u := range d.Users() {
+			pins[u.UID] = u.PIN
+		}
 		want := zkemu.Generate(n, 3, start)
 		d.SetRecords(want)
 		c := dial(t, serve(t, d), zk.Options{})
@@ -379,7 +383,7 @@ func TestUnbufferedFirmware(t *testing.T) {
 		}
 		i := 0
 		got, err := c.ReadAttendance(context.Background(), func(r zk.Record) error {
-			if !r.Time.Equal(want[i].Time) || r.UID != want[i].UID {
+			if !r.Time.Equal(want[i].Time) || r.UID != want[i].UID || r.PIN != pins[r.UID] {
 				t.Fatalf("record %d: %+v", i, r)
 			}
 			i++

@@ -276,7 +276,9 @@ func (t *table) done(read int) error {
 
 // ReadAttendance reads the whole attendance log with the device disabled,
 // handing fn each record in log order, and checks the number read against
-// the device's record count. Memory stays that of one chunk.
+// the device's record count. Memory stays that of one chunk. The 8-byte
+// layout of old firmware carries only the UID: call ReadUsers first on
+// this session to get PINs (else the PIN is the UID in decimal).
 func (c *Client) ReadAttendance(ctx context.Context, fn func(Record) error) (int, error) {
 	var n int
 	err := c.WhileDisabled(ctx, func() error {
@@ -286,7 +288,7 @@ func (c *Client) ReadAttendance(ctx context.Context, fn func(Record) error) (int
 		}
 		t := &table{what: "attendance records", count: s.Records, sizes: []int{RecordSize40, RecordSize16, RecordSize8}}
 		t.entry = func(b []byte) error {
-			r, err := DecodeRecord(b, c.opt.Location, nil)
+			r, err := DecodeRecord(b, c.opt.Location, c.pinOf)
 			if err != nil {
 				return err
 			}
@@ -325,6 +327,10 @@ func (c *Client) ReadUsers(ctx context.Context) ([]User, error) {
 		defer func() {
 			if t.size > 0 {
 				c.userSize = t.size
+			}
+			c.pins = make(map[uint16]string, len(users))
+			for _, u := range users {
+				c.pins[u.UID] = u.PIN
 			}
 		}()
 		read, err := c.readBuffer(ctx, "read users", CmdUserTempRRQ, 5, t.feed)
@@ -405,4 +411,10 @@ func (c *Client) ClearAttendance(ctx context.Context, expectCount int) error {
 		_, err = c.simple(ctx, "refresh after clearing the log", CmdRefreshData, nil)
 		return err
 	})
+}
+
+// pinOf maps a UID to its PIN from the last ReadUsers.
+func (c *Client) pinOf(uid uint16) (string, bool) {
+	p, ok := c.pins[uid]
+	return p, ok
 }
