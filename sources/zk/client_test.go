@@ -448,3 +448,31 @@ func TestClearAttendance(t *testing.T) {
 		t.Fatalf("%v, %d records left", err, d.RecordCount())
 	}
 }
+
+func TestReadTemplates(t *testing.T) {
+	d := zkemu.NewDevice()
+	d.SetUsers(users())
+	var want []zkemu.Template
+	for i := range 600 { // about 600 KB: a chunked read
+		data := make([]byte, 500+i%700)
+		for j := range data {
+			data[j] = byte(i + j)
+		}
+		want = append(want, zkemu.Template{UID: uint16(1 + i%3), Finger: uint8(i % 10), Flag: 1, Data: data})
+	}
+	d.SetTemplates(want)
+	c := dial(t, serve(t, d), zk.Options{})
+	got, err := c.ReadTemplates(context.Background())
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("%d templates: %v", len(got), err)
+	}
+	for i, g := range got {
+		w := want[i]
+		if g.UID != w.UID || g.Finger != w.Finger || g.Flag != w.Flag || string(g.Data) != string(w.Data) {
+			t.Fatalf("template %d differs", i)
+		}
+	}
+	if d.Disabled() {
+		t.Fatal("left disabled")
+	}
+}

@@ -418,3 +418,28 @@ func (c *Client) pinOf(uid uint16) (string, bool) {
 	p, ok := c.pins[uid]
 	return p, ok
 }
+
+// ReadTemplates reads every fingerprint template with the device disabled
+// and checks their number against the device's count.
+func (c *Client) ReadTemplates(ctx context.Context) ([]Template, error) {
+	var out []Template
+	err := c.WhileDisabled(ctx, func() error {
+		s, err := c.Sizes(ctx)
+		if err != nil {
+			return err
+		}
+		var b []byte
+		// [zkp]: CMD_DATA_WRRQ with 0107000200000000000000.
+		if _, err := c.readBuffer(ctx, "read templates", CmdDBRRQ, 2, func(p []byte) error { b = append(b, p...); return nil }); err != nil {
+			return err
+		}
+		if out, err = ParseTemplates(b); err != nil {
+			return c.fail("read templates", err)
+		}
+		if len(out) != s.Fingers {
+			return c.fail("read templates", fmt.Errorf("%w: %d templates read, the device counts %d", ErrCount, len(out), s.Fingers))
+		}
+		return nil
+	})
+	return out, err
+}

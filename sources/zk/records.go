@@ -247,3 +247,40 @@ func ParseSizes(b []byte) (Sizes, error) {
 	}
 	return s, nil
 }
+
+// Template is one fingerprint template ([zkp] sections/data.md "Read All
+// Templates": per entry its size + 6 (2 bytes), the uid (2), the finger
+// index 0-9 (1), a flag (1: valid, 3: duress, 0: invalid), the template).
+type Template struct {
+	UID    uint16
+	Finger uint8
+	Flag   uint8
+	Data   []byte
+}
+
+// ParseTemplates decodes the templates data set: a 4-byte total size, then
+// the entries.
+func ParseTemplates(b []byte) ([]Template, error) {
+	le := binary.LittleEndian
+	if len(b) < 4 {
+		return nil, fmt.Errorf("%w: templates data of %d bytes", ErrProtocol, len(b))
+	}
+	total := int(le.Uint32(b))
+	b = b[4:]
+	if total != len(b) {
+		return nil, fmt.Errorf("%w: templates data announces %d bytes, holds %d", ErrProtocol, total, len(b))
+	}
+	var out []Template
+	for len(b) > 0 {
+		if len(b) < 6 {
+			return nil, fmt.Errorf("%w: a template entry of %d bytes", ErrProtocol, len(b))
+		}
+		n := int(le.Uint16(b))
+		if n < 6 || n > len(b) {
+			return nil, fmt.Errorf("%w: a template entry announces %d bytes, %d are left", ErrProtocol, n, len(b))
+		}
+		out = append(out, Template{UID: le.Uint16(b[2:]), Finger: b[4], Flag: b[5], Data: append([]byte(nil), b[6:n]...)})
+		b = b[n:]
+	}
+	return out, nil
+}

@@ -29,6 +29,7 @@ const (
 	// them CMD_PREPARE_BUFFER and CMD_READ_BUFFER.
 	CmdDataWRRQ     = 1503
 	CmdDataRdy      = 1504
+	CmdDBRRQ        = 7
 	CmdUserWRQ      = 8
 	CmdUserTempRRQ  = 9
 	CmdOptionsRRQ   = 11

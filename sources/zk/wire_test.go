@@ -59,6 +59,9 @@ func TestGoldenBufferRequests(t *testing.T) {
 	if got := hex.EncodeToString(bufferRequest(CmdUserTempRRQ, 5)); got != "0109000500000000000000" {
 		t.Fatalf("users request %s", got)
 	}
+	if got := hex.EncodeToString(bufferRequest(CmdDBRRQ, 2)); got != "0107000200000000000000" {
+		t.Fatalf("templates request %s", got)
+	}
 }
 
 // TestTimePacking: the formula of [zkp] sections/terminal.md, worked by
@@ -180,5 +183,16 @@ func FuzzParseRecords(f *testing.F) {
 			}
 		}
 		ParseSizes(b)
+		if ts, err := ParseTemplates(b); err != nil && !errors.Is(err, ErrProtocol) {
+			t.Fatal(err)
+		} else if err == nil {
+			n := 0
+			for _, tp := range ts {
+				n += 6 + len(tp.Data)
+			}
+			if n+4 != len(b) {
+				t.Fatalf("templates cover %d of %d bytes", n+4, len(b))
+			}
+		}
 	})
 }

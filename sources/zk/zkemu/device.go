@@ -80,6 +80,7 @@ type Device struct {
 
 	mu       sync.Mutex
 	users    []User
+	tmpls    []Template
 	records  []Record
 	offset   time.Duration // device clock minus host clock
 	disabled bool
@@ -112,6 +113,21 @@ func (d *Device) SetUsers(us []User) {
 			d.users[i].UID = uint16(i + 1)
 		}
 	}
+}
+
+// Template is one fingerprint template.
+type Template struct {
+	UID    uint16
+	Finger uint8
+	Flag   uint8
+	Data   []byte
+}
+
+// SetTemplates replaces the fingerprint templates.
+func (d *Device) SetTemplates(ts []Template) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.tmpls = append([]Template(nil), ts...)
 }
 
 // SetRecords replaces the attendance log.

@@ -20,6 +20,7 @@ const (
 	cmdFreeData      = 1502
 	cmdDataWRRQ      = 1503
 	cmdDataRdy       = 1504
+	cmdDBRRQ         = 7
 	cmdUserWRQ       = 8
 	cmdUserTempRRQ   = 9
 	cmdClearAttLog   = 15
@@ -153,11 +154,12 @@ func appendRecord(dst []byte, r Record, size int) []byte {
 }
 
 // freeSizes is the 92-byte status of [zkp] sections/terminal.md.
-func freeSizes(users, records int) []byte {
+func freeSizes(users, records, fingers int) []byte {
 	b := make([]byte, 92)
 	put := func(off, v int) { binary.LittleEndian.PutUint32(b[off:], uint32(v)) }
 	userCap, recCap := max(3000, users), max(100000, records)
 	put(16, users)
+	put(24, fingers)
 	put(32, records)
 	put(56, 3000) // fingerprint capacity
 	put(60, userCap)

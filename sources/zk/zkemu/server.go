@@ -243,7 +243,7 @@ func (s *session) handle(cmd, reply uint16, data []byte) error {
 		return s.send(ackOK, reply, append([]byte(name+"="+v), 0))
 	case cmdGetFreeSizes:
 		d.mu.Lock()
-		b := freeSizes(len(d.users), len(d.records)+d.CountSkew)
+		b := freeSizes(len(d.users), len(d.records)+d.CountSkew, len(d.tmpls))
 		d.mu.Unlock()
 		return s.send(ackOK, reply, b)
 	case cmdGetTime:
@@ -332,6 +332,15 @@ func (s *session) dataSet(cmd uint16) []byte {
 		b = make([]byte, 4, 4+size*len(d.records))
 		for _, r := range d.records {
 			b = appendRecord(b, r, size)
+		}
+	case cmdDBRRQ:
+		// [zkp] "Read All Templates": per entry size+6, uid, finger, flag.
+		b = make([]byte, 4)
+		for _, t := range d.tmpls {
+			b = binary.LittleEndian.AppendUint16(b, uint16(6+len(t.Data)))
+			b = binary.LittleEndian.AppendUint16(b, t.UID)
+			b = append(b, t.Finger, t.Flag)
+			b = append(b, t.Data...)
 		}
 	case cmdUserTempRRQ:
 		size := d.UserSize
