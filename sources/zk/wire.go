@@ -1,8 +1,24 @@
 // Package zk is a client for the binary protocol ZKTeco attendance devices
-// speak on port 4370 (TCP). It is written from public protocol descriptions,
-// chiefly Alexander Marin's "Protocol Description of ZKTeco's Standalone
-// Devices" (github.com/adrobinoga/zk-protocol, protocol.md and sections/),
-// cited as [zkp] below. No code of any client library was copied.
+// speak on port 4370 (TCP, or UDP for devices without TCP). It is written
+// from public protocol descriptions; no code of any client library was
+// copied. Sources:
+//
+//   - [zkp] Alexander Marin, "Protocol Description of ZKTeco's Standalone
+//     Devices", github.com/adrobinoga/zk-protocol: protocol.md (framing,
+//     packet header, checksum and its test vectors, reply numbers),
+//     sections/terminal.md (connect, exit, device status, clock packing,
+//     options), sections/data.md (users, templates, writing users),
+//     sections/data-record.md (attendance, clearing), sections/ex_data.md
+//     (the chunked transfer).
+//   - The comm-key scramble (MakeKey of the SDK's commpro.c), the 28-byte
+//     user and 16- and 8-byte record layouts of older firmware, and the
+//     chunk sizes, as public clients describe them (pyzk's docstrings and
+//     struct formats, the timekeep crate's notes); read as descriptions only.
+//
+// Checked how: golden bytes from [zkp]'s test vectors and quoted requests
+// (wire_test.go), an emulator written separately (zkemu), and the npm
+// clients node-zklib and zkteco-js against that emulator
+// (TestNodeClients). Not yet checked against a physical device.
 package zk
 
 import (
