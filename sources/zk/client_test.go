@@ -69,6 +69,18 @@ func TestReadAttendance100k(t *testing.T) {
 	}
 }
 
+// TestSplitChunks: chunks whose data comes in several CMD_DATA packets.
+func TestSplitChunks(t *testing.T) {
+	d := zkemu.NewDevice()
+	d.DataPacket = 1000
+	d.SetRecords(zkemu.Generate(30_000, 7, start))
+	c := dial(t, serve(t, d), zk.Options{})
+	n, err := c.ReadAttendance(context.Background(), func(zk.Record) error { return nil })
+	if err != nil || n != 30_000 {
+		t.Fatalf("%d %v", n, err)
+	}
+}
+
 // TestRecordLayouts reads every record size, large (chunked) and small
 // (answered at once with CMD_DATA).
 func TestRecordLayouts(t *testing.T) {

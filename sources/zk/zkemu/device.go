@@ -77,6 +77,9 @@ type Device struct {
 	// that with CMD_ACK_UNKNOWN and sends a data set in answer to the read
 	// command itself.
 	Unbuffered bool
+	// DataPacket, when set, splits each chunk's data over CMD_DATA packets
+	// of at most this many bytes, as some firmware does.
+	DataPacket int
 
 	mu       sync.Mutex
 	users    []User

@@ -387,9 +387,17 @@ func (s *session) chunk(reply uint16, data []byte) error {
 	if err := s.send(cmdPrepareData, reply, prep); err != nil {
 		return err
 	}
-	time.Sleep(gap)
-	if err := s.send(cmdData, reply, part); err != nil {
-		return err
+	step := s.dev.DataPacket
+	if step <= 0 {
+		step = len(part)
+	}
+	for len(part) > 0 {
+		n := min(step, len(part))
+		time.Sleep(gap)
+		if err := s.send(cmdData, reply, part[:n]); err != nil {
+			return err
+		}
+		part = part[n:]
 	}
 	time.Sleep(gap)
 	return s.send(ackOK, reply, nil)
