@@ -129,7 +129,9 @@ func appendUser(dst []byte, u User, size int) []byte {
 // appendRecord encodes one attendance entry: 40 bytes as in [zkp]
 // sections/data-record.md, or the 16- and 8-byte layouts of older firmware.
 func appendRecord(dst []byte, r Record, size int) []byte {
-	e := make([]byte, size)
+	n := len(dst)
+	dst = append(dst, make([]byte, size)...) // no allocation: append grows dst
+	e := dst[n:]
 	switch size {
 	case 8:
 		binary.LittleEndian.PutUint16(e[0:], r.UID)
@@ -150,7 +152,7 @@ func appendRecord(dst []byte, r Record, size int) []byte {
 		e[31] = r.State
 		e[36] = 0xff // [zkp]: "Fixed 00 00 00 00 FF 00 00 00"
 	}
-	return append(dst, e...)
+	return dst
 }
 
 // freeSizes is the 92-byte status of [zkp] sections/terminal.md.
