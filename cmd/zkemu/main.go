@@ -62,7 +62,7 @@ func start(args []string) (*zkemu.Server, *zkemu.Device, error) {
 	recordSize := fs.Int("record-size", 40, "attendance entry layout: 40, 16 or 8 bytes")
 	userSize := fs.Int("user-size", 72, "user entry layout: 72 or 28 bytes")
 	drift := fs.Duration("clock-offset", 0, "device clock minus host clock, e.g. -90s")
-	gap := fs.Duration("packet-gap", 0, "pause between the packets of a chunk, as a slow device makes (node-zklib needs about 10ms on a busy machine)")
+	gap := fs.Duration("packet-gap", 10*time.Millisecond, "pause between the packets of a chunk, as a real device's slow CPU makes; node-zklib and zkteco-js need it (0: as fast as loopback goes)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
