@@ -75,12 +75,11 @@ func markStored(ctx context.Context, r storedReader, punches []mapping.Punch, st
 	if len(punches) == 0 {
 		return nil
 	}
-	first, last := punches[0].Time, punches[0].Time
+	first, last := mapping.TimeSpan(punches)
 	seen := map[string]bool{}
 	var ids []string
 	for i := range punches {
 		p := &punches[i]
-		first, last = minTime(first, p.Time), maxTime(last, p.Time)
 		if !seen[p.EmployeeID] {
 			seen[p.EmployeeID] = true
 			ids = append(ids, p.EmployeeID)
@@ -90,7 +89,7 @@ func markStored(ctx context.Context, r storedReader, punches []mapping.Punch, st
 	err := r.ReadPunches(ctx, ids, first.Truncate(time.Second), last.Truncate(time.Second).Add(time.Second), func(sp sqlsink.StoredPunch) error {
 		k := sp.Key()
 		exact[k] = true
-		folded[foldKey(k)] = true
+		folded[k.Folded()] = true
 		return nil
 	})
 	if err != nil {
@@ -98,27 +97,7 @@ func markStored(ctx context.Context, r storedReader, punches []mapping.Punch, st
 	}
 	for i := range punches {
 		k := punches[i].Key()
-		stored[i] = exact[k] || folded[foldKey(k)]
+		stored[i] = exact[k] || folded[k.Folded()]
 	}
 	return nil
-}
-
-func foldKey(k mapping.Key) mapping.Key {
-	k.EmployeeID = strings.ToLower(strings.TrimRight(k.EmployeeID, " "))
-	k.DeviceID = strings.ToLower(strings.TrimRight(k.DeviceID, " "))
-	return k
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

@@ -2,7 +2,10 @@
 // no I/O, no clocks it was not handed, no globals.
 package mapping
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Origin says where a row came from, as a person would look for it:
 // the source name, the file (or table), the sheet, and the line or row
@@ -64,6 +67,15 @@ type Key struct {
 	EmployeeID string
 	Unix       int64
 	DeviceID   string
+}
+
+// Folded is the key as a case-insensitive, trailing-space-blind collation
+// (MySQL's default, SQL Server's) compares it: two punches whose keys fold
+// alike are one row to such a database.
+func (k Key) Folded() Key {
+	k.EmployeeID = strings.ToLower(strings.TrimRight(k.EmployeeID, " "))
+	k.DeviceID = strings.ToLower(strings.TrimRight(k.DeviceID, " "))
+	return k
 }
 
 // Key returns the punch's idempotency key.
@@ -144,4 +156,18 @@ func (e *Employee) Active() bool {
 		return false
 	}
 	return true
+}
+
+// TimeSpan is the earliest and the latest time among punches, which must
+// not be empty: the range a write or a dry run reads stored keys in.
+func TimeSpan(punches []Punch) (first, last time.Time) {
+	first, last = punches[0].Time, punches[0].Time
+	for i := range punches {
+		if t := punches[i].Time; t.Before(first) {
+			first = t
+		} else if t.After(last) {
+			last = t
+		}
+	}
+	return first, last
 }

@@ -246,15 +246,6 @@ func (s *Sink) markStored(res rowScanner, rows []mapping.Punch, inserted []bool)
 	return n, nil
 }
 
-// timeRange is the first and last time of rows.
-func timeRange(rows []mapping.Punch) (first, last time.Time) {
-	first, last = rows[0].Time, rows[0].Time
-	for _, p := range rows {
-		first, last = minTime(first, p.Time), maxTime(last, p.Time)
-	}
-	return first, last
-}
-
 // loadData is MySQL's bulk loader: LOAD DATA LOCAL INFILE IGNORE, sent
 // from memory through the driver's reader handler (no file, and no
 // allowAllFiles).
@@ -274,7 +265,7 @@ func (s *Sink) loadData(ctx context.Context, e *Encoded, inserted []bool) error 
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		d := s.db.Dialect
-		first, last := timeRange(e.punches)
+		first, last := mapping.TimeSpan(e.punches)
 		res, err := tx.QueryContext(ctx, s.st.selectKeysBetween(), d.BindTime(first, s.clock), d.BindTime(last, s.clock))
 		if err != nil {
 			return err
@@ -498,7 +489,7 @@ func (s *Sink) copyFrom(ctx context.Context, e *Encoded, inserted []bool) error 
 }
 
 func (s *Sink) copyInTx(ctx context.Context, tx pgx.Tx, e *Encoded, inserted []bool) error {
-	first, last := timeRange(e.punches)
+	first, last := mapping.TimeSpan(e.punches)
 	res, err := tx.Query(ctx, s.st.selectKeysBetween(), s.clock.Wall(first), s.clock.Wall(last))
 	if err != nil {
 		return err

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -517,10 +516,7 @@ func (s *Sink) writeReturning(ctx context.Context, tx *sqlx.Tx, rows []mapping.P
 // inserts (args in s.buf) and checks the count.
 func (s *Sink) writeCounted(ctx context.Context, tx *sqlx.Tx, rows []mapping.Punch, inserted []bool) error {
 	d := s.db.Dialect
-	first, last := rows[0].Time, rows[0].Time
-	for _, p := range rows {
-		first, last = minTime(first, p.Time), maxTime(last, p.Time)
-	}
+	first, last := mapping.TimeSpan(rows)
 	res, err := tx.QueryContext(ctx, s.st.selectKeysBetween(), d.BindTime(first, s.clock), d.BindTime(last, s.clock))
 	if err != nil {
 		return err
@@ -714,11 +710,11 @@ func (s *Sink) markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value
 		if folded == nil {
 			folded = make(map[mapping.Key][]int, len(rows))
 			for i := range rows {
-				fk := foldKey(rows[i].Key())
+				fk := rows[i].Key().Folded()
 				folded[fk] = append(folded[fk], i)
 			}
 		}
-		for _, i := range folded[foldKey(k)] {
+		for _, i := range folded[k.Folded()] {
 			mark[i] = value
 		}
 	}
@@ -742,18 +738,12 @@ func markKeyScan(k mapping.Key, rows []mapping.Punch, mark []bool, value, fold b
 	if !fold {
 		return
 	}
-	fk := foldKey(k)
+	fk := k.Folded()
 	for i := range rows {
-		if rows[i].Time.Unix() == k.Unix && foldKey(rows[i].Key()) == fk {
+		if rows[i].Time.Unix() == k.Unix && rows[i].Key().Folded() == fk {
 			mark[i] = value
 		}
 	}
-}
-
-func foldKey(k mapping.Key) mapping.Key {
-	k.EmployeeID = strings.ToLower(strings.TrimRight(k.EmployeeID, " "))
-	k.DeviceID = strings.ToLower(strings.TrimRight(k.DeviceID, " "))
-	return k
 }
 
 // directoryText is how values read back from the HR database are written:
@@ -761,17 +751,3 @@ func foldKey(k mapping.Key) mapping.Key {
 var directoryText = sqldb.TextFormat{Dates: true, Zone: time.UTC}
 
 func text(v any) string { return sqldb.Text(v, directoryText) }
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
