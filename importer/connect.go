@@ -12,6 +12,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/internal/httpx"
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/sources"
 	"github.com/hrsync/hrsync/sources/fetch"
 )
@@ -81,7 +82,7 @@ func connectSource(ctx context.Context, cfg *config.Config, src *config.Source) 
 }
 
 func connectHR(ctx context.Context, cfg *config.Config) []Check {
-	what := "hr " + redactedURL(cfg.HR.URL)
+	what := "hr " + sqldb.Redact(cfg.HR.URL)
 	var out []Check
 	var lister employeeLister
 	switch {
@@ -129,7 +130,7 @@ func notCreatedYet(cfg *config.Config) bool {
 // address, the TLS certificate and the CA; whether the credentials are
 // accepted shows only when a batch is sent, which --connect never does.
 func connectHTTP(ctx context.Context, cfg *config.Config) Check {
-	what := "hr " + redactedURL(cfg.HR.URL)
+	what := "hr " + sqldb.Redact(cfg.HR.URL)
 	h := cfg.HR.HTTP
 	if h == nil {
 		h = &config.HRHTTP{}

@@ -160,21 +160,19 @@ func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, erro
 // closes the session. A failure's message goes into the history; an
 // outcome's is already in the report.
 func (r *Run) End(ctx context.Context, counts report.Counts, err error) {
+	code, msg := exitcode.For(err), ""
 	if err != nil && !exitcode.IsIncomplete(err) {
-		r.Log.Error("run ended", "exit", exitcode.For(err), "err", err)
+		msg = err.Error()
+		r.Log.Error("run ended", "exit", code, "err", err)
 	} else {
-		r.Log.Info("run ended", "exit", exitcode.For(err), "counts", countsText(counts))
+		r.Log.Info("run ended", "exit", code, "counts", countsText(counts))
 	}
 	if r.ID != 0 {
 		c := make(map[string]int64, len(counts))
 		for k, v := range counts {
 			c[string(k)] = v
 		}
-		msg := ""
-		if err != nil && !exitcode.IsIncomplete(err) {
-			msg = err.Error()
-		}
-		if ferr := r.State.FinishRun(context.WithoutCancel(ctx), r.ID, time.Now(), int(exitcode.For(err)), c, r.ReportPath, msg); ferr != nil {
+		if ferr := r.State.FinishRun(context.WithoutCancel(ctx), r.ID, time.Now(), int(code), c, r.ReportPath, msg); ferr != nil {
 			r.Log.Warn("could not record the end of the run", "err", ferr)
 		}
 	}
