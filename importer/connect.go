@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/internal/httpx"
@@ -117,12 +116,11 @@ func connectHR(ctx context.Context, cfg *config.Config) []Check {
 // notCreatedYet reports an embedded HR database whose file the first run
 // will create (the quickstart on a fresh machine).
 func notCreatedYet(cfg *config.Config) bool {
-	path, ok := strings.CutPrefix(cfg.HR.URL, "sqlite://")
+	file, ok := sqliteFile(cfg.HR.URL)
 	if !ok || (cfg.HR.CreateTables != nil && !*cfg.HR.CreateTables) {
 		return false
 	}
-	path, _, _ = strings.Cut(path, "?")
-	_, err := os.Stat(path)
+	_, err := os.Stat(file)
 	return errors.Is(err, fs.ErrNotExist)
 }
 

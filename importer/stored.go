@@ -35,16 +35,27 @@ const alreadyStoredReason = "already in the HR database"
 // would_import and says why.
 func openStoredReader(ctx context.Context, cfg *config.Config) (*sqlsink.Sink, error) {
 	c := *cfg
-	if strings.HasPrefix(cfg.HR.URL, "sqlite://") {
-		if dsn, err := sqldb.SQLiteDSN(cfg.HR.URL); err == nil {
-			file, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
-			if _, err := os.Stat(file); err != nil {
-				return nil, fmt.Errorf("the HR database %s does not exist yet", file)
-			}
+	if file, ok := sqliteFile(cfg.HR.URL); ok {
+		if _, err := os.Stat(file); err != nil {
+			return nil, fmt.Errorf("the HR database %s does not exist yet", file)
 		}
 		c.HR.URL = readOnlyURL(cfg.HR.URL)
 	}
 	return openHR(ctx, &c, false, false)
+}
+
+// sqliteFile is the file an sqlite:// URL opens, as the driver reads it
+// (sqlite:///C:/hr.db is C:/hr.db); ok is false for other databases.
+func sqliteFile(url string) (file string, ok bool) {
+	if !strings.HasPrefix(url, "sqlite://") {
+		return "", false
+	}
+	dsn, err := sqldb.SQLiteDSN(url)
+	if err != nil {
+		return "", false
+	}
+	file, _, _ = strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	return file, true
 }
 
 // readOnlyURL opens an sqlite:// URL read-only: mode=ro, and the journal
