@@ -1,8 +1,6 @@
 package commands
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -59,8 +57,8 @@ func (a *App) setupLogging(openFile bool) error {
 		driver = append(driver, console(slog.LevelWarn))
 	}
 	a.fileLog = slog.New(file)
-	a.Log = slog.New(fanOut(main))
-	routeDriverLog(slog.New(fanOut(driver)).With("driver", "mysql"))
+	a.Log = slog.New(slog.NewMultiHandler(main...))
+	routeDriverLog(slog.New(slog.NewMultiHandler(driver...)).With("driver", "mysql"))
 	return nil
 }
 
@@ -86,51 +84,6 @@ func dropTime(groups []string, a slog.Attr) slog.Attr {
 		return slog.Attr{}
 	}
 	return a
-}
-
-// fanOut sends each record to every handler that takes its level.
-func fanOut(hs []slog.Handler) slog.Handler {
-	if len(hs) == 1 {
-		return hs[0]
-	}
-	return multiHandler(hs)
-}
-
-type multiHandler []slog.Handler
-
-func (m multiHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	for _, h := range m {
-		if h.Enabled(ctx, l) {
-			return true
-		}
-	}
-	return false
-}
-
-func (m multiHandler) Handle(ctx context.Context, r slog.Record) error {
-	var errs []error
-	for _, h := range m {
-		if h.Enabled(ctx, r.Level) {
-			errs = append(errs, h.Handle(ctx, r.Clone()))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (m multiHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	out := make(multiHandler, len(m))
-	for i, h := range m {
-		out[i] = h.WithAttrs(attrs)
-	}
-	return out
-}
-
-func (m multiHandler) WithGroup(name string) slog.Handler {
-	out := make(multiHandler, len(m))
-	for i, h := range m {
-		out[i] = h.WithGroup(name)
-	}
-	return out
 }
 
 // The MySQL driver has one logger for the whole process, which every
