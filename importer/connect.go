@@ -63,7 +63,7 @@ func connectSource(ctx context.Context, cfg *config.Config, src *config.Source) 
 		}
 		defer remote.Close()
 		files, err := remote.List(ctx, dir)
-		return Checked(what, fmt.Sprintf("%s answers; %d files in %s", redactedURL(loc.URL), len(files), dir), err)
+		return Checked(what, fmt.Sprintf("%s answers; %d files in %s", sqldb.Redact(loc.URL), len(files), dir), err)
 	case src.IsDatabase():
 		s, err := openDatabaseSource(ctx, src)
 		if err != nil {

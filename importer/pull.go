@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/internal/exitcode"
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources/fetch"
 )
@@ -118,7 +118,7 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 		if perr != nil {
 			// The source as a whole failed (no connection, no folder): one
 			// line for it, and on to the next source.
-			res.add(rep, PullLine{Source: src.Name, Remote: redactedURL(locs[i].URL), Outcome: fetch.Failed, Reason: perr.Error()})
+			res.add(rep, PullLine{Source: src.Name, Remote: sqldb.Redact(locs[i].URL), Outcome: fetch.Failed, Reason: perr.Error()})
 		}
 		if ctx.Err() != nil {
 			break
@@ -167,14 +167,6 @@ func pullSources(cfg *config.Config, names []string) ([]*config.Source, error) {
 		}
 	}
 	return srcs, nil
-}
-
-// redactedURL names a location without a password written into it.
-func redactedURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return raw
 }
 
 var pullHeader = []string{"source", "remote_file", "outcome", "reason", "local_file", "bytes", "sha256", "remote_size", "remote_modified"}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/sources/fetch"
 	"github.com/hrsync/hrsync/sources/sqlsrc"
 )
@@ -36,7 +37,7 @@ func pullCursorKey(source string) string { return "pull:" + source }
 
 // pullDatabase writes a database source's new rows into its inbox.
 func pullDatabase(ctx context.Context, cfg *config.Config, src *config.Source, st *state.Store, now time.Time) PullLine {
-	line := PullLine{Source: src.Name, Remote: redactedURL(src.URL)}
+	line := PullLine{Source: src.Name, Remote: sqldb.Redact(src.URL)}
 	fail := func(err error) PullLine {
 		line.Outcome, line.Reason = fetch.Failed, err.Error()
 		return line

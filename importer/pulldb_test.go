@@ -85,3 +85,17 @@ func rewriteConfig(t *testing.T, cfg *config.Config, old, new string) *config.Co
 	}
 	return c
 }
+
+// TestPullLinesRedactDatabaseURLs: a database source's URL in the pull
+// report hides a password in its query string too, as config check does.
+func TestPullLinesRedactDatabaseURLs(t *testing.T) {
+	src := dbSource{name: "postgres", url: "postgres://att@127.0.0.1:1/att?sslmode=disable&password=hunter2"}
+	cfg := withInbox(t, dbConfig(t, src, "clock", "{ column: punched_at }"))
+	res, err := Pull(context.Background(), PullOptions{Config: cfg})
+	if err != nil || len(res.Lines) != 1 {
+		t.Fatalf("pull: %+v %v", res.Lines, err)
+	}
+	if l := res.Lines[0]; l.Outcome != fetch.Failed || strings.Contains(l.Remote+l.Reason, "hunter2") {
+		t.Fatalf("pull line %+v: want a failed line without the password", l)
+	}
+}
