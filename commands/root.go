@@ -189,6 +189,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newScheduleCmd(app))
 	root.AddCommand(newResyncCmd(app))
 	root.AddCommand(newPullCmd(app))
+	root.AddCommand(newDevicesCmd(app))
 	finishTree(app, root)
 	markRun(app, root)
 	return root
