@@ -1,0 +1,223 @@
+package mapcheck
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/mapping"
+	"github.com/hrsync/hrsync/sources"
+)
+
+// shape is one export as customers send it (testdata/shapes, made by
+// gen.go there), with the source a consultant would write for it. draft is
+// the source without a mapping, what --suggest starts from; mapping is the
+// consultant's mapping.
+type shape struct {
+	name, dir, draft, mapping string
+}
+
+func shapes() []shape {
+	return []shape{
+		{"attlog", "employees.csv", `path: attlog.dat`, `
+    format: { header: false }
+    mapping:
+      employee_key: { column: 1 }
+      time: { column: 2, layout: "2006-01-02 15:04:05" }
+      direction: { column: 4, codes: { in: ["0"], out: ["1"], overtime_in: ["4"], unknown: ["255"] } }
+      device: { column: 3 }`},
+		{"zk_english", "employees.csv", `path: zk-english.csv`, `
+    mapping:
+      employee_key: { column: "No." }
+      time: { column: "Date/Time", layout: "02/01/2006 15:04:05" }
+      direction: { column: Status, codes: { in: ["C/In"], out: ["C/Out"] } }
+      device: { column: "Location ID" }`},
+		{"zk_chinese_gbk", "employees.csv", `path: zk-chinese-gbk.txt`, `
+    format: { encoding: gbk }
+    mapping:
+      employee_key: { column: "考勤号码" }
+      time: { column: "日期时间", layout: "2006/1/2 15:04:05" }
+      direction: { column: "状态", codes: { in: ["上班签到"], out: ["下班签退"] } }
+      device: { column: "机器号" }`},
+		{"zk_card_report", "employees.csv", `path: zk-card-report.csv`, `
+    mapping:
+      employee_key: { column: "工号" }
+      date: { column: "刷卡日期", layout: "2006-01-02" }
+      time: { column: "刷卡时间", layout: "15:04:05" }
+      device: { column: "机器号" }`},
+		{"glg", "employees.csv", `path: glg.txt`, `
+    mapping:
+      employee_key: { column: EnNo, transform: [strip_leading_zeros] }
+      time: { column: DateTime, layout: "2006/01/02 15:04:05" }
+      direction: { column: In/Out, codes: { in: ["0"], out: ["1"] } }
+      device: { column: TMNo }`},
+		{"wps_cn", "employees.csv", `path: wps-cn.xlsx`, `
+    mapping:
+      employee_key: { column: "人员编号" }
+      time: { column: "打卡时间", layout: "2006-01-02 15:04:05" }
+      direction: { column: "打卡类型", codes: { in: ["上班"], out: ["下班"] } }
+      device: { column: "设备名称" }`},
+		{"excel_resave", "employees.csv", `path: excel-resave.xlsx`, `
+    mapping:
+      employee_key: { column: Emp ID }
+      date: { column: Date, layout: "2006-01-02" }
+      time: { column: Time, layout: "15:04:05" }
+      direction: { column: In/Out, codes: { in: [IN], out: [OUT] } }
+      device: { column: Terminal }`},
+		{"biotime", "employees.csv", `path: biotime.csv`, `
+    mapping:
+      employee_key: { column: Employee ID }
+      time: { column: Punch Time, layout: "2006-01-02 15:04:05" }
+      direction: { column: Punch State, codes: { in: [Check In], out: [Check Out] } }
+      device: { column: Serial Number }`},
+		{"vn_utf16", "employees.csv", `path: vn-utf16.txt`, `
+    mapping:
+      employee_key: { column: "Mã NV" }
+      date: { column: "Ngày", layout: "02/01/2006" }
+      time: { column: "Giờ", layout: "15:04" }
+      direction: { column: "Vào/Ra", codes: { in: ["Vào"], out: ["Ra"] } }
+      device: { column: "Máy" }`},
+		{"vn_1258", "employees.csv", `path: vn-1258.csv`, `
+    format: { encoding: windows-1258 }
+    mapping:
+      employee_key: { column: "Mã chấm công" }
+      time: { column: "Thời gian", layout: "02/01/2006 15:04:05" }
+      direction: { column: "Trạng thái", codes: { in: ["Vào"], out: ["Ra"] } }
+      device: { column: "Số máy" }`},
+		{"zk_database", "employees.csv", `url: "sqlite://zk.db"
+    query: "SELECT c.USERID, u.BADGENUMBER, c.CHECKTIME, c.CHECKTYPE, c.VERIFYCODE, c.SENSORID, c.WorkCode FROM CHECKINOUT c LEFT JOIN USERINFO u ON u.USERID = c.USERID"`, `
+    mapping:
+      employee_key: { column: BADGENUMBER }
+      time: { column: CHECKTIME, layout: "2006-01-02 15:04:05" }
+      direction: { column: CHECKTYPE, codes: { in: [I], out: [O] } }
+      device: { column: SENSORID }`},
+		{"suffix_padded", "employees-padded.csv", `path: suffix-padded.csv`, `
+    mapping:
+      employee_key: { column: Emp No, transform: [{strip_suffix: "@acmevn"}, {regex: {pattern: "^", replace: "00"}}] }
+      time: { column: Date/Time, layout: "2006-01-02 15:04:05" }
+      direction: { column: Status, codes: { in: [I], out: [O] } }
+      device: { column: Device }`},
+	}
+}
+
+// shapeConfig writes a config in dir whose one source is body.
+func shapeConfig(t *testing.T, dir string, s shape, sourcesYAML string) string {
+	t.Helper()
+	text := "timezone: UTC\nhr:\n  url: sqlite://hr.db\n  employees: { file: \"" + fixture(t, filepath.Join("shapes", s.dir)) + "\", match: [attendance_no] }\n" + sourcesYAML
+	path := filepath.Join(dir, "hrsync.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// shapeDir is a folder holding the shape's export (and, for the database
+// shape, the database the test builds from its SQL).
+func shapeDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(fixture(t, "shapes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(fixture(t, "shapes"), e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "zk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	script, _ := os.ReadFile(filepath.Join(dir, "zk-att2000.sql"))
+	if _, err := db.Exec(string(script)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// rowRecorder keeps every row's outcome.
+type rowRecorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *rowRecorder) File(sources.Detection, *mapping.Binding, error) {}
+func (r *rowRecorder) Row(_ *mapping.Row, _ *mapping.Punch, l *report.Line) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, fmt.Sprintf("line %d: %s %s %s %s %s", l.Line, l.Outcome, l.EmployeeID, l.Time.UTC().Format("2006-01-02 15:04:05"), l.Direction, l.Device))
+}
+
+func outcomes(t *testing.T, cfgPath string) ([]string, error) {
+	t.Helper()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	rec := &rowRecorder{}
+	if _, err := importer.Import(context.Background(), importer.Options{Config: cfg, DryRun: true, NoState: true, Observer: rec}); err != nil {
+		return nil, err
+	}
+	sort.Strings(rec.lines)
+	return rec.lines, nil
+}
+
+// TestShapes pastes what --suggest prints, unedited, into a config and
+// checks that every row of every export ends exactly as the consultant's
+// mapping places it.
+func TestShapes(t *testing.T) {
+	right := 0
+	var wrong []string
+	for _, s := range shapes() {
+		ok := t.Run(s.name, func(t *testing.T) {
+			dir := shapeDir(t)
+			want, err := outcomes(t, shapeConfig(t, dir, s, "sources:\n  "+s.name+":\n    "+s.draft+s.mapping+"\n"))
+			if err != nil {
+				t.Fatalf("consultant mapping: %v", err)
+			}
+			res, err := Suggest(context.Background(), SuggestOptions{ConfigPath: shapeConfig(t, dir, s, "sources:\n  "+s.name+":\n    "+s.draft+"\n"), ConfigGiven: true})
+			if err != nil {
+				t.Fatalf("suggest: %v", err)
+			}
+			got, err := outcomes(t, shapeConfig(t, dir, s, res.YAML))
+			if err != nil {
+				t.Fatalf("suggested config: %v\n%s", err, res.YAML)
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				diff := 0
+				for i := range want {
+					if i < len(got) && got[i] != want[i] {
+						if diff < 3 {
+							t.Errorf("want %s\n got %s", want[i], got[i])
+						}
+						diff++
+					}
+				}
+				t.Fatalf("%d of %d rows differ (got %d rows)\n%s", diff, len(want), len(got), res.YAML)
+			}
+		})
+		if ok {
+			right++
+		} else {
+			wrong = append(wrong, s.name)
+		}
+	}
+	t.Logf("suggest places every row right on %d of %d shapes; wrong: %v", right, len(shapes()), wrong)
+}
