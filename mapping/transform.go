@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // TransformKind names one value transform as it is written in the YAML config.
@@ -21,13 +22,14 @@ const (
 	TransformAddSuffix         TransformKind = "add_suffix"
 	TransformRegex             TransformKind = "regex"
 	TransformLookup            TransformKind = "lookup"
+	TransformPadLeft           TransformKind = "pad_left"
 )
 
 // transformKinds lists every kind in the order the docs and errors show them.
 var transformKinds = []TransformKind{
 	TransformTrim, TransformStripLeadingZeros, TransformUpper, TransformLower,
 	TransformStripPrefix, TransformStripSuffix, TransformAddPrefix, TransformAddSuffix,
-	TransformRegex, TransformLookup,
+	TransformRegex, TransformLookup, TransformPadLeft,
 }
 
 func (k TransformKind) takesArg() bool {
@@ -50,19 +52,22 @@ func (k TransformKind) known() bool {
 // Transform is one step that rewrites a raw value before it is used.
 // YAML forms: `trim`, `strip_leading_zeros`, `upper`, `lower`,
 // {strip_prefix: "X"}, {strip_suffix: "@company"}, {add_prefix: "E"},
-// {add_suffix: "x"}, {regex: {pattern: "...", replace: "..."}} and
-// {lookup: {"A1": "1001"}}.
+// {add_suffix: "x"}, {regex: {pattern: "...", replace: "..."}},
+// {lookup: {"A1": "1001"}} and {pad_left: {width: 5, char: "0"}}.
 //
 // strip_leading_zeros keeps one zero of an all-zero value ("000" → "0").
 // regex replaces every match (Go syntax; write ${1} rather than $1 when a
 // letter or digit follows). lookup leaves values missing from its table
-// unchanged.
+// unchanged. pad_left adds char in front of a shorter value until it is
+// width characters long ("181" → "00181"); a longer value stays as it is.
 type Transform struct {
 	Kind    TransformKind
 	Arg     string            // strip_prefix, strip_suffix, add_prefix, add_suffix
 	Pattern string            // regex
 	Replace string            // regex
 	Table   map[string]string // lookup
+	Width   int               // pad_left
+	Char    string            // pad_left: one character
 	Line    int               // YAML line it came from; 0 when built in code
 }
 
@@ -75,6 +80,8 @@ func (t Transform) String() string {
 		return fmt.Sprintf("{regex: {pattern: %q, replace: %q}}", t.Pattern, t.Replace)
 	case t.Kind == TransformLookup:
 		return fmt.Sprintf("{lookup: %d entries}", len(t.Table))
+	case t.Kind == TransformPadLeft:
+		return fmt.Sprintf("{pad_left: {width: %d, char: %q}}", t.Width, t.Char)
 	}
 	return string(t.Kind)
 }
@@ -91,6 +98,8 @@ type transformStep struct {
 	re      *regexp.Regexp
 	replace string
 	table   map[string]string
+	width   int
+	char    string
 }
 
 // CompileTransforms checks and compiles ts. Errors name the step (1-based)
@@ -108,7 +117,7 @@ func CompileTransforms(ts []Transform) (Transforms, error) {
 }
 
 func compileTransform(t Transform) (transformStep, error) {
-	step := transformStep{kind: t.Kind, arg: t.Arg, replace: t.Replace, table: t.Table}
+	step := transformStep{kind: t.Kind, arg: t.Arg, replace: t.Replace, table: t.Table, width: t.Width, char: t.Char}
 	switch {
 	case !t.Kind.known():
 		return step, fmt.Errorf("unknown transform %q (known: %s)", t.Kind, knownTransformList())
@@ -128,6 +137,13 @@ func compileTransform(t Transform) (transformStep, error) {
 	case t.Kind == TransformLookup:
 		if len(t.Table) == 0 {
 			return step, fmt.Errorf("lookup needs at least one entry")
+		}
+	case t.Kind == TransformPadLeft:
+		if t.Width < 1 || t.Width > maxPadWidth {
+			return step, fmt.Errorf("pad_left width %d: want 1 to %d", t.Width, maxPadWidth)
+		}
+		if utf8.RuneCountInString(t.Char) != 1 {
+			return step, fmt.Errorf("pad_left char %q: want exactly one character, such as \"0\"", t.Char)
 		}
 	}
 	return step, nil
@@ -180,9 +196,17 @@ func (st *transformStep) apply(s string) string {
 		if v, ok := st.table[s]; ok {
 			return v
 		}
+	case TransformPadLeft:
+		if n := utf8.RuneCountInString(s); n < st.width {
+			return strings.Repeat(st.char, st.width-n) + s
+		}
 	}
 	return s
 }
+
+// maxPadWidth bounds pad_left: keys are short, and a typo such as 50000
+// must not make every key a page long.
+const maxPadWidth = 64
 
 // ApplyTransforms applies ts to s for one-off use. It compiles on every
 // call; hot paths should use CompileTransforms once. A step that does not

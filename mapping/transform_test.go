@@ -31,6 +31,9 @@ func TestTransforms(t *testing.T) {
 		{"lookup hit", []Transform{{Kind: TransformLookup, Table: map[string]string{"A1": "1001"}}}, "A1", "1001"},
 		{"lookup miss unchanged", []Transform{{Kind: TransformLookup, Table: map[string]string{"A1": "1001"}}}, "B2", "B2"},
 		{"chain in order", []Transform{{Kind: TransformTrim}, {Kind: TransformStripLeadingZeros}, {Kind: TransformAddPrefix, Arg: "E"}}, " 0042 ", "E42"},
+		{"pad left", []Transform{{Kind: TransformPadLeft, Width: 5, Char: "0"}}, "181", "00181"},
+		{"pad left longer kept", []Transform{{Kind: TransformPadLeft, Width: 2, Char: "0"}}, "181", "181"},
+		{"suffix then pad", []Transform{{Kind: TransformStripSuffix, Arg: "@acmevn"}, {Kind: TransformPadLeft, Width: 5, Char: "0"}}, "181@acmevn", "00181"},
 		{"none", nil, " x ", " x "},
 	}
 	for _, tt := range tests {

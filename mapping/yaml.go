@@ -229,6 +229,8 @@ func (t *Transform) UnmarshalYAML(n *yaml.Node) error {
 			return lineErr(n, "transform regex needs {regex: {pattern: \"...\", replace: \"...\"}}")
 		case kind == TransformLookup:
 			return lineErr(n, "transform lookup needs a table: {lookup: {\"A1\": \"1001\"}}")
+		case kind == TransformPadLeft:
+			return lineErr(n, "transform pad_left needs {pad_left: {width: 5, char: \"0\"}}")
 		}
 		*t = Transform{Kind: kind, Line: n.Line}
 		return nil
@@ -260,6 +262,10 @@ func (t *Transform) UnmarshalYAML(n *yaml.Node) error {
 				return err
 			}
 			out.Table = table
+		case kind == TransformPadLeft:
+			if err := decodePadLeft(v, &out); err != nil {
+				return err
+			}
 		default:
 			return lineErr(k, "transform %s takes no value: write `- %s`", kind, kind)
 		}
@@ -267,6 +273,36 @@ func (t *Transform) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	return lineErr(n, "a transform is a name (trim) or a one-key map ({strip_prefix: \"X\"}), not %s", kindName(n))
+}
+
+// decodePadLeft reads {width: 5, char: "0"}; char defaults to "0".
+func decodePadLeft(n *yaml.Node, out *Transform) error {
+	if n.Kind != yaml.MappingNode {
+		return lineErr(n, "pad_left needs {width: 5, char: \"0\"}, not %s", kindName(n))
+	}
+	if err := checkKeys(n, "pad_left", []string{"width", "char"}); err != nil {
+		return err
+	}
+	out.Char = "0"
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolveAlias(n.Content[i+1])
+		if v.Kind != yaml.ScalarNode {
+			return lineErr(v, "pad_left %s must be a single value, not %s", k.Value, kindName(v))
+		}
+		if k.Value == "width" {
+			w, err := strconv.Atoi(v.Value)
+			if err != nil {
+				return lineErr(v, "pad_left width %q: want a whole number", v.Value)
+			}
+			out.Width = w
+		} else {
+			out.Char = v.Value
+		}
+	}
+	if _, err := compileTransform(*out); err != nil {
+		return lineErr(n, "%v", err)
+	}
+	return nil
 }
 
 func decodeRegex(n *yaml.Node, out *Transform) error {

@@ -219,3 +219,18 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodePadLeft(t *testing.T) {
+	var ts []Transform
+	if err := yaml.Unmarshal([]byte(`[{pad_left: {width: 5, char: "0"}}, {pad_left: {width: 3}}]`), &ts); err != nil {
+		t.Fatal(err)
+	}
+	if ts[0].Width != 5 || ts[0].Char != "0" || ts[1].Char != "0" || ts[0].String() != `{pad_left: {width: 5, char: "0"}}` {
+		t.Fatalf("%+v", ts)
+	}
+	for _, bad := range []string{`[pad_left]`, `[{pad_left: {width: 0}}]`, `[{pad_left: {width: 5, char: "00"}}]`, `[{pad_left: {width: x}}]`, `[{pad_left: {size: 5}}]`} {
+		if err := yaml.Unmarshal([]byte(bad), &ts); err == nil || !strings.Contains(err.Error(), "pad_left") && !strings.Contains(err.Error(), "size") {
+			t.Errorf("%s: err = %v", bad, err)
+		}
+	}
+}
