@@ -3,6 +3,7 @@ package mapcheck
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hrsync/hrsync/mapping"
 )
@@ -206,8 +207,12 @@ func derive(s, d string) (proposal, bool) {
 	case sameLen && strings.Contains(dl, tl):
 		i := strings.Index(dl, tl)
 		pre, suf := d[:i], d[i+len(t):]
-		if pre != "" && strings.Trim(pre, "0") == "" {
-			// The HR system pads with zeros: compare without them on both sides.
+		if pre != "" && strings.Trim(pre, "0") == "" && suf == "" {
+			// The HR system pads with zeros: pad the source key to its width.
+			p.source = append(p.source, mapping.Transform{Kind: mapping.TransformPadLeft, Width: utf8.RuneCountInString(d), Char: "0"})
+			return p, true // case is checked by the lookup
+		} else if pre != "" && strings.Trim(pre, "0") == "" {
+			// Zeros and a suffix: compare without the zeros on both sides.
 			p.dir = append(p.dir, mapping.Transform{Kind: mapping.TransformStripLeadingZeros})
 		} else if pre != "" {
 			p.source = append(p.source, mapping.Transform{Kind: mapping.TransformAddPrefix, Arg: pre})
@@ -224,7 +229,12 @@ func derive(s, d string) (proposal, bool) {
 		p.dir = append(p.dir, mapping.Transform{Kind: mapping.TransformStripLeadingZeros})
 		return p, true
 	default:
-		return p, false
+		q, ok := deriveAfterCut(t, d)
+		if !ok {
+			return p, false
+		}
+		q.source = append(p.source, q.source...)
+		return q, true
 	}
 	if t != d {
 		switch {
@@ -237,6 +247,34 @@ func derive(s, d string) (proposal, bool) {
 		}
 	}
 	return p, len(p.source) > 0 || len(p.dir) > 0
+}
+
+// deriveAfterCut composes: it cuts what variants cut (a suffix from "@",
+// a separated prefix or suffix), then derives the rest, so "181@acmevn"
+// meets "00181" by [{strip_suffix: "@acmevn"}, {pad_left: ...}].
+func deriveAfterCut(s, d string) (proposal, bool) {
+	type cut struct {
+		step mapping.Transform
+		rest string
+	}
+	var cuts []cut
+	if i := strings.IndexByte(s, '@'); i > 0 {
+		cuts = append(cuts, cut{mapping.Transform{Kind: mapping.TransformStripSuffix, Arg: s[i:]}, s[:i]})
+	}
+	if i := strings.IndexAny(s, "-_/:"); i > 0 && i < len(s)-1 {
+		cuts = append(cuts, cut{mapping.Transform{Kind: mapping.TransformStripPrefix, Arg: s[:i+1]}, s[i+1:]},
+			cut{mapping.Transform{Kind: mapping.TransformStripSuffix, Arg: s[i:]}, s[:i]})
+	}
+	for _, c := range cuts {
+		if c.rest == d {
+			return proposal{source: []mapping.Transform{c.step}}, true
+		}
+		if q, ok := derive(c.rest, d); ok {
+			q.source = append([]mapping.Transform{c.step}, q.source...)
+			return q, true
+		}
+	}
+	return proposal{}, false
 }
 
 // stripPrefixSteps removes a prefix; zeros at its end become

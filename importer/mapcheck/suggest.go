@@ -48,6 +48,7 @@ type Suggestion struct {
 	Columns   []ColumnGuess     `json:"columns"`
 	Mapping   map[string]string `json:"mapping"` // field → column
 	Warnings  []string          `json:"warnings,omitempty"`
+	Notes     []string          `json:"notes,omitempty"` // what was recognised, for the consultant to confirm
 	YAML      string            `json:"yaml"`
 }
 
@@ -66,6 +67,11 @@ type ColumnGuess struct {
 	Fix         string   `json:"fix,omitempty"`
 	Distinct    int      `json:"distinct_values"`
 	Codes       float64  `json:"direction_code_share"`
+	// KeysMatched is how many distinct values match an employee (after Fix).
+	KeysMatched int `json:"distinct_keys_matched"`
+	// Words: most values are direction words (not numbers).
+	Words       bool     `json:"direction_words,omitempty"`
+	Numeric     bool     `json:"numeric,omitempty"` // every non-empty value is a whole number
 	values      []string
 	fixSteps    []mapping.Transform
 	fixDir      []mapping.Transform
@@ -335,6 +341,7 @@ func suggestFile(name, path string, f sources.FileFormat, sample int, dir *Direc
 	for i := range s.Columns {
 		measureColumn(&s.Columns[i], dir, near)
 	}
+	s.attlogRoles()
 	s.choose(dir != nil)
 	s.YAML = s.render(f, cfg)
 	return s, nil
@@ -357,15 +364,21 @@ func measureColumn(g *ColumnGuess, dir *DirectoryView, near *nearFinder) {
 	g.Layout, g.Timestamp = bestLayout(vals, timestampCandidates)
 	g.DateLayout, g.DateOnly = bestLayout(vals, dateCandidates)
 	g.ClockLayout, g.Clock = bestLayout(vals, clockCandidates)
-	codes := 0
+	codes, words, numeric := 0, 0, 0
 	for v, n := range distinct {
 		if _, ok := directionWords[strings.ToLower(v)]; ok {
 			codes += n
-		} else if _, ok := zktecoCodes[v]; ok && len(distinct) <= 6 {
+			words += n
+		} else if _, ok := zktecoCodes[v]; ok && len(distinct) <= 7 {
 			codes += n
+		}
+		if _, err := strconv.ParseUint(v, 10, 64); err == nil {
+			numeric += n
 		}
 	}
 	g.Codes = share(codes, len(vals))
+	g.Words = words*2 > len(vals)
+	g.Numeric = numeric == len(vals)
 	if dir == nil || g.Timestamp > 0.5 || g.DateOnly > 0.5 {
 		return
 	}
@@ -375,6 +388,11 @@ func measureColumn(g *ColumnGuess, dir *DirectoryView, near *nearFinder) {
 			exact++
 		}
 	}
+	for v := range distinct {
+		if dir.Lookup(v) != nil {
+			g.KeysMatched++
+		}
+	}
 	g.KeyMatch = share(exact, len(vals))
 	if g.KeyMatch >= 0.9 {
 		return
@@ -382,6 +400,7 @@ func measureColumn(g *ColumnGuess, dir *DirectoryView, near *nearFinder) {
 	// Near matches: the fix that places the most rows among the most common values.
 	type tally struct {
 		rows  int
+		keys  int
 		steps []mapping.Transform
 		dir   []mapping.Transform
 	}
@@ -409,6 +428,7 @@ func measureColumn(g *ColumnGuess, dir *DirectoryView, near *nearFinder) {
 			fixes[id] = t
 		}
 		t.rows += distinct[v]
+		t.keys++
 	}
 	var best *tally
 	for _, t := range fixes {
@@ -418,6 +438,7 @@ func measureColumn(g *ColumnGuess, dir *DirectoryView, near *nearFinder) {
 	}
 	if best != nil && share(exact+best.rows, len(vals)) > g.KeyMatch {
 		g.KeyMatch = share(exact+best.rows, len(vals))
+		g.KeysMatched += best.keys
 		g.fixSteps, g.fixDir = best.steps, best.dir
 		g.Fix = transformsYAML(best.steps)
 		if len(best.dir) > 0 {
@@ -484,7 +505,13 @@ func parsesWith(layout, v string) bool {
 }
 
 // choose assigns columns to fields: a content fit first, a known header
-// name to break ties and to pick among equals.
+// name to break ties and to pick among equals. It proposes nothing the
+// values contradict: a key needs many distinct values that match many
+// employees, a direction needs direction codes (numbers only under a
+// direction name, or in an attlog's state position) and never comes from
+// a device column, and a timestamp named for processing, export or upload
+// never stands for the punch's time. What it cannot tell, it leaves out
+// with the reason.
 func (s *Suggestion) choose(haveDirectory bool) {
 	used := map[int]bool{}
 	pick := func(field string, score func(*ColumnGuess) float64, min float64) *ColumnGuess {
@@ -512,17 +539,44 @@ func (s *Suggestion) choose(haveDirectory bool) {
 		}
 		return best
 	}
-	ts := pick(mapping.FieldTime, func(g *ColumnGuess) float64 { return g.Timestamp }, 0.8)
-	if ts == nil {
-		d := pick(mapping.FieldDate, func(g *ColumnGuess) float64 { return g.DateOnly }, 0.8)
-		c := pick(clockField, func(g *ColumnGuess) float64 { return g.Clock }, 0.8)
-		if d == nil || c == nil {
-			s.Warnings = append(s.Warnings, "no column parses as a date and time (nor a date plus a time of day); set time: by hand")
+	punchTime := func(share float64) func(*ColumnGuess) float64 {
+		return func(g *ColumnGuess) float64 {
+			if notPunchTime(g.Header) {
+				return 0
+			}
+			return share
 		}
 	}
+	ts := pick(mapping.FieldTime, func(g *ColumnGuess) float64 { return punchTime(g.Timestamp)(g) }, 0.8)
+	if ts == nil {
+		d := pick(mapping.FieldDate, func(g *ColumnGuess) float64 { return punchTime(g.DateOnly)(g) }, 0.8)
+		c := pick(clockField, func(g *ColumnGuess) float64 { return punchTime(g.Clock)(g) }, 0.8)
+		if d == nil || c == nil {
+			why := "no column parses as a date and time (nor a date plus a time of day); set time: by hand"
+			for _, g := range s.Columns {
+				if g.Timestamp >= 0.8 && notPunchTime(g.Header) {
+					why = fmt.Sprintf("the only date-and-time column, %q, is named for another moment than the punch (processing, export, upload); set time: by hand", g.Header)
+				}
+			}
+			s.Warnings = append(s.Warnings, why)
+			delete(s.Mapping, mapping.FieldDate)
+			delete(s.Mapping, clockField)
+		}
+	}
+	// A key: many distinct values, matching many employees.
+	mostKeys := 0
+	for i := range s.Columns {
+		mostKeys = max(mostKeys, s.Columns[i].KeysMatched)
+	}
 	keyScore := func(g *ColumnGuess) float64 {
+		if !keyShaped(g, s.Rows) || known(g, mapping.FieldDevice) {
+			return 0
+		}
 		if haveDirectory {
-			return g.KeyMatch
+			if g.KeyMatch < 0.5 || mostKeys == 0 {
+				return 0
+			}
+			return g.KeyMatch * float64(g.KeysMatched) / float64(mostKeys)
 		}
 		if known(g, mapping.FieldEmployeeKey) {
 			return 0.5
@@ -530,20 +584,75 @@ func (s *Suggestion) choose(haveDirectory bool) {
 		return 0
 	}
 	if pick(mapping.FieldEmployeeKey, keyScore, 0.01) == nil {
-		s.Warnings = append(s.Warnings, "no column's values match the directory and no header is a known key name; set employee_key: by hand")
+		why := "no column's values match the directory and no header is a known key name; set employee_key: by hand"
+		var best *ColumnGuess
+		for i := range s.Columns {
+			if g := &s.Columns[i]; g.KeysMatched > 0 && (best == nil || g.KeysMatched > best.KeysMatched) {
+				best = g
+			}
+		}
+		if best != nil {
+			why = fmt.Sprintf("no column is a clear employee key: the best, %s, has %d distinct values, %d match an employee (%s of rows); set employee_key: by hand",
+				label(best), best.Distinct, best.KeysMatched, pct(best.KeyMatch))
+		}
+		s.Warnings = append(s.Warnings, why)
 	}
 	pick(mapping.FieldDirection, func(g *ColumnGuess) float64 {
-		if g.Distinct > 12 {
+		if g.Distinct > 12 || known(g, mapping.FieldDevice) {
 			return 0
 		}
-		return g.Codes
-	}, 0.5)
-	pick(mapping.FieldDevice, func(g *ColumnGuess) float64 {
-		if known(g, mapping.FieldDevice) {
-			return 0.5
+		switch {
+		case g.Words:
+			return g.Codes
+		case g.Numeric && g.Distinct >= 2 && known(g, mapping.FieldDirection):
+			return g.Codes
 		}
 		return 0
 	}, 0.5)
+	pick(mapping.FieldDevice, func(g *ColumnGuess) float64 {
+		if known(g, mapping.FieldDevice) {
+			return 0.5 + serialBonus(g.Header)
+		}
+		return 0
+	}, 0.5)
+}
+
+// attlogRoles recognises a ZKTeco attlog by content, header or not: a
+// whole-number PIN, a date and time, then small numbers, the machine
+// number and the attendance state (0-5, 255). It names those two by
+// position, as the attlog's documentation does, since no header does.
+func (s *Suggestion) attlogRoles() {
+	c := s.Columns
+	if len(c) < 4 || !c[0].Numeric || c[1].Timestamp < 0.9 || !c[2].Numeric || !c[3].Numeric || c[3].Codes < 0.9 {
+		return
+	}
+	for _, g := range c[:4] {
+		if g.Header != "" && len(g.KnownAs) == 0 && !strings.HasPrefix(g.Header, "#") {
+			return // a table with headers of its own: leave it to the names
+		}
+	}
+	if len(c[2].KnownAs) == 0 {
+		c[2].KnownAs = []string{mapping.FieldDevice}
+	}
+	if len(c[3].KnownAs) == 0 {
+		c[3].KnownAs = []string{mapping.FieldDirection}
+	}
+	s.Notes = append(s.Notes, "laid out as a ZKTeco attlog: PIN, date and time, machine number, state (0-5; 255 = no state key, kept as unknown)")
+}
+
+// keyShaped: a key column has more than a handful of distinct values; a
+// column with one value (a machine number, a verify mode) never is one.
+func keyShaped(g *ColumnGuess, rows int) bool {
+	if g.Timestamp > 0.5 || g.DateOnly > 0.5 || g.Clock > 0.5 {
+		return false
+	}
+	switch {
+	case g.Distinct <= 1:
+		return false
+	case rows >= 20 && g.Distinct < 3:
+		return false
+	}
+	return true
 }
 
 func known(g *ColumnGuess, field string) bool {
@@ -604,12 +713,15 @@ func (s *Suggestion) render(f sources.FileFormat, cfg *config.Config) string {
 	if len(fmtParts) > 0 {
 		w("    format: { %s }   # detected\n", strings.Join(fmtParts, ", "))
 	}
+	for _, n := range s.Notes {
+		w("    # %s\n", n)
+	}
 	w("    mapping:\n")
 	for _, warn := range s.Warnings {
 		w("      # TODO: %s\n", warn)
 	}
 	if g := s.column(mapping.FieldEmployeeKey); g != nil {
-		why := fmt.Sprintf("%s of %d values match an employee", pct(g.KeyMatch), s.Rows)
+		why := fmt.Sprintf("%d distinct keys, %d match an employee (%s of %d rows)", g.Distinct, g.KeysMatched, pct(g.KeyMatch), s.Rows)
 		if g.KeyMatch == 0 {
 			why = "header is a known name for the employee key; no directory to compare with"
 		}
@@ -666,7 +778,7 @@ func directionCodesYAML(vals []string) string {
 		}
 		seen[v] = true
 		d, ok := directionWords[strings.ToLower(v)]
-		if !ok && len(distinct) <= 6 {
+		if !ok && len(distinct) <= 7 {
 			d, ok = zktecoCodes[v]
 		}
 		if ok {

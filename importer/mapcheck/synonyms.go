@@ -24,27 +24,31 @@ var headerSynonyms = map[string][]string{
 		"time", "date/time", "datetime", "date time", "check time", "checktime", "punch time", "clock time", "timestamp",
 		"log time", "record time", "att time", "attendance time", "verify time",
 		"打卡时间", "签到时间", "时间", "日期时间", "考勤时间", "记录时间", "刷卡时间",
+		"punch time", "checktime", "check_time", "transaction time", "event time",
 		"thời gian", "giờ chấm công", "thời gian chấm công", "ngày giờ", "thời điểm",
 		"date/heure", "date et heure", "heure de pointage", "horodatage", "pointage", "date heure",
 	},
 	mapping.FieldDate: {
 		"date", "punch date", "work date", "check date", "attendance date",
-		"日期", "考勤日期", "打卡日期",
+		"日期", "考勤日期", "打卡日期", "刷卡日期", "签到日期",
 		"ngày", "ngày chấm công",
 		"date de pointage", "jour",
 	},
 	clockField: {
-		"time", "hour", "clock", "clock in", "时间", "时刻", "giờ", "heure",
+		"time", "hour", "clock", "clock in", "时间", "时刻", "giờ", "heure", "刷卡时间", "打卡时间", "punch time", "check time",
 	},
 	mapping.FieldDirection: {
-		"status", "state", "in/out", "inout", "in out", "io", "type", "check type", "checktype", "direction", "punch type", "mode",
+		"status", "state", "in/out", "inout", "in out", "io", "type", "check type", "checktype", "direction", "punch type",
+		"punch state", "att state", "attendance state", "new state",
 		"状态", "进出", "进出状态", "打卡类型", "考勤状态", "签到/签退", "类型",
 		"trạng thái", "vào/ra", "loại", "kiểu",
 		"sens", "type de pointage", "statut", "entrée/sortie", "e/s",
 	},
 	mapping.FieldDevice: {
 		"device", "device id", "device no", "terminal", "terminal id", "machine", "machine no", "reader", "door", "gate", "clock id", "sn", "serial no",
-		"机器号", "设备", "设备号", "终端", "机号", "设备名称",
+		"serial number", "device sn", "terminal sn", "device serial", "sensorid", "sensor id", "location id", "tmno", "tm no", "machine number",
+		"machine id", "device name", "terminal name", "terminal alias", "clock no",
+		"机器号", "设备", "设备号", "终端", "机号", "设备名称", "设备序列号", "序列号", "考勤机", "机器编号",
 		"máy", "thiết bị", "số máy", "máy chấm công",
 		"lecteur", "appareil", "pointeuse", "borne",
 	},
@@ -95,6 +99,33 @@ var directionWords = map[string]mapping.Direction{
 
 // zktecoCodes is the ZKTeco attendance-state convention (0 check in, 1
 // check out, 2 break out, 3 break in, 4 overtime in, 5 overtime out).
+// 255 is what firmware writes when no state key was pressed: kept as
+// unknown, not rejected.
 var zktecoCodes = map[string]mapping.Direction{
 	"0": mapping.DirIn, "1": mapping.DirOut, "2": mapping.DirBreakOut, "3": mapping.DirBreakIn, "4": mapping.DirOvertimeIn, "5": mapping.DirOvertimeOut,
+	"255": mapping.DirUnknown,
+}
+
+// notPunchTime reports a header that names another moment than the punch:
+// when a row was processed, exported, uploaded, created or changed.
+func notPunchTime(header string) bool {
+	n := mapping.NormalizeHeader(header)
+	for _, w := range []string{"process", "export", "upload", "created", "create ", "creation", "modif", "updat", "sync", "import", "operat", "edit",
+		"操作", "处理", "导出", "上传", "创建", "修改", "更新", "同步", "导入",
+		"ngày tạo", "cập nhật", "xuất", "traitement", "export", "modifi", "création"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// serialBonus prefers a device's serial number to its display name: the
+// serial stays when a clock is renamed.
+func serialBonus(header string) float64 {
+	n := mapping.NormalizeHeader(header)
+	if strings.Contains(n, "serial") || stripPunct(n) == "sn" || strings.HasSuffix(n, " sn") || strings.Contains(n, "序列号") {
+		return 0.1
+	}
+	return 0
 }
