@@ -70,11 +70,11 @@ type ColumnGuess struct {
 	// KeysMatched is how many distinct values match an employee (after Fix).
 	KeysMatched int `json:"distinct_keys_matched"`
 	// Words: most values are direction words (not numbers).
-	Words       bool     `json:"direction_words,omitempty"`
-	Numeric     bool     `json:"numeric,omitempty"` // every non-empty value is a whole number
-	values      []string
-	fixSteps    []mapping.Transform
-	fixDir      []mapping.Transform
+	Words    bool `json:"direction_words,omitempty"`
+	Numeric  bool `json:"numeric,omitempty"` // every non-empty value is a whole number
+	values   []string
+	fixSteps []mapping.Transform
+	fixDir   []mapping.Transform
 }
 
 // Candidate layouts, tried on a column's values; "2" and "1" also read
