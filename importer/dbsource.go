@@ -29,6 +29,41 @@ func openDatabaseSource(ctx context.Context, src *config.Source) (*sqlsrc.Source
 	return sqlsrc.Open(ctx, sc)
 }
 
+// Sample is a database source's rows read as import reads them, with
+// every column of the table (or the query's), for proposing a mapping.
+type Sample struct {
+	Where  string // the table or query and the database, redacted
+	Header []string
+	src    *sqlsrc.Source
+	rows   *sqlsrc.Reader
+}
+
+// Next returns the next row, or io.EOF.
+func (s *Sample) Next() (mapping.Row, error) { return s.rows.Next() }
+
+// Close ends the read and the connection.
+func (s *Sample) Close() error {
+	s.rows.Close()
+	return s.src.Close()
+}
+
+// SampleDatabase opens a database source that may have no mapping yet and
+// starts reading it whole; the caller stops after the rows it wants.
+func SampleDatabase(ctx context.Context, src *config.Source) (*Sample, error) {
+	sc := sqlsrc.Config{Name: src.Name, URL: src.URL, Table: src.Table, Query: src.Query, AllColumns: src.Table != "",
+		Credentials: sqldb.Credentials{User: src.User, Password: string(src.Password)}, Location: src.Location()}
+	s, err := sqlsrc.Open(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Read(ctx, sqlsrc.Window{})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return &Sample{Where: s.Where(), Header: r.Header(), src: s, rows: r}, nil
+}
+
 // sourceConfig turns a database source of the config into sqlsrc's.
 func sourceConfig(src *config.Source) (sqlsrc.Config, error) {
 	sc := sqlsrc.Config{Name: src.Name, URL: src.URL, Table: src.Table, Query: src.Query,

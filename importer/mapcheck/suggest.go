@@ -50,6 +50,7 @@ type Suggestion struct {
 	Warnings  []string          `json:"warnings,omitempty"`
 	Notes     []string          `json:"notes,omitempty"` // what was recognised, for the consultant to confirm
 	YAML      string            `json:"yaml"`
+	db        *config.Source     // a database source: rendered with its url and table or query
 }
 
 // ColumnGuess is what one column looks like.
@@ -110,6 +111,7 @@ func Suggest(ctx context.Context, o SuggestOptions) (*SuggestResult, error) {
 	type target struct {
 		name, path string
 		format     sources.FileFormat
+		db         *config.Source
 	}
 	var targets []target
 	names := o.Sources
@@ -124,16 +126,20 @@ func Suggest(ctx context.Context, o SuggestOptions) (*SuggestResult, error) {
 		if !ok {
 			return nil, fmt.Errorf("--source %s: no such source (have: %s)", n, strings.Join(cfg.SourceNames(), ", "))
 		}
+		if src.IsDatabase() {
+			targets = append(targets, target{name: n, db: src})
+			continue
+		}
 		files, err := sources.Expand(src.Path)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", n, err)
 		}
 		f := src.Format
-		targets = append(targets, target{n, files[0], sources.FileFormat{Type: f.Type, Delimiter: f.Delimiter, Header: f.Header,
+		targets = append(targets, target{name: n, path: files[0], format: sources.FileFormat{Type: f.Type, Delimiter: f.Delimiter, Header: f.Header,
 			Encoding: f.Encoding, FallbackEncoding: f.FallbackEncoding, Sheet: f.Sheet, SheetIndex: f.SheetIndex, HeaderRow: f.HeaderRow}})
 	}
 	for _, f := range o.Files {
-		targets = append(targets, target{sourceName(f), f, sources.FileFormat{}})
+		targets = append(targets, target{name: sourceName(f), path: f})
 	}
 	if len(targets) == 0 {
 		return nil, errors.New("--suggest: every configured source has a mapping; name one with --source or give an export with --file")
@@ -141,7 +147,12 @@ func Suggest(ctx context.Context, o SuggestOptions) (*SuggestResult, error) {
 	var b strings.Builder
 	b.WriteString("# Proposed by hrsync map-check --suggest. Check each line, paste under sources:, then run hrsync map-check.\nsources:\n")
 	for _, t := range targets {
-		s, err := suggestFile(t.name, t.path, t.format, o.Sample, dir, cfg)
+		var s *Suggestion
+		if t.db != nil {
+			s, err = suggestDatabase(ctx, t.db, o.Sample, dir, cfg)
+		} else {
+			s, err = suggestFile(t.name, t.path, t.format, o.Sample, dir, cfg)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -298,6 +309,33 @@ func suggestFile(name, path string, f sources.FileFormat, sample int, dir *Direc
 	}
 	defer r.Close()
 	s := &Suggestion{Source: name, File: path, Detection: det, Mapping: map[string]string{}}
+	if err := s.look(r, sample, dir); err != nil {
+		return nil, err
+	}
+	s.YAML = s.render(f, cfg)
+	return s, nil
+}
+
+// suggestDatabase samples a database source (table or query) through the
+// reader import uses, every column of it.
+func suggestDatabase(ctx context.Context, src *config.Source, sample int, dir *DirectoryView, cfg *config.Config) (*Suggestion, error) {
+	r, err := importer.SampleDatabase(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	s := &Suggestion{Source: src.Name, File: r.Where, Detection: sources.Detection{File: r.Where, Format: "database", Columns: r.Header},
+		Mapping: map[string]string{}, db: src}
+	if err := s.look(r, sample, dir); err != nil {
+		return nil, err
+	}
+	s.YAML = s.render(sources.FileFormat{}, cfg)
+	return s, nil
+}
+
+// look reads up to sample rows and proposes the mapping.
+func (s *Suggestion) look(r sources.FileReader, sample int, dir *DirectoryView) error {
+	path := s.File
 	var header []string
 	for s.Rows < sample {
 		row, err := r.Next()
@@ -305,7 +343,7 @@ func suggestFile(name, path string, f sources.FileFormat, sample int, dir *Direc
 			break
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if row.Err != nil {
 			continue
@@ -332,7 +370,7 @@ func suggestFile(name, path string, f sources.FileFormat, sample int, dir *Direc
 		s.Rows++
 	}
 	if s.Rows == 0 {
-		return nil, fmt.Errorf("%s: no rows to look at", path)
+		return fmt.Errorf("%s: no rows to look at", path)
 	}
 	var near *nearFinder
 	if dir != nil {
@@ -343,8 +381,7 @@ func suggestFile(name, path string, f sources.FileFormat, sample int, dir *Direc
 	}
 	s.attlogRoles()
 	s.choose(dir != nil)
-	s.YAML = s.render(f, cfg)
-	return s, nil
+	return nil
 }
 
 // measureColumn scores a column for each role from its values.
@@ -698,6 +735,57 @@ func (s *Suggestion) render(f sources.FileFormat, cfg *config.Config) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("  %s:\n", s.Source)
+	if s.db != nil {
+		s.renderDatabase(&b, cfg)
+	} else {
+		s.renderFile(&b, f, cfg)
+	}
+	s.renderMapping(&b)
+	return b.String()
+}
+
+// renderDatabase writes a database source's own keys: the URL as the
+// config wrote it (an sqlite path relative to the config again), the
+// table or query, the user; a password is never printed.
+func (s *Suggestion) renderDatabase(b *strings.Builder, cfg *config.Config) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	u := s.db.URL
+	if p, ok := strings.CutPrefix(u, "sqlite://"); ok && cfg != nil {
+		if rel, err := filepath.Rel(cfg.Dir, p); err == nil && !strings.HasPrefix(rel, "..") {
+			u = "sqlite://" + filepath.ToSlash(rel)
+		}
+	}
+	w("    url: %s\n", strconv.Quote(u))
+	if s.db.Table != "" {
+		w("    table: %s\n", strconv.Quote(s.db.Table))
+	} else {
+		w("    query: %s\n", strconv.Quote(s.db.Query))
+	}
+	if s.db.User != "" {
+		w("    user: %s\n", strconv.Quote(s.db.User))
+	}
+	if s.db.PasswordFile != "" {
+		w("    password_file: %s\n", strconv.Quote(s.db.PasswordFile))
+	} else if s.db.Password != "" {
+		w("    # password: keep the password: line of your config\n")
+	}
+	if wm := s.db.Watermark; wm != nil {
+		w("    watermark: { column: %s", strconv.Quote(wm.Column))
+		if wm.Kind != "" {
+			w(", kind: %s", wm.Kind)
+		}
+		if wm.Overlap > 0 {
+			w(", overlap: %s", time.Duration(wm.Overlap))
+		}
+		w(" }\n")
+	}
+	if s.db.Timezone != "" {
+		w("    timezone: %s\n", strconv.Quote(s.db.Timezone))
+	}
+}
+
+func (s *Suggestion) renderFile(b *strings.Builder, f sources.FileFormat, cfg *config.Config) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	path := s.File
 	if cfg != nil {
 		if rel, err := filepath.Rel(cfg.Dir, absPath(path)); err == nil && !strings.HasPrefix(rel, "..") {
@@ -713,6 +801,10 @@ func (s *Suggestion) render(f sources.FileFormat, cfg *config.Config) string {
 	if len(fmtParts) > 0 {
 		w("    format: { %s }   # detected\n", strings.Join(fmtParts, ", "))
 	}
+}
+
+func (s *Suggestion) renderMapping(b *strings.Builder) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	for _, n := range s.Notes {
 		w("    # %s\n", n)
 	}
@@ -749,7 +841,6 @@ func (s *Suggestion) render(f sources.FileFormat, cfg *config.Config) string {
 	if g := s.column(mapping.FieldDevice); g != nil {
 		w("      device: { column: %s }\n", yamlCol(g))
 	}
-	return b.String()
 }
 
 // ambiguity comments on day/month evidence for the chosen layout.

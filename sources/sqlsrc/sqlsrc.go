@@ -43,6 +43,9 @@ type Config struct {
 	Table, Query string
 	// Columns are the mapped column names to select (table mode).
 	Columns []string
+	// AllColumns selects every column of the table, its header learned
+	// from the database (map-check --suggest, before there is a mapping).
+	AllColumns bool
 	// TimeColumn and KeyColumn carry the window's time range and key list;
 	// either may be empty, then that part of the window cannot be pushed
 	// down (a time range is then refused; keys are filtered after reading).
@@ -119,7 +122,7 @@ func (c *Config) check() error {
 		return fmt.Errorf("source %s: url is required", c.Name)
 	case (c.Table == "") == (c.Query == ""):
 		return fmt.Errorf("source %s: set either table or query", c.Name)
-	case c.Table != "" && len(c.Columns) == 0:
+	case c.Table != "" && len(c.Columns) == 0 && !c.AllColumns:
 		return fmt.Errorf("source %s: table %s: no columns to select (map employee_key and time to column names)", c.Name, c.Table)
 	}
 	if w := c.Watermark; w != nil {
@@ -192,6 +195,9 @@ func (s *Source) prepare(ctx context.Context) error {
 		}
 		s.header = cols
 		s.selectList = strings.Join(quoted, ", ")
+		if s.cfg.AllColumns {
+			s.selectList = "*"
+		}
 	} else {
 		s.where = "query in " + s.db.URL
 	}
@@ -233,7 +239,7 @@ func (s *Source) prepare(ctx context.Context) error {
 	if err != nil {
 		return s.explain(err)
 	}
-	if s.cfg.Query != "" {
+	if s.cfg.Query != "" || s.cfg.AllColumns {
 		s.header = names
 	}
 	// A query's columns are known only now: check that the named ones exist.
