@@ -234,7 +234,7 @@ func (b *Binding) Map(row Row) (Punch, *Reject) {
 	}
 	rawKey, rej := b.raw(&b.key, &row)
 	if rej != nil {
-		return Punch{}, rej
+		return Punch{}, b.footer(&row, rej)
 	}
 	key := b.key.tf.Apply(rawKey)
 	if trimValue(key) == "" {
@@ -242,12 +242,15 @@ func (b *Binding) Map(row Row) (Punch, *Reject) {
 		if trimValue(rawKey) != "" {
 			reason = fmt.Sprintf("employee_key column %s value %q is blank after the transforms", b.key.describe(), rawKey)
 		}
-		return Punch{}, b.reject(&row, InvalidRow, &b.key, reason)
+		return Punch{}, b.footer(&row, b.reject(&row, InvalidRow, &b.key, reason))
 	}
 	// Past this point a reject still carries the key, so the report can say
 	// whose punch it was.
 	t, rej := b.when(&row)
 	if rej != nil {
+		if f := b.footer(&row, rej); f != rej {
+			return Punch{}, f
+		}
 		return Punch{SourceKey: key}, rej
 	}
 	p := Punch{SourceKey: key, Time: t, Direction: DirUnknown, Source: row.Origin.Source, Origin: row.Origin}

@@ -162,7 +162,11 @@ func (r *rowRecorder) File(sources.Detection, *mapping.Binding, error) {}
 func (r *rowRecorder) Row(_ *mapping.Row, _ *mapping.Punch, l *report.Line) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.lines = append(r.lines, fmt.Sprintf("line %d: %s %s %s %s %s", l.Line, l.Outcome, l.EmployeeID, l.Time.UTC().Format("2006-01-02 15:04:05"), l.Direction, l.Device))
+	why := ""
+	if l.Outcome == mapping.InvalidRow {
+		why, _, _ = strings.Cut(l.Reason, ":")
+	}
+	r.lines = append(r.lines, fmt.Sprintf("line %d: %s %s %s %s %s %s", l.Line, l.Outcome, l.EmployeeID, l.Time.UTC().Format("2006-01-02 15:04:05"), l.Direction, l.Device, why))
 }
 
 func outcomes(t *testing.T, cfgPath string) ([]string, error) {
@@ -220,4 +224,24 @@ func TestShapes(t *testing.T) {
 		}
 	}
 	t.Logf("suggest places every row right on %d of %d shapes; wrong: %v", right, len(shapes()), wrong)
+}
+
+// TestFooterIsInvalidRow: the record-count line under a Chinese card report
+// is a footer, not bad data.
+func TestFooterIsInvalidRow(t *testing.T) {
+	s := shapes()[3]
+	dir := shapeDir(t)
+	lines, err := outcomes(t, shapeConfig(t, dir, s, "sources:\n  "+s.name+":\n    "+s.draft+s.mapping+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := ""
+	for _, l := range lines {
+		if strings.HasPrefix(l, "line 66:") {
+			last = l
+		}
+	}
+	if !strings.HasPrefix(last, "line 66: invalid_row") || !strings.HasSuffix(last, " footer") {
+		t.Fatalf("footer line: %q", last)
+	}
 }
