@@ -50,7 +50,7 @@ type Suggestion struct {
 	Warnings  []string          `json:"warnings,omitempty"`
 	Notes     []string          `json:"notes,omitempty"` // what was recognised, for the consultant to confirm
 	YAML      string            `json:"yaml"`
-	db        *config.Source     // a database source: rendered with its url and table or query
+	db        *config.Source    // a database source: rendered with its url and table or query
 }
 
 // ColumnGuess is what one column looks like.
