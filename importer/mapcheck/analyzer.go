@@ -89,6 +89,8 @@ type sourceState struct {
 	future, floor          Finding
 	unreadable             Finding
 	first, last            time.Time
+	shape                  *shapeState
+	directorySize          int
 }
 
 type fileState struct {
@@ -110,7 +112,7 @@ func (a *Analyzer) source(name string) *sourceState {
 	if s == nil {
 		s = &sourceState{name: name, counts: map[mapping.Code]int64{}, byFile: map[string]*fileState{},
 			fields: map[string]*fieldState{}, dates: map[string]*dateEvidence{}, codes: map[string]*DirectionCode{},
-			unmapped: map[string]*UnmappedKey{}, dupes: newRecentPunches(a.opt.DuplicateWindow), loc: time.UTC}
+			unmapped: map[string]*UnmappedKey{}, dupes: newRecentPunches(a.opt.DuplicateWindow), loc: time.UTC, shape: newShapeState()}
 		if a.opt.Config != nil {
 			s.src = a.opt.Config.Sources[name]
 		}
@@ -268,6 +270,7 @@ func (a *Analyzer) Row(row *mapping.Row, p *mapping.Punch, line *report.Line) {
 			s.floor.add(a.opt.Examples, a.example(line, ""))
 		}
 	}
+	s.watchShape(a, p, line)
 	if p != nil && line.EmployeeID != "" {
 		a.seen[line.EmployeeID] = true
 		if twin, dup := s.dupes.seen(line.EmployeeID, p.Time.Unix(), p.DeviceID, at); dup {
@@ -539,6 +542,12 @@ func (s *sourceState) report(a *Analyzer, near *nearFinder) *SourceReport {
 		r.FirstTime, r.LastTime = &first, &last
 	}
 	r.Unmapped = s.unmappedReport(a, near)
+	if a.dir != nil {
+		s.directorySize = len(a.dir.Employees)
+	}
+	r.Suspicions = s.suspicions()
+	r.SameSecondPairs = s.shape.pairs
+	r.SameSecondPairs.Note = "an in and an out of one employee in the same second and device, as minute-precision exports write them; the punch's identity (employee, second, device) keeps only the first"
 	return r
 }
 
@@ -713,6 +722,11 @@ func exitCode(d *Document) (exitcode.Code, string) {
 	}
 	if rejected > 0 {
 		return exitcode.Rejected, fmt.Sprintf("%d of %d rows would be rejected", d.Rejected, d.Total)
+	}
+	for _, s := range d.Sources {
+		if len(s.Suspicions) > 0 {
+			return exitcode.Rejected, fmt.Sprintf("every row would be placed, but the mapping of source %s looks wrong: %s", s.Name, s.Suspicions[0].Message)
+		}
 	}
 	if d.Total == 0 {
 		return exitcode.OK, "no rows were read"

@@ -10,12 +10,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources"
 )
@@ -243,5 +245,84 @@ func TestFooterIsInvalidRow(t *testing.T) {
 	}
 	if !strings.HasPrefix(last, "line 66: invalid_row") || !strings.HasSuffix(last, " footer") {
 		t.Fatalf("footer line: %q", last)
+	}
+}
+
+func runShape(t *testing.T, s shape, mapping string) *Document {
+	t.Helper()
+	dir := shapeDir(t)
+	cfg, err := config.Load(shapeConfig(t, dir, s, "sources:\n  "+s.name+":\n    "+s.draft+mapping+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Run(context.Background(), RunOptions{Config: cfg, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestSuspicions: the GLG download mapped as the old --suggest did (the
+// constant TMNo as the key, the verify Mode as the direction) places every
+// row, and map-check still fails, naming each field to check.
+func TestSuspicions(t *testing.T) {
+	doc := runShape(t, shapes()[4], `
+    mapping:
+      employee_key: { column: TMNo }
+      time: { column: DateTime, layout: "2006/01/02 15:04:05" }
+      direction: { column: Mode, codes: { out: ["1"] } }
+      device: { column: GMNo }`)
+	if doc.ExitCode != exitcode.Rejected {
+		t.Fatalf("exit %d: %s", doc.ExitCode, doc.Verdict)
+	}
+	var fields []string
+	for _, s := range doc.Sources[0].Suspicions {
+		fields = append(fields, s.Field)
+	}
+	if strings.Join(fields, ",") != "employee_key,direction,device" || !strings.Contains(doc.Sources[0].Suspicions[0].Message, "E1 receives") {
+		t.Fatalf("suspicions %+v", doc.Sources[0].Suspicions)
+	}
+	// The consultant's mapping has none of them (its device is one clock, TMNo).
+	doc = runShape(t, shapes()[4], strings.Replace(shapes()[4].mapping, "device: { column: TMNo }", "device: { value: G1 }", 1))
+	if doc.ExitCode != exitcode.OK || len(doc.Sources[0].Suspicions) != 0 {
+		t.Fatalf("exit %d: %s %+v", doc.ExitCode, doc.Verdict, doc.Sources[0].Suspicions)
+	}
+}
+
+// TestOnTheHourAndSameSecondPairs: times all on the hour are a finding on
+// time; an in and an out of one employee in one minute-precision second are
+// reported as pairs.
+func TestOnTheHourAndSameSecondPairs(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("Emp,Time,IO\n")
+	for i := 0; i < 24; i++ {
+		fmt.Fprintf(&b, "%d,2024-01-0%d %02d:00,%s\n", 1+i%12, 2+i/12, 6+i%12, []string{"I", "O"}[i%2])
+	}
+	b.WriteString("3,2024-01-05 08:00,I\n3,2024-01-05 08:00,O\n")
+	if err := os.WriteFile(filepath.Join(dir, "hours.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(shapeConfig(t, dir, shape{dir: "employees.csv"}, `sources:
+  hours:
+    path: hours.csv
+    mapping:
+      employee_key: { column: Emp }
+      time: { column: Time, layout: "2006-01-02 15:04" }
+      direction: { column: IO, codes: { in: [I], out: [O] } }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Run(context.Background(), RunOptions{Config: cfg, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Sources[0]
+	if doc.ExitCode != exitcode.Rejected || len(s.Suspicions) == 0 || s.Suspicions[len(s.Suspicions)-1].Field != mapping.FieldTime {
+		t.Fatalf("exit %d %+v", doc.ExitCode, s.Suspicions)
+	}
+	if s.SameSecondPairs.Count != 1 || !strings.Contains(s.SameSecondPairs.Examples[0].Reason, "in and out of E3") {
+		t.Fatalf("pairs %+v", s.SameSecondPairs)
 	}
 }

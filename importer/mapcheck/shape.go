@@ -1,0 +1,125 @@
+package mapcheck
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/mapping"
+)
+
+// Suspicion is a shape of the placed punches that a wrong mapping leaves
+// (every punch to one employee, one direction, one device, times all on
+// the hour): each row parsed, so only the whole shows it. Each is a
+// finding that fails map-check (exit 3) and names the field to check.
+type Suspicion struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// minShape is how many placed punches a shape needs before it says
+// anything: a handful of rows can be all one employee honestly.
+const minShape = 20
+
+// shapeState watches the placed punches of one source.
+type shapeState struct {
+	punches int64
+	byEmp   map[string]int64
+	byDir   map[mapping.Direction]int64
+	device  string
+	devices int // distinct devices seen, counted up to 2
+	onHour  int64
+	// In and out of one employee in one second (a minute-precision export
+	// writes :00): the punches of the current second, by employee and
+	// device. Exports are time-sorted, so one second at a time suffices.
+	sec   int64
+	inSec map[string]mapping.Direction
+	pairs Finding
+}
+
+func newShapeState() *shapeState {
+	return &shapeState{byEmp: map[string]int64{}, byDir: map[mapping.Direction]int64{}, inSec: map[string]mapping.Direction{}}
+}
+
+func (s *sourceState) watchShape(a *Analyzer, p *mapping.Punch, line *report.Line) {
+	if p == nil || line.EmployeeID == "" || !line.Outcome.Placed() && line.Outcome != mapping.DuplicateInInput {
+		return
+	}
+	sh := s.shape
+	if line.Outcome != mapping.DuplicateInInput {
+		sh.punches++
+		sh.byEmp[line.EmployeeID]++
+		sh.byDir[p.Direction]++
+		if sh.devices == 0 || sh.devices == 1 && p.DeviceID != sh.device {
+			sh.devices++
+			sh.device = p.DeviceID
+		}
+		if t := p.Time.In(s.loc); t.Minute() == 0 && t.Second() == 0 {
+			sh.onHour++
+		}
+	}
+	u := p.Time.Unix()
+	if u != sh.sec {
+		sh.sec = u
+		clear(sh.inSec)
+	}
+	k := line.EmployeeID + "\x00" + p.DeviceID
+	if d, ok := sh.inSec[k]; ok && d != p.Direction {
+		ex := a.example(line, "")
+		ex.Reason = fmt.Sprintf("%s and %s of %s at %s", d, p.Direction, line.EmployeeID, p.Time.In(s.loc).Format("2006-01-02 15:04:05"))
+		sh.pairs.add(a.opt.Examples, ex)
+	} else if !ok {
+		sh.inSec[k] = p.Direction
+	}
+}
+
+// suspicions reads the shape once every row is in.
+func (s *sourceState) suspicions() []Suspicion {
+	sh := s.shape
+	if sh.punches < minShape || s.src == nil {
+		return nil
+	}
+	m := &s.src.Mapping
+	col := func(f *mapping.Field) string {
+		if f == nil || f.Column.IsZero() {
+			return ""
+		}
+		return " (column " + f.Column.String() + ")"
+	}
+	var out []Suspicion
+	var top string
+	var topN int64
+	for e, n := range sh.byEmp {
+		if n > topN || n == topN && e < top {
+			top, topN = e, n
+		}
+	}
+	if len(sh.byEmp) >= 1 && topN*2 > sh.punches && !(len(sh.byEmp) == 1 && s.directorySize <= 1) {
+		out = append(out, Suspicion{mapping.FieldEmployeeKey, fmt.Sprintf("employee %s receives %d of %d punches (%s): check employee_key%s; a column holding one value (a machine number, a verify mode) is not a key",
+			top, topN, sh.punches, pct(float64(topN)/float64(sh.punches)), col(&m.EmployeeKey))})
+	}
+	if m.Direction != nil && !m.Direction.Column.IsZero() && len(sh.byDir) == 1 {
+		for d := range sh.byDir {
+			out = append(out, Suspicion{mapping.FieldDirection, fmt.Sprintf("every one of %d punches is %s: check direction%s and its codes", sh.punches, d, col(&m.Direction.Field))})
+		}
+	}
+	if m.Device != nil && !m.Device.Column.IsZero() && sh.devices == 1 {
+		out = append(out, Suspicion{mapping.FieldDevice, fmt.Sprintf("every one of %d punches has device %q: check device%s; one clock is fine, a column that is the same on every row may be something else",
+			sh.punches, sh.device, col(m.Device))})
+	}
+	if sh.onHour == sh.punches {
+		f := mapping.FieldTime
+		out = append(out, Suspicion{f, fmt.Sprintf("every one of %d punch times is on the hour (minutes and seconds 0): check time%s and its layout (minutes read as something else?)", sh.punches, col(&m.Time))})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return fieldRank(out[i].Field) < fieldRank(out[j].Field) })
+	return out
+}
+
+func fieldRank(f string) int {
+	for i, n := range fieldOrder {
+		if n == f {
+			return i
+		}
+	}
+	return len(fieldOrder)
+}
