@@ -55,13 +55,13 @@ type SourceReport struct {
 	BeforeFrom Finding          `json:"before_floor"`
 	// Unreadable rows could not be read or the mapping could not bind to
 	// their file; no field was looked at.
-	Unreadable Finding    `json:"unreadable_rows"`
+	Unreadable Finding `json:"unreadable_rows"`
 	// Suspicions are shapes a wrong mapping leaves; each fails map-check.
 	Suspicions []Suspicion `json:"suspicions,omitempty"`
 	// SameSecondPairs are an in and an out of one employee in one second.
-	SameSecondPairs Finding `json:"same_second_pairs"`
-	FirstTime  *time.Time `json:"first_time,omitempty"`
-	LastTime   *time.Time `json:"last_time,omitempty"`
+	SameSecondPairs Finding    `json:"same_second_pairs"`
+	FirstTime       *time.Time `json:"first_time,omitempty"`
+	LastTime        *time.Time `json:"last_time,omitempty"`
 }
 
 // FileReport is what the reader detected in one file and how the mapping
