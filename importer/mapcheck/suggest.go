@@ -51,6 +51,7 @@ type Suggestion struct {
 	Notes     []string          `json:"notes,omitempty"` // what was recognised, for the consultant to confirm
 	YAML      string            `json:"yaml"`
 	db        *config.Source    // a database source: rendered with its url and table or query
+	src       *config.Source    // the configured source, whose own settings the proposal keeps
 }
 
 // ColumnGuess is what one column looks like.
@@ -111,7 +112,7 @@ func Suggest(ctx context.Context, o SuggestOptions) (*SuggestResult, error) {
 	type target struct {
 		name, path string
 		format     sources.FileFormat
-		db         *config.Source
+		db, src    *config.Source
 	}
 	var targets []target
 	names := o.Sources
@@ -130,12 +131,15 @@ func Suggest(ctx context.Context, o SuggestOptions) (*SuggestResult, error) {
 			targets = append(targets, target{name: n, db: src})
 			continue
 		}
+		if src.Path == "" {
+			return nil, fmt.Errorf("--source %s: no path: a source that pulls its files is suggested from one of them, given with --file", n)
+		}
 		files, err := sources.Expand(src.Path)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", n, err)
 		}
 		f := src.Format
-		targets = append(targets, target{name: n, path: files[0], format: sources.FileFormat{Type: f.Type, Delimiter: f.Delimiter, Header: f.Header,
+		targets = append(targets, target{name: n, path: files[0], src: src, format: sources.FileFormat{Type: f.Type, Delimiter: f.Delimiter, Header: f.Header,
 			Encoding: f.Encoding, FallbackEncoding: f.FallbackEncoding, Sheet: f.Sheet, SheetIndex: f.SheetIndex, HeaderRow: f.HeaderRow}})
 	}
 	for _, f := range o.Files {
@@ -152,6 +156,10 @@ func Suggest(ctx context.Context, o SuggestOptions) (*SuggestResult, error) {
 			s, err = suggestDatabase(ctx, t.db, o.Sample, dir, cfg)
 		} else {
 			s, err = suggestFile(t.name, t.path, t.format, o.Sample, dir, cfg)
+			if s != nil && t.src != nil {
+				s.src = t.src
+				s.YAML = s.render(t.format, cfg)
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -159,8 +167,28 @@ func Suggest(ctx context.Context, o SuggestOptions) (*SuggestResult, error) {
 		res.Suggestions = append(res.Suggestions, s)
 		b.WriteString(s.YAML)
 	}
-	res.YAML = b.String()
+	res.YAML = directoryYAML(res.Suggestions, dir) + b.String()
 	return res, nil
+}
+
+// directoryYAML is the hr.employees.key_transform a proposal needs, as
+// YAML: the existing transform and the added steps, to put in place of the
+// config's own key (a second hr: key makes config check fail, it is never
+// dropped silently).
+func directoryYAML(sugs []*Suggestion, dir *DirectoryView) string {
+	var add []mapping.Transform
+	for _, s := range sugs {
+		if g := s.column(mapping.FieldEmployeeKey); g != nil && len(g.fixDir) > 0 {
+			add = g.fixDir
+			break
+		}
+	}
+	if add == nil || dir == nil {
+		return ""
+	}
+	kt := append(append([]mapping.Transform(nil), dir.KeyTransform...), add...)
+	return "# The directory's keys need a transform too: put key_transform under your hr.employees (this replaces its own).\n" +
+		"hr:\n  employees:\n    key_transform: " + transformsYAML(kt) + "\n"
 }
 
 // LoadDraft reads a config in which some sources have no mapping yet. Such
@@ -793,13 +821,58 @@ func (s *Suggestion) renderFile(b *strings.Builder, f sources.FileFormat, cfg *c
 		}
 	}
 	w("    path: %s\n", strconv.Quote(path))
+	// Every format setting the config gave, and what detection needed a
+	// fallback for (an encoding), so the pasted source reads as this did.
 	var fmtParts []string
+	add := func(k, v string) {
+		if v != "" && v != "auto" && v != `"auto"` {
+			fmtParts = append(fmtParts, k+": "+v)
+		}
+	}
+	add("type", f.Type)
+	if f.Delimiter != "" {
+		add("delimiter", strconv.Quote(f.Delimiter))
+	}
+	if f.Header != nil {
+		add("header", strconv.FormatBool(*f.Header))
+	}
 	det := s.Detection
-	if det.Encoding != "" && det.Encoding != "utf-8" && !strings.HasPrefix(det.Encoding, "utf-16") {
-		fmtParts = append(fmtParts, "encoding: "+det.Encoding)
+	switch {
+	case f.Encoding != "":
+		add("encoding", f.Encoding)
+	case det.Encoding != "" && det.Encoding != "utf-8" && !strings.HasPrefix(det.Encoding, "utf-16"):
+		add("encoding", det.Encoding)
+	}
+	if f.FallbackEncoding != "" && f.Encoding == "" && det.Encoding == "" {
+		add("fallback_encoding", f.FallbackEncoding)
+	}
+	if f.Sheet != "" {
+		add("sheet", strconv.Quote(f.Sheet))
+	}
+	if f.SheetIndex != 0 {
+		add("sheet_index", strconv.Itoa(f.SheetIndex))
+	}
+	if f.HeaderRow != 0 {
+		add("header_row", strconv.Itoa(f.HeaderRow))
 	}
 	if len(fmtParts) > 0 {
-		w("    format: { %s }   # detected\n", strings.Join(fmtParts, ", "))
+		w("    format: { %s }\n", strings.Join(fmtParts, ", "))
+	}
+	if s.src != nil {
+		if s.src.Timezone != "" {
+			w("    timezone: %s\n", strconv.Quote(s.src.Timezone))
+		}
+		c := s.src.Clock
+		if c.Floor != "" || c.FutureTolerance != 0 {
+			var parts []string
+			if c.Floor != "" {
+				parts = append(parts, "floor: "+c.Floor)
+			}
+			if c.FutureTolerance != 0 {
+				parts = append(parts, "future_tolerance: "+time.Duration(c.FutureTolerance).String())
+			}
+			w("    clock: { %s }\n", strings.Join(parts, ", "))
+		}
 	}
 }
 
@@ -820,7 +893,7 @@ func (s *Suggestion) renderMapping(b *strings.Builder) {
 		if g.Fix != "" {
 			why += " after the transform"
 			if len(g.fixDir) > 0 {
-				why += "; also set hr.employees.key_transform: " + transformsYAML(g.fixDir)
+				why += " and hr.employees.key_transform (above)"
 			}
 		}
 		if len(g.fixSteps) > 0 {

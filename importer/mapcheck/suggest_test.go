@@ -109,3 +109,29 @@ func TestSynonyms(t *testing.T) {
 		}
 	}
 }
+
+// TestSuggestKeepsTheSourceSettings: what the draft source says (format,
+// zone, clock) is in the proposal as YAML, so pasting it loses nothing.
+func TestSuggestKeepsTheSourceSettings(t *testing.T) {
+	cfgPath := writeConfig(t, "  new:\n    path: \""+fixture(t, "gate.csv")+"\"\n    format: { delimiter: \",\", header: true }\n    timezone: Asia/Ho_Chi_Minh\n    clock: { floor: 2020-01-01 }\n")
+	res, err := Suggest(context.Background(), SuggestOptions{ConfigPath: cfgPath, ConfigGiven: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`format: { delimiter: ",", header: true }`, `timezone: "Asia/Ho_Chi_Minh"`, `clock: { floor: 2020-01-01 }`} {
+		if !strings.Contains(res.YAML, w) {
+			t.Fatalf("lacks %s:\n%s", w, res.YAML)
+		}
+	}
+}
+
+// TestDirectoryTransformIsYAML: a fix that needs hr.employees.key_transform
+// prints it as YAML, the existing steps first.
+func TestDirectoryTransformIsYAML(t *testing.T) {
+	g := ColumnGuess{Index: 1, Header: "Emp", fixDir: []mapping.Transform{{Kind: mapping.TransformStripLeadingZeros}}}
+	s := &Suggestion{Columns: []ColumnGuess{g}, Mapping: map[string]string{mapping.FieldEmployeeKey: "Emp"}}
+	got := directoryYAML([]*Suggestion{s}, &DirectoryView{KeyTransform: []mapping.Transform{{Kind: mapping.TransformTrim}}})
+	if !strings.Contains(got, "hr:\n  employees:\n    key_transform: [trim, strip_leading_zeros]\n") {
+		t.Fatalf("%s", got)
+	}
+}
