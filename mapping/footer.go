@@ -16,6 +16,10 @@ var footerWords = []string{
 	"tổng", "tổng cộng", "số bản ghi", "số dòng",
 }
 
+// LooksLikeFooter reports a row that is a summary line (map-check's
+// sampling skips them as the mapping rejects them).
+func LooksLikeFooter(fields []string) bool { return looksLikeFooter(fields) }
+
 // looksLikeFooter reports a row that is a summary line rather than a
 // punch: at most two non-empty cells, the first a footer word, alone or
 // followed by a separator and a count.

@@ -365,6 +365,7 @@ func suggestDatabase(ctx context.Context, src *config.Source, sample int, dir *D
 func (s *Suggestion) look(r sources.FileReader, sample int, dir *DirectoryView) error {
 	path := s.File
 	var header []string
+	maxFields := 0
 	for s.Rows < sample {
 		row, err := r.Next()
 		if err == io.EOF {
@@ -373,9 +374,10 @@ func (s *Suggestion) look(r sources.FileReader, sample int, dir *DirectoryView) 
 		if err != nil {
 			return err
 		}
-		if row.Err != nil {
+		if row.Err != nil || mapping.LooksLikeFooter(row.Fields) {
 			continue
 		}
+		maxFields = max(maxFields, len(row.Fields))
 		if header == nil {
 			header = row.Header
 			n := max(len(header), len(row.Fields))
@@ -399,6 +401,15 @@ func (s *Suggestion) look(r sources.FileReader, sample int, dir *DirectoryView) 
 	}
 	if s.Rows == 0 {
 		return fmt.Errorf("%s: no rows to look at", path)
+	}
+	if len(header) > maxFields {
+		// The names cannot say which field is which: bind by position.
+		s.Notes = append(s.Notes, fmt.Sprintf("the header names %d columns (%s) but no row has more than %d fields: bound by position, not by name",
+			len(header), strings.Join(header, ", "), maxFields))
+		s.Columns = s.Columns[:maxFields]
+		for i := range s.Columns {
+			s.Columns[i].Header, s.Columns[i].KnownAs = "", nil
+		}
 	}
 	var near *nearFinder
 	if dir != nil {
@@ -683,26 +694,37 @@ func (s *Suggestion) choose(haveDirectory bool) {
 }
 
 // attlogRoles recognises a ZKTeco attlog by content, header or not: a
-// whole-number PIN, a date and time, then small numbers, the machine
-// number and the attendance state (0-5, 255). It names those two by
-// position, as the attlog's documentation does, since no header does.
+// whole-number PIN, a date and time, then small numbers: the machine
+// number, if there is one, and the attendance state (0-5, 255). Columns
+// without names get those roles by position, as the attlog's
+// documentation gives them; what is left unnamed is not guessed.
 func (s *Suggestion) attlogRoles() {
 	c := s.Columns
-	if len(c) < 4 || !c[0].Numeric || c[1].Timestamp < 0.9 || !c[2].Numeric || !c[3].Numeric || c[3].Codes < 0.9 {
+	if len(c) < 3 || !c[0].Numeric || c[1].Timestamp < 0.9 {
 		return
 	}
-	for _, g := range c[:4] {
-		if g.Header != "" && len(g.KnownAs) == 0 && !strings.HasPrefix(g.Header, "#") {
+	for _, g := range c {
+		if g.Header != "" {
 			return // a table with headers of its own: leave it to the names
 		}
 	}
-	if len(c[2].KnownAs) == 0 {
+	state := -1
+	for i := 2; i < len(c) && i <= 3; i++ {
+		if c[i].Numeric && c[i].Codes >= 0.9 && c[i].Distinct >= 2 {
+			state = i
+			break
+		}
+	}
+	if state < 0 {
+		return
+	}
+	c[state].KnownAs = []string{mapping.FieldDirection}
+	if state == 3 && c[2].Numeric {
 		c[2].KnownAs = []string{mapping.FieldDevice}
+		s.Notes = append(s.Notes, "laid out as a ZKTeco attlog: PIN, date and time, machine number, state (0-5; 255 = no state key, kept as unknown)")
+		return
 	}
-	if len(c[3].KnownAs) == 0 {
-		c[3].KnownAs = []string{mapping.FieldDirection}
-	}
-	s.Notes = append(s.Notes, "laid out as a ZKTeco attlog: PIN, date and time, machine number, state (0-5; 255 = no state key, kept as unknown)")
+	s.Notes = append(s.Notes, fmt.Sprintf("read as a punch log: PIN, date and time, state in column %d (0-5; 255 kept as unknown); no column is named as the device, so device: is left out", state+1))
 }
 
 // keyShaped: a key column has more than a handful of distinct values; a
@@ -859,7 +881,7 @@ func (s *Suggestion) renderFile(b *strings.Builder, f sources.FileFormat, cfg *c
 		w("    format: { %s }\n", strings.Join(fmtParts, ", "))
 	}
 	if s.src != nil {
-		if s.src.Timezone != "" {
+		if s.src.Timezone != "" && (cfg == nil || s.src.Timezone != cfg.Timezone) {
 			w("    timezone: %s\n", strconv.Quote(s.src.Timezone))
 		}
 		c := s.src.Clock

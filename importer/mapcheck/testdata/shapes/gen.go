@@ -234,6 +234,15 @@ func main() {
 		fmt.Fprintf(&b, "%d@acmevn,%s,%s,G%d\n", 180+p.emp, p.t.Format("2006-01-02 15:04:05"), pick(p, "I", "O"), 1+p.emp%2)
 	}
 	write("suffix-padded.csv", []byte(b.String()))
+
+	// 13. A clock's text export whose header names more columns than its
+	// rows have: the name is left out and date and time are one field.
+	b.Reset()
+	b.WriteString("No.\tName\tDate\tTime\tState\tDevice\r\n")
+	for _, p := range ps {
+		fmt.Fprintf(&b, "%d\t%s\t%s\t3\r\n", p.emp, p.t.Format("2006-01-02 15:04:05"), pick(p, "0", "1"))
+	}
+	write("header-extra.txt", []byte(b.String()))
 }
 
 // cp1258 encodes s as Windows-1258 writes Vietnamese: a letter the code
