@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -72,5 +73,32 @@ sources:
 				t.Fatalf("counts %v, want 2 imported and 1 unmapped", res.Counts)
 			}
 		})
+	}
+}
+
+// TestEmployeeIDFromAnotherColumn: columns: { id: employee_no } makes the
+// employee_no column the id and keeps it matchable as employee_no; a file
+// without the id column is refused with the columns it does have.
+func TestEmployeeIDFromAnotherColumn(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "staff.csv"), []byte("employee_no,name,status\nP1001,Ann,active\nP1002,Bob,active\n"), 0o644)
+	cfg := func(employees string) *config.Config {
+		os.WriteFile(filepath.Join(dir, "hrsync.yaml"), []byte("hr:\n  url: sqlite://hr.db\n  employees: "+employees+"\nsources:\n  gate: { path: p.csv, mapping: { employee_key: 1, time: 2 } }\n"), 0o644)
+		c, err := config.Load(filepath.Join(dir, "hrsync.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	d, err := LoadDirectory(context.Background(), cfg("{ file: staff.csv, columns: { id: employee_no }, match: [employee_no] }"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := d.Lookup("P1002"); e == nil || e.ID != "P1002" || e.EmployeeNo != "P1002" {
+		t.Fatalf("lookup P1002 = %+v", e)
+	}
+	_, err = LoadDirectory(context.Background(), cfg("{ file: staff.csv, match: [employee_no] }"), nil)
+	if err == nil || !strings.Contains(err.Error(), `the file's columns are "employee_no", "name", "status"`) {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hrsync/hrsync/config"
@@ -80,7 +82,8 @@ func LoadDirectory(ctx context.Context, cfg *config.Config, hr employeeLister) (
 func ReadEmployees(ctx context.Context, t *sources.Table, columns map[string]string) ([]mapping.Employee, error) {
 	var out []mapping.Employee
 	err := t.Each(ctx, func(where string, r sources.FileReader) error {
-		var fields []string // field name per column index
+		var fields [][]string // field names per column index
+		var header []string
 		for {
 			row, err := r.Next()
 			if err == io.EOF {
@@ -93,12 +96,19 @@ func ReadEmployees(ctx context.Context, t *sources.Table, columns map[string]str
 				return fmt.Errorf("%s line %d: %w", where, row.Origin.Line, row.Err)
 			}
 			if fields == nil {
+				header = row.Header
 				fields = employeeColumns(row.Header, columns)
+				if !slices.ContainsFunc(fields, func(fs []string) bool { return slices.Contains(fs, "id") }) {
+					return fmt.Errorf("%s: no %q column (the employee id; name another with hr.employees.columns: { id: COLUMN }); the file's columns are %s",
+						where, columnFor("id", columns), quoteList(header))
+				}
 			}
 			var e mapping.Employee
 			for i, v := range row.Fields {
-				if i < len(fields) && fields[i] != "" {
-					e.SetField(fields[i], strings.TrimSpace(v))
+				if i < len(fields) {
+					for _, f := range fields[i] {
+						e.SetField(f, strings.TrimSpace(v))
+					}
 				}
 			}
 			if e.ID == "" {
@@ -106,29 +116,43 @@ func ReadEmployees(ctx context.Context, t *sources.Table, columns map[string]str
 			}
 			out = append(out, e)
 		}
-		if fields != nil && !slices.Contains(fields, "id") {
-			return fmt.Errorf("%s: no %q column (the employee id); columns are %s", where, columnFor("id", columns), strings.Join(fields, ", "))
-		}
 		return nil
 	})
 	return out, err
 }
 
-func employeeColumns(header []string, columns map[string]string) []string {
-	byHeader := map[string]string{}
+// employeeColumns names the fields each column fills. A column that
+// columns: maps to a field keeps its own name's field too, unless another
+// column is mapped to that one: with columns: { id: employee_no } the
+// employee_no column is the id and still matches as employee_no.
+func employeeColumns(header []string, columns map[string]string) [][]string {
+	byHeader := map[string][]string{}
+	mapped := map[string]bool{}
 	for field, col := range columns {
-		byHeader[mapping.NormalizeHeader(col)] = field
+		n := mapping.NormalizeHeader(col)
+		byHeader[n] = append(byHeader[n], field)
+		mapped[field] = true
 	}
-	out := make([]string, len(header))
+	out := make([][]string, len(header))
 	for i, h := range header {
 		n := mapping.NormalizeHeader(h)
-		if f, ok := byHeader[n]; ok {
-			out[i] = f
-		} else {
-			out[i] = strings.ReplaceAll(n, " ", "_")
+		own := strings.ReplaceAll(n, " ", "_")
+		fs := append([]string(nil), byHeader[n]...)
+		sort.Strings(fs)
+		if !mapped[own] && !slices.Contains(fs, own) {
+			fs = append(fs, own)
 		}
+		out[i] = fs
 	}
 	return out
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 func columnFor(field string, columns map[string]string) string {
