@@ -229,6 +229,9 @@ func checkLayout(layout string, kind timeKind) error {
 		needs = "a time of day"
 		ok = ok && back.Hour() == 21 && back.Minute() == 37
 	}
+	if hint := literalDigitsHint(layout); hint != "" {
+		return errors.New(hint)
+	}
 	if ok {
 		return nil
 	}
