@@ -20,3 +20,17 @@ func TestLiteralDigitsHint(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestTimeFieldTransform: a time field's transforms run before its layout,
+// the way README shows taking a shift label off.
+func TestTimeFieldTransform(t *testing.T) {
+	s, err := decodeSpec(t, "employee_key: 1\ndate: { column: 2, layout: \"02/01/2006\" }\ntime: { column: 3, transform: [{regex: {pattern: \"^Ca \\\\d+ \", replace: \"\"}}], layout: \"15:04\" }\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := mustBind(t, s, Options{}, nil)
+	p, rej := b.Map(Row{Fields: []string{"1001", "02/01/2024", "Ca 2 08:01"}})
+	if rej != nil || p.Time.Format("2006-01-02 15:04") != "2024-01-02 08:01" {
+		t.Fatalf("%v %v", p.Time, rej)
+	}
+}
