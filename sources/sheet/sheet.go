@@ -100,6 +100,12 @@ func Open(path, source string, opt Options) (r *Reader, err error) {
 			return nil, fmt.Errorf("%s: cannot read as .xls: %w", path, err)
 		}
 		book = b
+	case "html":
+		b, err := openHTML(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: cannot read as an HTML table: %w", path, err)
+		}
+		book = b
 	}
 	r = &Reader{source: source, book: book, det: Detection{File: path, Format: format}}
 	for _, s := range book.sheetList() {
@@ -142,8 +148,8 @@ func sniff(path string) (string, error) {
 	// Many "Excel exports" are something else under an .xls name.
 	lower := bytes.ToLower(head)
 	switch {
-	case bytes.Contains(lower, []byte("<html")), bytes.Contains(lower, []byte("<table")):
-		return "", errors.New("not an Excel workbook but an HTML page (an export saved as .xls?)")
+	case isHTML(head):
+		return "html", nil // an export saved as .xls: html.go
 	case bytes.Contains(lower, []byte("urn:schemas-microsoft-com:office:spreadsheet")):
 		return "", errors.New("an Excel 2003 XML spreadsheet, which is not supported: save it as .xlsx")
 	case utf8.Valid(head) && !bytes.ContainsRune(head, 0):

@@ -41,6 +41,7 @@ type xlsBook struct {
 	offsets  []int // stream position of each sheet's BOF, by sheet index
 	date1904 bool
 	styles   map[int]dateStyle // by XF index
+	codePage codePage          // for 8-bit strings: xlscodepage.go
 }
 
 // openXLS reads the compound file with mscfb (which notices broken sector
@@ -348,7 +349,7 @@ func (x *xlsRows) next() (int, []cell, error) {
 func (x *xlsRows) convert(data cellData) cell {
 	switch d := data.(type) {
 	case *record.LabelSSt, *record.LabelBIFF8, *record.LabelBIFF5:
-		return textCell(d.GetString())
+		return textCell(x.book.text(d.GetString()))
 	case *record.Number, *record.Rk:
 		return numberCell(d.GetFloat64(), x.book.dateStyle(d.GetXFIndex()), x.book.date1904)
 	case *record.BoolErr:
