@@ -208,7 +208,7 @@ func TestBadFiles(t *testing.T) {
 		{"no header", onlyTitle, Options{}, []string{"no header row"}},
 		{"empty file", write("empty.xlsx", ""), Options{}, []string{"empty"}},
 		{"text file", write("punches.xls", "Emp,Time\n1,2\n"), Options{}, []string{"a text file"}},
-		{"html file", write("report.xls", "<HTML><body><table><tr><td>1</td></tr></table>"), Options{}, []string{"HTML"}},
+		{"html page without a table", write("report.xls", "<HTML><body><p>No records</p></body></HTML>"), Options{}, []string{"HTML page without a <table>"}},
 		{"binary junk", write("junk.xlsx", "\x00\x01\x02\xff\xfe"), Options{}, []string{"not an Excel workbook"}},
 		{"missing file", filepath.Join(dir, "nope.xlsx"), Options{}, []string{"no such file"}},
 		{"missing sheet", "testdata/workbook.xlsx", Options{Sheet: "Nope"}, []string{`no sheet named "Nope"`, `1 "Setup" (hidden)`, `2 "Punches"`}},
