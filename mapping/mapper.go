@@ -226,6 +226,14 @@ func (b *Binding) Columns() map[string]string {
 	return out
 }
 
+// zone is the source's zone, in which messages show times.
+func (m *Mapper) zone() *time.Location {
+	if m.loc == nil {
+		return time.UTC
+	}
+	return m.loc
+}
+
 // Map turns one row into a punch, or says why it cannot. The punch's
 // EmployeeID is left empty: the directory lookup is the caller's.
 func (b *Binding) Map(row Row) (Punch, *Reject) {
@@ -357,12 +365,12 @@ func (b *Binding) when(row *Row) (time.Time, *Reject) {
 	if !m.floor.IsZero() && t.Before(m.floor) {
 		return time.Time{}, b.reject(row, InvalidTime, &b.time, fmt.Sprintf(
 			"%s %s, before the earliest accepted time %s",
-			shown(), t.Format(time.RFC3339), m.floor.UTC().Format(time.RFC3339)))
+			shown(), t.In(m.zone()).Format(time.RFC3339), m.floor.In(m.zone()).Format(time.RFC3339)))
 	}
 	if t.After(b.latest) {
 		return time.Time{}, b.reject(row, FutureTime, &b.time, fmt.Sprintf(
 			"%s %s, later than now plus %s (%s)",
-			shown(), t.Format(time.RFC3339), m.tolerance, b.latest.UTC().Format(time.RFC3339)))
+			shown(), t.In(m.zone()).Format(time.RFC3339), m.tolerance, b.latest.In(m.zone()).Format(time.RFC3339)))
 	}
 	return t, nil
 }

@@ -499,7 +499,13 @@ func (a *Analyzer) coverage() *Coverage {
 		}
 	}
 	if !a.window.from.IsZero() {
+		// In the sources' zone (the first source's, when they differ): the
+		// window is what the customer reads against their own clock.
 		from, to := a.window.from, a.window.to
+		if len(a.order) > 0 {
+			loc := a.sources[a.order[0]].loc
+			from, to = from.In(loc), to.In(loc)
+		}
 		c.WindowFrom, c.WindowTo = &from, &to
 	}
 	return c

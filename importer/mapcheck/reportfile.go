@@ -44,6 +44,8 @@ type reportFile struct {
 	enc          *json.Encoder
 	failures     int64
 	err          error
+	// zone is a source's time zone: times in the report are its wall clock.
+	zone func(source string) *time.Location
 }
 
 // Report formats, by extension.
@@ -87,7 +89,13 @@ func (r *reportFile) failure(l *report.Line, row *mapping.Row) {
 	rec := failureRecord{Source: l.Source, File: l.File, Sheet: l.Sheet, Line: l.Line, Outcome: string(l.Outcome),
 		Field: l.Field, Key: l.Key, Reason: l.Reason, Raw: l.Raw}
 	if !l.Time.IsZero() {
-		rec.Time = l.Time.Format(time.RFC3339)
+		t := l.Time
+		if r.zone != nil {
+			if loc := r.zone(l.Source); loc != nil {
+				t = t.In(loc)
+			}
+		}
+		rec.Time = t.Format(time.RFC3339)
 	}
 	if rec.Raw == nil && row != nil {
 		rec.Raw = row.Fields
@@ -215,7 +223,11 @@ var (
 )
 
 func unmappedRow(s *SourceReport, k *UnmappedKey) []string {
-	row := []string{s.Name, k.Key, strconv.FormatInt(k.Count, 10), k.First.Format(time.RFC3339), k.Last.Format(time.RFC3339), k.File, strconv.Itoa(k.FirstLine)}
+	first, last := k.First, k.Last
+	if loc, err := time.LoadLocation(s.Timezone); err == nil && s.Timezone != "" {
+		first, last = first.In(loc), last.In(loc)
+	}
+	row := []string{s.Name, k.Key, strconv.FormatInt(k.Count, 10), first.Format(time.RFC3339), last.Format(time.RFC3339), k.File, strconv.Itoa(k.FirstLine)}
 	if k.Near != nil {
 		return append(row, k.Near.EmployeeID, k.Near.Field, k.Near.Value, k.Near.Fix)
 	}

@@ -42,6 +42,12 @@ func Run(ctx context.Context, o RunOptions) (*Document, error) {
 			return nil, err
 		}
 		defer rep.abort()
+		rep.zone = func(source string) *time.Location {
+			if src := o.Config.Sources[source]; src != nil {
+				return src.Location()
+			}
+			return nil
+		}
 	}
 	opt := o.Analysis
 	opt.Config, opt.Sample, opt.MaxUnmappedPercent = o.Config, o.Sample, o.MaxUnmappedPercent

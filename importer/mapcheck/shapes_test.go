@@ -358,3 +358,25 @@ func TestOnTheHourAndSameSecondPairs(t *testing.T) {
 		t.Fatalf("pairs %+v", s.SameSecondPairs)
 	}
 }
+
+// TestTimesInTheSourceZone: the floor's message, the coverage window and
+// the report's failures are in the source's zone, not UTC.
+func TestTimesInTheSourceZone(t *testing.T) {
+	src := strings.Replace(gateSource(t), "clock: { floor: 2020-01-01 }", "clock: { floor: 2025-01-13 }\n    timezone: Asia/Ho_Chi_Minh", 1)
+	rep := filepath.Join(t.TempDir(), "check.csv")
+	doc := check(t, src, RunOptions{ReportPath: rep})
+	s := doc.Sources[0]
+	if s.BeforeFrom.Count == 0 || !strings.Contains(s.BeforeFrom.Examples[0].Reason, "earliest accepted time 2025-01-13T00:00:00+07:00") {
+		t.Fatalf("floor %+v", s.BeforeFrom)
+	}
+	if doc.Coverage == nil || doc.Coverage.WindowFrom == nil || doc.Coverage.WindowFrom.Location().String() != "Asia/Ho_Chi_Minh" {
+		t.Fatalf("coverage %+v", doc.Coverage)
+	}
+	data, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "+07:00") || strings.Contains(string(data), "T01:00:00Z") {
+		t.Fatalf("report:\n%s", data)
+	}
+}
