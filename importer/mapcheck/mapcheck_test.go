@@ -1,7 +1,9 @@
 package mapcheck
 
 import (
+	"archive/zip"
 	"bufio"
+	"io"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -330,7 +332,7 @@ func TestReportFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer x.Close()
-				if got := strings.Join(x.GetSheetList(), "|"); got != "Summary|Unmapped keys|Failures" {
+				if got := strings.Join(x.GetSheetList(), "|"); got != "Summary|Findings|Unmapped keys|Without punches|Failures" {
 					t.Fatalf("sheets = %s", got)
 				}
 				um, _ := x.GetRows("Unmapped keys")
@@ -339,6 +341,7 @@ func TestReportFiles(t *testing.T) {
 				if len(um) != 4 || um[1][1] != "2001@company" || len(fl) != 1+9 || sum[1][0] != "verdict" {
 					t.Fatalf("unmapped %d rows, failures %d rows, summary %v", len(um), len(fl), sum[1])
 				}
+				checkCustomerReady(t, x, path)
 			case ".csv":
 				f, _ := os.Open(path)
 				defer f.Close()
@@ -391,5 +394,55 @@ func TestJSONDocument(t *testing.T) {
 	}
 	if back.ExitCode != 3 || back.Sources[0].Unmapped.Keys[0].Key != "2001@company" || back.Coverage.ActiveWithout != 1 {
 		t.Fatalf("round trip = %+v", back)
+	}
+}
+
+// checkCustomerReady: every sheet has its header frozen and filterable and
+// set column widths, and no cell names a folder of this machine.
+func checkCustomerReady(t *testing.T, x *excelize.File, path string) {
+	t.Helper()
+	for _, sh := range x.GetSheetList() {
+		panes, err := x.GetPanes(sh)
+		if err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("%s: panes %+v %v", sh, panes, err)
+		}
+		if w, _ := x.GetColWidth(sh, "A"); w < 8 || w == 9.140625 {
+			t.Errorf("%s: column A width %v", sh, w)
+		}
+		rows, _ := x.GetRows(sh)
+		for _, row := range rows {
+			for _, c := range row {
+				if strings.Contains(c, filepath.Dir(fixture(t, "gate.csv"))) || strings.Contains(c, filepath.Dir(path)) {
+					t.Errorf("%s: a local path in %q", sh, c)
+				}
+			}
+		}
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	filters := 0
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "xl/tables/table") {
+			rc, _ := f.Open()
+			body, _ := io.ReadAll(rc)
+			rc.Close()
+			if strings.Contains(string(body), "<autoFilter") {
+				filters++
+			}
+		}
+	}
+	if filters != len(x.GetSheetList()) {
+		t.Errorf("%d of %d sheets have a filter", filters, len(x.GetSheetList()))
+	}
+	f, _ := x.GetRows("Findings")
+	var found bool
+	for _, row := range f {
+		found = found || len(row) > 1 && row[1] == "direction code"
+	}
+	if !found {
+		t.Errorf("Findings lacks the direction table: %v", f)
 	}
 }

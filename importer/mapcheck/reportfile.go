@@ -238,87 +238,228 @@ func failureRow(f *failureRecord) []string {
 	return []string{f.Source, f.File, f.Sheet, strconv.Itoa(f.Line), f.Outcome, f.Field, f.Key, f.Time, f.Reason, strings.Join(f.Raw, " | ")}
 }
 
+// xlsxSheet is one sheet of the workbook: its header, each column's width
+// (characters) and whether long text in it wraps.
+type xlsxSheet struct {
+	name   string
+	header []string
+	widths []float64
+	wrap   []bool
+	rows   func(emit func([]string) error) error
+}
+
+// writeXLSX writes a workbook that can go to a customer as it is: each
+// sheet with set column widths, long text wrapped, the header row frozen
+// and filterable, file names without this machine's folders, and every
+// list the terminal output points to ("see --report") on a sheet of its own.
 func (r *reportFile) writeXLSX(path string, d *Document) error {
 	x := excelize.NewFile()
 	defer x.Close()
-	if err := x.SetSheetName("Sheet1", "Summary"); err != nil {
-		return err
+	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	wrap, _ := x.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	top, _ := x.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
+	unfold := folders(d)
+	written := 0
+	sheets := []xlsxSheet{
+		{"Summary", []string{"item", "value"}, []float64{42, 100}, []bool{true, true}, func(emit func([]string) error) error {
+			for _, row := range summaryRows(d) {
+				if err := emit([]string{row[0], localFree(row[1])}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"Findings", findingHeader, []float64{14, 22, 30, 8, 14, 80}, []bool{false, true, true, false, false, true}, func(emit func([]string) error) error {
+			for _, row := range findingRows(d) {
+				if err := emit(row); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"Unmapped keys", unmappedHeader, []float64{14, 18, 8, 22, 22, 24, 10, 16, 16, 16, 40}, []bool{false, false, false, false, false, true, false, false, false, false, true},
+			func(emit func([]string) error) error {
+				for _, s := range d.Sources {
+					for i := range s.Unmapped.Keys {
+						row := unmappedRow(s, &s.Unmapped.Keys[i])
+						row[5] = filepath.Base(row[5])
+						if err := emit(row); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			}},
+		{"Without punches", coverageHeader, []float64{14, 28, 16, 16, 20}, []bool{false, true, false, false, true}, func(emit func([]string) error) error {
+			if d.Coverage == nil {
+				return nil
+			}
+			for _, e := range d.Coverage.Without {
+				if err := emit([]string{e.ID, e.Name, e.AttendanceNo, e.EmployeeNo, e.Department}); err != nil {
+					return err
+				}
+			}
+			if n := d.Coverage.ActiveWithout - len(d.Coverage.Without); n > 0 {
+				return emit([]string{fmt.Sprintf("... %d more: the list is capped; map-check --output json lists the same", n)})
+			}
+			return nil
+		}},
+		{"Failures", failureHeader, []float64{14, 24, 12, 8, 16, 14, 16, 26, 70, 50}, []bool{false, true, false, false, false, false, false, false, true, true},
+			func(emit func([]string) error) error {
+				return r.eachFailure(func(f *failureRecord) error {
+					if written == maxSheetRows-1 {
+						written++
+						return emit([]string{fmt.Sprintf("... %d more rows: Excel holds %d rows a sheet; use --report PATH.csv for all", r.failures-int64(written)+1, maxSheetRows)})
+					}
+					if written >= maxSheetRows {
+						return nil
+					}
+					written++
+					row := failureRow(f)
+					row[1] = filepath.Base(row[1])
+					return emit(row)
+				})
+			}},
 	}
-	for _, name := range []string{"Unmapped keys", "Failures"} {
-		if _, err := x.NewSheet(name); err != nil {
+	for i, sh := range sheets {
+		if i == 0 {
+			if err := x.SetSheetName("Sheet1", sh.name); err != nil {
+				return err
+			}
+		} else if _, err := x.NewSheet(sh.name); err != nil {
 			return err
 		}
-	}
-	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	write := func(sheet string, header []string, rows func(emit func([]string) error) error) error {
-		sw, err := x.NewStreamWriter(sheet)
+		sw, err := x.NewStreamWriter(sh.name)
 		if err != nil {
+			return err
+		}
+		for c, w := range sh.widths {
+			if err := sw.SetColWidth(c+1, c+1, w); err != nil {
+				return err
+			}
+		}
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 			return err
 		}
 		n := 1
 		emit := func(cells []string) error {
 			vals := make([]any, len(cells))
-			for i, c := range cells {
-				vals[i] = report.SafeCell(c)
+			for c, v := range cells {
+				style := top
+				switch {
+				case n == 1:
+					style = bold
+				case c < len(sh.wrap) && sh.wrap[c]:
+					style = wrap
+				}
+				vals[c] = excelize.Cell{StyleID: style, Value: report.SafeCell(unfold.Replace(v))}
 			}
 			cell, _ := excelize.CoordinatesToCellName(1, n)
-			var opts []excelize.RowOpts
-			if n == 1 {
-				opts = append(opts, excelize.RowOpts{StyleID: bold})
-			}
 			n++
-			return sw.SetRow(cell, vals, opts...)
+			return sw.SetRow(cell, vals)
 		}
-		if err := emit(header); err != nil {
+		if err := emit(sh.header); err != nil {
 			return err
 		}
-		if err := rows(emit); err != nil {
+		if err := sh.rows(emit); err != nil {
 			return err
 		}
-		return sw.Flush()
-	}
-	err := write("Summary", []string{"item", "value"}, func(emit func([]string) error) error {
-		for _, row := range summaryRows(d) {
-			if err := emit([]string{row[0], row[1]}); err != nil {
-				return err
-			}
+		// A table over the rows: filter buttons on the header (the stream
+		// writer has no plain autofilter).
+		last, _ := excelize.CoordinatesToCellName(len(sh.header), max(n-1, 2))
+		noStripes := false
+		if err := sw.AddTable(&excelize.Table{Range: "A1:" + last, Name: strings.ReplaceAll(sh.name, " ", "_"), ShowRowStripes: &noStripes}); err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	err = write("Unmapped keys", unmappedHeader, func(emit func([]string) error) error {
-		for _, s := range d.Sources {
-			for i := range s.Unmapped.Keys {
-				if err := emit(unmappedRow(s, &s.Unmapped.Keys[i])); err != nil {
-					return err
-				}
-			}
+		if err := sw.Flush(); err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
-	written := 0
-	err = write("Failures", failureHeader, func(emit func([]string) error) error {
-		return r.eachFailure(func(f *failureRecord) error {
-			if written == maxSheetRows-1 {
-				written++
-				return emit([]string{fmt.Sprintf("... %d more rows: Excel holds %d rows a sheet; use --report PATH.csv for all", r.failures-int64(written)+1, maxSheetRows)})
-			}
-			if written >= maxSheetRows {
-				return nil
-			}
-			written++
-			return emit(failureRow(f))
-		})
-	})
-	if err != nil {
-		return err
-	}
+	x.SetActiveSheet(0)
 	return x.SaveAs(path)
+}
+
+var (
+	findingHeader  = []string{"source", "finding", "field / file", "line", "key", "detail"}
+	coverageHeader = []string{"id", "name", "attendance_no", "employee_no", "department"}
+)
+
+// findingRows are the findings the terminal shows with their examples:
+// what looks wrong with the mapping, direction codes, duplicates, times
+// in the future or before the floor, in-and-out pairs.
+func findingRows(d *Document) [][]string {
+	var rows [][]string
+	for _, s := range d.Sources {
+		for _, x := range s.Suspicions {
+			rows = append(rows, []string{s.Name, "mapping looks wrong", x.Field, "", "", x.Message})
+		}
+		if dr := s.Directions; dr != nil {
+			for _, c := range dr.Codes {
+				rows = append(rows, []string{s.Name, "direction code", dr.Column, "", c.Code, fmt.Sprintf("%d rows → %s", c.Count, c.Direction)})
+			}
+		}
+		for _, f := range []struct {
+			what string
+			f    Finding
+		}{{"duplicate inside the input", s.Duplicates}, {"time in the future", s.Future}, {"time before the floor date", s.BeforeFrom},
+			{"in and out in the same second", s.SameSecondPairs}, {"unreadable row", s.Unreadable}} {
+			for _, ex := range f.f.Examples {
+				rows = append(rows, []string{s.Name, f.what, filepath.Base(ex.File), strconv.Itoa(ex.Line), ex.Key, ex.Reason})
+			}
+			if n := f.f.Count - int64(len(f.f.Examples)); n > 0 {
+				rows = append(rows, []string{s.Name, f.what, "", "", "", fmt.Sprintf("... and %d more like these (every one is on the Failures sheet when the row is rejected)", n)})
+			}
+		}
+	}
+	return rows
+}
+
+// folders removes the folders of the config and of every file read from
+// text such as a reason ("same ... as /srv/att/gate.csv line 5").
+func folders(d *Document) *strings.Replacer {
+	seen := map[string]bool{}
+	var dirs []string
+	add := func(p string) {
+		if p == "" || !filepath.IsAbs(p) {
+			return
+		}
+		dir := filepath.Dir(p) + string(filepath.Separator)
+		if !seen[dir] && dir != string(filepath.Separator) {
+			seen[dir] = true
+			dirs = append(dirs, dir)
+		}
+	}
+	add(d.Config)
+	for _, s := range d.Sources {
+		for _, f := range s.Files {
+			add(f.File)
+		}
+	}
+	// Longer folders first, so a subfolder is not left half-cut.
+	sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
+	pairs := make([]string, 0, 2*len(dirs))
+	for _, dir := range dirs {
+		pairs = append(pairs, dir, "")
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// localFree drops this machine's folders from a value that is a path (the
+// config, a file), keeping the file's name: the workbook goes to a
+// customer, the folders say nothing to them.
+func localFree(v string) string {
+	if filepath.IsAbs(v) || strings.HasPrefix(v, `\\`) || len(v) > 2 && v[1] == ':' && (v[2] == '\\' || v[2] == '/') {
+		head, rest, _ := strings.Cut(v, " (")
+		if rest != "" {
+			return filepath.Base(head) + " (" + rest
+		}
+		return filepath.Base(head)
+	}
+	if head, rest, ok := strings.Cut(v, " ("); ok && filepath.IsAbs(head) {
+		return filepath.Base(head) + " (" + rest
+	}
+	return v
 }
 
 // writeText writes .csv (one table, a section column first, each section
