@@ -3,10 +3,10 @@ package mapcheck
 import (
 	"archive/zip"
 	"bufio"
-	"io"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
