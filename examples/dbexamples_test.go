@@ -2,15 +2,18 @@ package examples_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/importer/mapcheck"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 )
@@ -120,4 +123,66 @@ func stripComments(s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestZKTecoExampleReportsEveryRow runs the ZKTeco example's own query on
+// an att2000-shaped SQLite database: a punch whose user has no badge
+// number, and one whose user is missing from USERINFO, reach the report as
+// unmapped with their USERID; map-check's direction table has every code.
+func TestZKTecoExampleReportsEveryRow(t *testing.T) {
+	dir := copyExample(t, "zkteco-sqlserver")
+	db, err := sql.Open("sqlite", filepath.Join(dir, "zk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`CREATE TABLE USERINFO (USERID INTEGER PRIMARY KEY, BADGENUMBER TEXT, NAME TEXT);
+INSERT INTO USERINFO VALUES (1, '1001', 'An'), (2, ' 1002 ', 'Binh'), (3, NULL, 'Visitor'), (4, '', 'Temp');
+CREATE TABLE CHECKINOUT (USERID INTEGER, CHECKTIME TEXT, CHECKTYPE TEXT, SENSORID TEXT);
+INSERT INTO CHECKINOUT VALUES (1, '2025-03-03 07:58:12', 'I', '1'), (2, '2025-03-03 08:01:00', 'I', '1'),
+  (3, '2025-03-03 08:05:00', 'I', '1'), (4, '2025-03-03 08:06:00', 'O', '1'), (9, '2025-03-03 08:07:00', 'I', '2'),
+  (1, '2025-03-03 17:00:00', 'O', '2');`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml, err := os.ReadFile(filepath.Join(dir, "hrsync.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(yaml), "\n") {
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(l), "url: sqlserver://"):
+			l = "    url: sqlite://zk.db"
+		case strings.HasPrefix(strings.TrimSpace(l), "user:"), strings.HasPrefix(strings.TrimSpace(l), "password:"):
+			continue
+		}
+		lines = append(lines, l)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hrsync.yaml"), []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(dir, "hrsync.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := mapcheck.Run(context.Background(), mapcheck.RunOptions{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Total != 6 || doc.Counts[string(mapping.WouldImport)] != 3 || doc.Counts[string(mapping.Unmapped)] != 3 {
+		t.Fatalf("counts %v of %d", doc.Counts, doc.Total)
+	}
+	var keys []string
+	for _, k := range doc.Sources[0].Unmapped.Keys {
+		keys = append(keys, k.Key)
+	}
+	sort.Strings(keys)
+	if strings.Join(keys, ",") != "USERID 3,USERID 4,USERID 9" {
+		t.Fatalf("unmapped keys %v", keys)
+	}
+	dr := doc.Sources[0].Directions
+	if dr == nil || len(dr.Codes) != 2 {
+		t.Fatalf("direction table %+v", dr)
+	}
 }

@@ -118,7 +118,9 @@ func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m
 	defer r.Close()
 	m.log.Debug("database read started", "source", src.Name, "from", s.Where(), "after", w.After)
 	before := m.rows
-	err = readFile(ctx, r, sources.Detection{File: s.Where(), Format: "database", Columns: r.Header()}, m, emit)
+	// File is what every row's Origin says (the table, or "query"), so an
+	// observer finds the file its rows belong to (map-check's direction table).
+	err = readFile(ctx, r, sources.Detection{File: s.File(), Format: "database: " + s.Where(), Columns: r.Header()}, m, emit)
 	m.log.Debug("database read finished", "source", src.Name, "rows", m.rows-before)
 	var emitErr *emitError
 	if err != nil && !errors.As(err, &emitErr) && ctx.Err() == nil {
