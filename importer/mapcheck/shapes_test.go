@@ -380,3 +380,76 @@ func TestTimesInTheSourceZone(t *testing.T) {
 		t.Fatalf("report:\n%s", data)
 	}
 }
+
+// suggestShape runs --suggest on a shape's draft source.
+func suggestShape(t *testing.T, s shape) string {
+	t.Helper()
+	res, err := Suggest(context.Background(), SuggestOptions{ConfigPath: shapeConfig(t, shapeDir(t), s, "sources:\n  "+s.name+":\n    "+s.draft+"\n"), ConfigGiven: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.YAML
+}
+
+// TestSuggestRefusesWhatTheDataContradicts names, shape by shape, the
+// proposals the old --suggest made and the data contradicts.
+func TestSuggestRefusesWhatTheDataContradicts(t *testing.T) {
+	byName := map[string]shape{}
+	for _, s := range shapes() {
+		byName[s.name] = s
+	}
+	for _, tc := range []struct {
+		shape     string
+		want, not []string
+	}{
+		// A constant TMNo matched employee 1 on every row; Mode (verify mode) is no direction.
+		{"glg", []string{`employee_key: { column: "EnNo", transform: [strip_leading_zeros] }   # 12 distinct keys, 12 match`, `direction: { column: "In/Out"`, `device: { column: "TMNo" }`},
+			[]string{`column: "Mode"`, `column: "GMNo"`}},
+		// The machine number is the device, the state column the direction, 255 kept.
+		{"attlog", []string{`direction: { column: 4, codes: { in: ["0"], out: ["1"], overtime_in: ["4"], unknown: ["255"] } }`, `device: { column: 3 }`, "laid out as a ZKTeco attlog"},
+			[]string{`direction: { column: 3`}},
+		// The punch's date and time, not the operator's processing time; 机器号 is a device.
+		{"zk_card_report", []string{`date: { column: "刷卡日期"`, `time: { column: "刷卡时间"`, `device: { column: "机器号" }`},
+			[]string{`操作日期`, `direction:`}},
+		// The upload time is not the punch time; the serial number is the device.
+		{"biotime", []string{`time: { column: "Punch Time"`, `device: { column: "Serial Number" }`}, []string{`"Upload Time"`}},
+		{"zk_english", []string{`device: { column: "Location ID" }`}, nil},
+		// Transforms compose: cut the suffix, then pad.
+		{"suffix_padded", []string{`transform: [{strip_suffix: "@acmevn"}, {pad_left: {width: 5, char: "0"}}]`}, nil},
+		// A database source, through the import's reader.
+		{"zk_database", []string{`url: "sqlite://zk.db"`, `query: "SELECT c.USERID`, `employee_key: { column: "BADGENUMBER" }`, `direction: { column: "CHECKTYPE", codes: { in: ["I"], out: ["O"] } }`, `device: { column: "SENSORID" }`},
+			[]string{`column: "USERID"`, `column: "VERIFYCODE"`}},
+	} {
+		t.Run(tc.shape, func(t *testing.T) {
+			y := suggestShape(t, byName[tc.shape])
+			for _, w := range tc.want {
+				if !strings.Contains(y, w) {
+					t.Errorf("lacks %s", w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(y, n) {
+					t.Errorf("proposes %s", n)
+				}
+			}
+			if t.Failed() {
+				t.Log(y)
+			}
+		})
+	}
+}
+
+// TestSuggestDatabaseTable: a table source is read whole (every column)
+// before it has a mapping; with no key matching the directory, the key is
+// left out with the counts.
+func TestSuggestDatabaseTable(t *testing.T) {
+	y := suggestShape(t, shape{name: "zk", dir: "employees-padded.csv", draft: `url: "sqlite://zk.db"
+    table: CHECKINOUT`})
+	// sn (the clock's serial) wins over SENSORID (its machine number): both
+	// name the device, the serial survives renumbering.
+	for _, w := range []string{`table: "CHECKINOUT"`, `time: { column: "CHECKTIME"`, `device: { column: "sn" }`, "# TODO: no column"} {
+		if !strings.Contains(y, w) {
+			t.Errorf("lacks %s:\n%s", w, y)
+		}
+	}
+}

@@ -829,7 +829,7 @@ func (s *Suggestion) renderDatabase(b *strings.Builder, cfg *config.Config) {
 		}
 		w(" }\n")
 	}
-	if s.db.Timezone != "" {
+	if s.db.Timezone != "" && (cfg == nil || s.db.Timezone != cfg.Timezone) {
 		w("    timezone: %s\n", strconv.Quote(s.db.Timezone))
 	}
 }
