@@ -94,7 +94,9 @@ func (s *sourceState) suspicions() []Suspicion {
 			top, topN = e, n
 		}
 	}
-	if len(sh.byEmp) >= 1 && topN*2 > sh.punches && !(len(sh.byEmp) == 1 && s.directorySize <= 1) {
+	// With two employees one may honestly punch most; from three on, one
+	// taking most of the punches is a key column that hardly varies.
+	if topN*2 > sh.punches && s.directorySize >= 3 {
 		out = append(out, Suspicion{mapping.FieldEmployeeKey, fmt.Sprintf("employee %s receives %d of %d punches (%s): check employee_key%s; a column holding one value (a machine number, a verify mode) is not a key",
 			top, topN, sh.punches, pct(float64(topN)/float64(sh.punches)), col(&m.EmployeeKey))})
 	}
