@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
@@ -53,6 +54,12 @@ func Run(ctx context.Context, o RunOptions) (*Document, error) {
 	opt.Config, opt.Sample, opt.MaxUnmappedPercent = o.Config, o.Sample, o.MaxUnmappedPercent
 	if rep != nil {
 		opt.Failure = rep.failure
+		if opt.CoverageList == 0 {
+			// The terminal says "see --report" for the rest: the workbook
+			// lists every active employee without punches (the directory
+			// is in memory already).
+			opt.CoverageList = math.MaxInt32
+		}
 	}
 	an := New(opt)
 	res, err := importer.Import(ctx, importer.Options{Config: o.Config, Sources: o.Sources, DryRun: true, NoState: true,
