@@ -445,4 +445,7 @@ func checkCustomerReady(t *testing.T, x *excelize.File, path string) {
 	if !found {
 		t.Errorf("Findings lacks the direction table: %v", f)
 	}
+	if w, _ := x.GetRows("Without punches"); len(w) < 2 || w[1][0] != "E5" {
+		t.Errorf("Without punches: %v", w)
+	}
 }
