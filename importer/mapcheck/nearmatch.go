@@ -1,6 +1,8 @@
 package mapcheck
 
 import (
+	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -294,11 +296,25 @@ func stripPrefixSteps(pre string) []mapping.Transform {
 	return out
 }
 
-// transformsYAML renders transforms as a YAML flow list.
+// transformsYAML renders transforms as a YAML flow list that pastes back
+// as the same transforms. A lookup is written out whole (its String, made
+// for messages, only counts the entries).
 func transformsYAML(ts []mapping.Transform) string {
 	parts := make([]string, len(ts))
 	for i, t := range ts {
 		parts[i] = t.String()
+		if t.Kind == mapping.TransformLookup {
+			keys := make([]string, 0, len(t.Table))
+			for k := range t.Table {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			pairs := make([]string, len(keys))
+			for j, k := range keys {
+				pairs[j] = strconv.Quote(k) + ": " + strconv.Quote(t.Table[k])
+			}
+			parts[i] = "{lookup: {" + strings.Join(pairs, ", ") + "}}"
+		}
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }

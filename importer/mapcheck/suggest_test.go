@@ -4,11 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/mapping"
+	"gopkg.in/yaml.v3"
 )
 
 // draftConfig writes a config whose source has a path and no mapping.
@@ -133,5 +135,26 @@ func TestDirectoryTransformIsYAML(t *testing.T) {
 	got := directoryYAML([]*Suggestion{s}, &DirectoryView{KeyTransform: []mapping.Transform{{Kind: mapping.TransformTrim}}})
 	if !strings.Contains(got, "hr:\n  employees:\n    key_transform: [trim, strip_leading_zeros]\n") {
 		t.Fatalf("%s", got)
+	}
+}
+
+// Every transform suggest prints decodes back to itself, a lookup's whole
+// table included (its String only counts the entries).
+func TestTransformsYAMLPastesBack(t *testing.T) {
+	in := []mapping.Transform{
+		{Kind: mapping.TransformTrim},
+		{Kind: mapping.TransformStripSuffix, Arg: "@acme"},
+		{Kind: mapping.TransformLookup, Table: map[string]string{"A1": "1001", "B \"2\"": "1002"}},
+		{Kind: mapping.TransformPadLeft, Width: 5, Char: "0"},
+	}
+	var out []mapping.Transform
+	if err := yaml.Unmarshal([]byte(transformsYAML(in)), &out); err != nil {
+		t.Fatalf("%s: %v", transformsYAML(in), err)
+	}
+	for i := range out {
+		out[i].Line = 0
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("%s decodes to %+v", transformsYAML(in), out)
 	}
 }
