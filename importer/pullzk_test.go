@@ -275,3 +275,70 @@ func openTestState(t *testing.T, cfg *config.Config) *state.Store {
 	t.Cleanup(func() { st.Close() })
 	return st
 }
+
+// TestDeviceClearSafety: after_pull: clear empties a device only once every
+// file pulled from it is archived by import and the device holds no record
+// past those; a clear whose position was never saved (a kill) or a log
+// replaced behind our back loses no punch.
+func TestDeviceClearSafety(t *testing.T) {
+	ctx := context.Background()
+	d := zkemu.NewDevice()
+	recs := zkemu.Generate(4, 3, zkStart)
+	d.SetRecords(recs)
+	cfg := deviceSetup(t, "    after_pull: clear\n", "gate", serveDevice(t, d))
+	importAll := func(want int64) {
+		t.Helper()
+		res, err := Import(ctx, Options{Config: cfg})
+		if err != nil || res.Counts[mapping.Imported] != want {
+			t.Fatalf("import: %v %v, want %d imported", res.Counts, err, want)
+		}
+	}
+	step := func(wantReason string, wantCount int) PullLine {
+		t.Helper()
+		l := lineOf(t, pullOnce(t, cfg), "gate")
+		if !strings.Contains(l.Reason, wantReason) || d.RecordCount() != wantCount || l.Outcome == fetch.Failed {
+			t.Fatalf("reason %q, device holds %d (want %q, %d)", l.Reason, d.RecordCount(), wantReason, wantCount)
+		}
+		return l
+	}
+	step("not cleared: the 4 new records are not imported yet", 4)
+	step("is not imported (archived) yet", 4)
+	importAll(4)
+	// A punch after the pull: it is pulled first, the clear waits for it.
+	recs = append(recs, zkemu.Generate(5, 3, zkStart)[4])
+	d.SetRecords(recs)
+	step("not cleared: the 1 new records are not imported yet", 5)
+	importAll(1)
+	if l := step("cleared the log: its 5 records are all imported", 0); !l.Device.Cleared {
+		t.Fatal("not marked cleared")
+	}
+	st := openTestState(t, cfg)
+	if p, _ := st.DevicePosition(ctx, "machines", "gate"); p.Count != 0 || len(p.Pending) != 0 {
+		t.Fatalf("position after the clear: %+v", p)
+	}
+	step("log empty, nothing to clear", 0)
+
+	// A kill between the clear and saving its position: the state still
+	// says 5 pulled. Two punches come; the device holds fewer than 5, so
+	// both are new.
+	st.SetDevicePosition(ctx, "machines", "gate", state.DevicePosition{Serial: d.Serial, Count: 5, Last: "2|1740808809|1"})
+	later := zkemu.Generate(8, 3, zkStart.Add(24*time.Hour))
+	d.SetRecords(later[:2])
+	l := step("not cleared: the 2 new records are not imported yet", 2)
+	if l.Device.New != 2 || !strings.Contains(l.Reason, "cleared or replaced") {
+		t.Fatalf("%+v %q", l.Device, l.Reason)
+	}
+	importAll(2)
+	// The log cleared and refilled past the position by someone at the
+	// device: the last pulled record is not where it was, all are new.
+	st.SetDevicePosition(ctx, "machines", "gate", state.DevicePosition{Serial: d.Serial, Count: 5, Last: "2|1740808809|1"})
+	d.SetRecords(later)
+	l = step("not cleared: the 8 new records are not imported yet", 8)
+	if l.Device.New != 8 {
+		t.Fatalf("%+v", l.Device)
+	}
+	importAll(6) // the first two are duplicates
+	if got := countPunches(t, cfg); got != 5+8 {
+		t.Fatalf("%d punches in the HR database, want 13", got)
+	}
+}
