@@ -74,6 +74,14 @@ func runPull(ctx context.Context, app *App, o pullOptions) error {
 
 // printPullJSON prints what printPull says, for scripts, with the exit code.
 func printPullJSON(app *App, res importer.PullResult) error {
+	type device struct {
+		Name         string  `json:"name"`
+		Serial       string  `json:"serial,omitempty"`
+		Records      int     `json:"records"`
+		New          int     `json:"new"`
+		DriftSeconds float64 `json:"clock_drift_seconds"`
+		Cleared      bool    `json:"cleared"`
+	}
 	type file struct {
 		Source    string    `json:"source"`
 		Remote    string    `json:"remote"`
@@ -84,6 +92,7 @@ func printPullJSON(app *App, res importer.PullResult) error {
 		SHA256    string    `json:"sha256,omitempty"`
 		Size      int64     `json:"remote_size,omitempty"`
 		ModTime   time.Time `json:"remote_time,omitzero"`
+		Device    *device   `json:"device,omitempty"`
 	}
 	out := struct {
 		RunID    int64            `json:"run_id"`
@@ -99,8 +108,12 @@ func printPullJSON(app *App, res importer.PullResult) error {
 		out.Counts[string(k)] = v
 	}
 	for _, l := range res.Lines {
-		out.Files = append(out.Files, file{Source: l.Source, Remote: l.Remote, Outcome: string(l.Outcome), Reason: l.Reason,
-			LocalPath: l.LocalPath, Bytes: l.Bytes, SHA256: l.SHA256, Size: l.Size, ModTime: l.ModTime})
+		f := file{Source: l.Source, Remote: l.Remote, Outcome: string(l.Outcome), Reason: l.Reason,
+			LocalPath: l.LocalPath, Bytes: l.Bytes, SHA256: l.SHA256, Size: l.Size, ModTime: l.ModTime}
+		if d := l.Device; d != nil {
+			f.Device = &device{Name: d.Device, Serial: d.Serial, Records: d.Records, New: d.New, DriftSeconds: d.Drift.Seconds(), Cleared: d.Cleared}
+		}
+		out.Files = append(out.Files, f)
 	}
 	return app.printJSON(out)
 }
