@@ -118,3 +118,26 @@ func TestDevicesSetTime(t *testing.T) {
 		t.Fatalf("history:\n%s", out)
 	}
 }
+
+// TestDevicePullSuggest: map-check --suggest binds the CSV a device pull
+// writes, column by column.
+func TestDevicePullSuggest(t *testing.T) {
+	d := zkemu.NewDevice()
+	d.SetRecords(zkemu.Generate(6, 2, time.Date(2025, 3, 1, 6, 0, 0, 0, time.UTC)))
+	cfg := deviceWorld(t, "gate", d)
+	app, _, _ := testApp(cfg)
+	if err := runPull(context.Background(), app, pullOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(cfg), "hrsync-data", "inbox", "machines", "machines_gate_*.csv"))
+	if len(files) != 1 {
+		t.Fatalf("inbox: %v", files)
+	}
+	code, out, errOut := run("map-check", "--config", cfg, "--suggest", "--file", files[0])
+	for _, want := range []string{`employee_key: { column: "pin" }`, `time: { column: "time", layout: "2006-01-02T15:04:05Z07:00" }`,
+		`direction: { column: "state"`, `device: { column: "serial_no" }`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("exit %d, no %q in\n%s\n%s", code, want, out, errOut)
+		}
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/internal/exitcode"
-	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sources/zk"
 )
 
@@ -136,23 +135,6 @@ func ReadDeviceUsers(ctx context.Context, devs []config.DeviceConn) []DeviceUser
 			du.Error = err.Error()
 		}
 		out = append(out, du)
-	}
-	return out
-}
-
-// DeviceEmployees turns device users into directory entries (the PIN as the
-// attendance number, the name), for map-check's near matches.
-func DeviceEmployees(users []DeviceUsers) []mapping.Employee {
-	var out []mapping.Employee
-	seen := map[string]bool{}
-	for _, du := range users {
-		for _, u := range du.Users {
-			if seen[u.PIN] {
-				continue
-			}
-			seen[u.PIN] = true
-			out = append(out, mapping.Employee{ID: u.PIN, AttendanceNo: u.PIN, Name: u.Name})
-		}
 	}
 	return out
 }
