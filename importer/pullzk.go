@@ -160,6 +160,13 @@ func pullDevice(ctx context.Context, cfg *config.Config, src *config.Source, dc 
 	if err := os.MkdirAll(inbox, 0o700); err != nil {
 		return fail(fmt.Errorf("inbox: %w", err))
 	}
+	// A pull killed while writing left its partial file; the run lock says
+	// no other pull is writing one now.
+	if left, _ := filepath.Glob(filepath.Join(inbox, "."+src.Name+"_"+dc.Name+"_*.partial-*")); len(left) > 0 {
+		for _, f := range left {
+			os.Remove(f)
+		}
+	}
 	name := deviceInboxName(src.Name, dc.Name, now)
 	w, err := newInboxWriter(inbox, name)
 	if err != nil {
