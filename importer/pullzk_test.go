@@ -342,3 +342,22 @@ func TestDeviceClearSafety(t *testing.T) {
 		t.Fatalf("%d punches in the HR database, want 13", got)
 	}
 }
+
+// TestDevicePullUDP: a device reached with ?udp is pulled the same way.
+func TestDevicePullUDP(t *testing.T) {
+	d := zkemu.NewDevice()
+	d.SetRecords(zkemu.Generate(3000, 3, zkStart)) // several 16 KiB chunks
+	s, err := zkemu.ListenUDP("127.0.0.1:0", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	cfg := deviceSetup(t, "", "gate", s.Addr()+"?udp")
+	if !cfg.Sources["machines"].DeviceConns()[0].Endpoint.UDP {
+		t.Fatal("not UDP")
+	}
+	l := lineOf(t, pullOnce(t, cfg), "gate")
+	if l.Outcome != fetch.Pulled || l.Device.New != 3000 {
+		t.Fatalf("%s %q", l.Outcome, l.Reason)
+	}
+}
