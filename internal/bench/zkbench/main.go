@@ -34,17 +34,37 @@ func main() {
 	records := flag.String("records", "100000,400000", "log sizes, comma-separated")
 	serve := flag.Int("serve", 0, "internal: serve an emulated device with this many records")
 	bin := flag.String("hrsync", "", "the hrsync binary (default: built from ./cmd/hrsync into a temp folder)")
+	attlog := flag.String("attlog", "", "internal: write the records of -n to this attlog.dat")
+	count := flag.Int("n", 0, "internal: with -attlog, how many records")
 	flag.Parse()
 	var err error
-	if *serve > 0 {
+	switch {
+	case *attlog != "":
+		err = writeAttlog(*attlog, *count)
+	case *serve > 0:
 		err = serveDevice(*serve)
-	} else {
+	default:
 		err = run(*records, *bin)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zkbench:", err)
 		os.Exit(1)
 	}
+}
+
+func writeAttlog(path string, n int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	for _, r := range zkemu.Generate(n, users, logStart) {
+		fmt.Fprintf(w, "%s\t%s\t1\t%d\t%d\t0\n", r.PIN, r.Time.Format(time.DateTime), r.State, r.Verify)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func serveDevice(n int) error {
@@ -153,12 +173,12 @@ sources:
 		return err
 	}
 
-	// The same records as the attlog.dat a device's USB export holds.
-	var b strings.Builder
-	for _, r := range zkemu.Generate(n, users, logStart) {
-		fmt.Fprintf(&b, "%s\t%s\t1\t%d\t%d\t0\n", r.PIN, r.Time.Format(time.DateTime), r.State, r.Verify)
+	// The same records as the attlog.dat a device's USB export holds,
+	// written by a child: a child's peak RSS starts at its parent's, so
+	// the parent never holds a log.
+	if err := proc.Run(self, "-attlog", filepath.Join(fileDir, "attlog.dat"), "-n", strconv.Itoa(n)); err != nil {
+		return err
 	}
-	os.WriteFile(filepath.Join(fileDir, "attlog.dat"), []byte(b.String()), 0o644)
 	fileCfg := filepath.Join(fileDir, "hrsync.yaml")
 	os.WriteFile(fileCfg, []byte(`hr:
   url: sqlite://hr.db
