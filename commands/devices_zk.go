@@ -14,7 +14,7 @@ import (
 // deviceProtocolCommands are the `devices` subcommands that talk to the
 // configured machines over the ZK protocol (sources/zk).
 func deviceProtocolCommands(app *App) []*cobra.Command {
-	return []*cobra.Command{newDevicesInfoCmd(app), newDevicesUsersCmd(app), newDevicesSetTimeCmd(app)}
+	return []*cobra.Command{newDevicesInfoCmd(app), newDevicesUsersCmd(app), newDevicesSetTimeCmd(app), newDevicesCopyTemplatesCmd(app)}
 }
 
 type devicesInfoOptions struct {
@@ -212,6 +212,68 @@ func runDevicesSetTime(ctx context.Context, app *App, o devicesSetTimeOptions) e
 			continue
 		}
 		app.say("%s/%s: clock set (drift %s before, %s after)", l.Source, l.Device, signedDuration(l.Before), signedDuration(l.After))
+	}
+	return res.Outcome()
+}
+
+type devicesCopyTemplatesOptions struct {
+	From   string
+	To     []string
+	Output string
+	Args   string
+}
+
+func newDevicesCopyTemplatesCmd(app *App) *cobra.Command {
+	var o devicesCopyTemplatesOptions
+	cmd := &cobra.Command{
+		Use:   "copy-templates",
+		Short: "Copy fingerprint templates from one punch machine to others, so staff enrolled once are recognised everywhere",
+		Long: `copy-templates reads every fingerprint template of the --from device and
+writes each one to the --to devices, for the user with the same PIN there
+(run push-users with the devices target first, so every device holds the
+users). Templates of a PIN a device does not hold are counted and skipped.
+Face templates are not copied. The run is recorded in the history.
+
+Exit codes: 0 every device written, 1 a device could not be, 2 usage.`,
+		Example: `  hrsync devices copy-templates --from gate --to store,warehouse`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Args = commandLine(cmd)
+			return runDevicesCopyTemplates(cmd.Context(), app, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.From, "from", "", "the device whose templates are copied (required)")
+	cmd.Flags().StringSliceVar(&o.To, "to", nil, "the devices to copy to (comma-separated or repeated; required)")
+	addJSONOutputFlag(cmd, &o.Output, "json: print what each device got as JSON on stdout")
+	return cmd
+}
+
+func runDevicesCopyTemplates(ctx context.Context, app *App, o devicesCopyTemplatesOptions) error {
+	if o.From == "" {
+		return exitcode.Usagef("--from: name the device to copy from")
+	}
+	cfg, err := app.loadConfig()
+	if err != nil {
+		return err
+	}
+	res, err := importer.CopyTemplates(ctx, importer.CopyTemplatesOptions{Config: cfg, From: o.From, To: o.To, Args: o.Args, Log: app.Log})
+	if err != nil {
+		return err
+	}
+	if o.Output == "json" {
+		return firstError(app.printJSON(res.Lines), res.Outcome())
+	}
+	app.say("%d templates read from %s", res.Read, o.From)
+	for _, l := range res.Lines {
+		if l.Error != "" {
+			fmt.Fprintf(app.Err, "%s: failed (%s)\n", l.Device, l.Error)
+			continue
+		}
+		line := fmt.Sprintf("%s: %d templates copied", l.Device, l.Copied)
+		if l.NoUser > 0 {
+			line += fmt.Sprintf(", %d skipped: their user is not on this device (push-users first)", l.NoUser)
+		}
+		app.say("%s", line)
 	}
 	return res.Outcome()
 }

@@ -141,3 +141,42 @@ func TestDevicePullSuggest(t *testing.T) {
 		}
 	}
 }
+
+// TestDevicesCopyTemplates: templates go to the user with the same PIN on
+// each target (whatever its UID there); a PIN the target lacks is counted.
+func TestDevicesCopyTemplates(t *testing.T) {
+	a, b, c := zkemu.NewDevice(), zkemu.NewDevice(), zkemu.NewDevice()
+	a.SetUsers([]zkemu.User{{UID: 1, PIN: "1001"}, {UID: 2, PIN: "1002"}})
+	a.SetTemplates([]zkemu.Template{
+		{UID: 1, Finger: 0, Flag: 1, Data: []byte("ann-right-index-template")},
+		{UID: 1, Finger: 5, Flag: 3, Data: []byte("ann-left-thumb-duress")},
+		{UID: 2, Finger: 1, Flag: 1, Data: make([]byte, 1500)},
+	})
+	b.SetUsers([]zkemu.User{{UID: 7, PIN: "1002"}, {UID: 9, PIN: "1001"}})
+	c.SetUsers([]zkemu.User{{UID: 3, PIN: "1001"}})
+	cfg := deviceWorld(t, "gate", a, "store", b, "depot", c)
+	app, _, errOut := testApp(cfg)
+	if err := runDevicesCopyTemplates(context.Background(), app, devicesCopyTemplatesOptions{From: "gate", To: []string{"store", "depot"}}); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut.String(), "store: 3 templates copied") || !strings.Contains(errOut.String(), "depot: 2 templates copied, 1 skipped") {
+		t.Fatalf("output:\n%s", errOut)
+	}
+	got := map[string]string{}
+	for _, tp := range b.Templates() {
+		got[fmt.Sprintf("%d/%d/%d", tp.UID, tp.Finger, tp.Flag)] = fmt.Sprint(len(tp.Data))
+	}
+	if got["9/0/1"] != "24" || got["9/5/3"] != "21" || got["7/1/1"] != "1500" || len(got) != 3 {
+		t.Fatalf("store holds %v", got)
+	}
+	if ts := c.Templates(); len(ts) != 2 || ts[0].UID != 3 {
+		t.Fatalf("depot holds %+v", ts)
+	}
+	if a.Disabled() || b.Disabled() || c.Disabled() {
+		t.Fatal("a device was left disabled")
+	}
+	app, _, _ = testApp(cfg)
+	if err := runDevicesCopyTemplates(context.Background(), app, devicesCopyTemplatesOptions{From: "gate", To: []string{"gate"}}); exitOf(err) != exitcode.Usage {
+		t.Fatalf("copy onto itself: %v", err)
+	}
+}
