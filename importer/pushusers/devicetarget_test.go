@@ -101,4 +101,22 @@ push_users:
 	if err != nil || res.Counts[Create] != 0 {
 		t.Fatalf("second push: %v %+v", err, res.Counts)
 	}
+	// 1235 leaves the source: without --deactivate-missing nothing
+	// happens; with it (and the brake allowing) 1235 is disabled on both
+	// devices, not deleted.
+	os.WriteFile(filepath.Join(dir, "staff.csv"), []byte("id,name,status\n1234@company,Ann Lima,active\n1236@company,Cy,resigned\n"), 0o644)
+	if _, err := Run(ctx, Options{Config: cfg, ReportPath: filepath.Join(dir, "r3.csv")}); err != nil {
+		t.Fatal(err)
+	}
+	if u := usersByPIN(a)["1235"]; u.Privilege&1 != 0 {
+		t.Fatal("disabled without --deactivate-missing")
+	}
+	if _, err := Run(ctx, Options{Config: cfg, DeactivateMissing: true, AllowMass: true, ReportPath: filepath.Join(dir, "r4.csv")}); err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]*zkemu.Device{"a": a, "b": b} {
+		if u, ok := usersByPIN(d)["1235"]; !ok || u.Privilege&1 == 0 {
+			t.Errorf("device %s: 1235 is %+v, want kept and disabled", name, u)
+		}
+	}
 }
