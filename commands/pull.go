@@ -29,11 +29,15 @@ func newPullCmd(app *App) *cobra.Command {
 	var o pullOptions
 	cmd := &cobra.Command{
 		Use:   "pull",
-		Short: "Bring new export files from a network drive, SFTP or FTP into each source's inbox",
+		Short: "Bring new export files (network drive, SFTP, FTP) or punch machines' new records into each source's inbox",
 		Long: `pull copies each source's new remote files into its inbox, each exactly once
 and never half a file: a file still being written is left for the next run,
 downloads are checked and synced before they appear in the inbox, and a
-ledger skips files already pulled. Schedule "hrsync pull && hrsync import".
+ledger skips files already pulled. A source with devices: is read from the
+punch machines themselves (port 4370): each device's new log records become
+one CSV in the inbox, its clock drift is reported, and a device that fails is
+one failed line while the others are still pulled. Schedule
+"hrsync pull && hrsync import".
 
 Exit codes: 0 every file pulled or rightly skipped, 1 a file or a source
 failed (safe to run again), 2 configuration error.`,
