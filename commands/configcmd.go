@@ -80,7 +80,17 @@ func runConfigCheck(ctx context.Context, app *App, o configCheckOptions) error {
 	sum := configSummary{Config: c.Path, Valid: true, HR: sqldb.Redact(c.HR.URL), DataDir: c.DataDir, Sources: []sourceSummary{}}
 	for _, name := range c.SourceNames() {
 		s := c.Sources[name]
-		sum.Sources = append(sum.Sources, sourceSummary{Name: name, Path: s.Path, Format: s.Format.Type, Timezone: s.Timezone})
+		path := s.Path
+		for i, d := range s.DeviceConns() {
+			if i > 0 {
+				path += ", "
+			}
+			path += d.Name + " " + d.Endpoint.Addr
+			if d.Endpoint.UDP {
+				path += " (udp)"
+			}
+		}
+		sum.Sources = append(sum.Sources, sourceSummary{Name: name, Path: path, Format: s.Format.Type, Timezone: s.Timezone})
 	}
 	if o.Connect {
 		sum.Connect = append(importer.Connect(ctx, c), pushusers.Connect(ctx, c, app.Log)...)

@@ -29,11 +29,15 @@ func newPullCmd(app *App) *cobra.Command {
 	var o pullOptions
 	cmd := &cobra.Command{
 		Use:   "pull",
-		Short: "Bring new export files from a network drive, SFTP or FTP into each source's inbox",
+		Short: "Bring new export files (network drive, SFTP, FTP) or punch machines' new records into each source's inbox",
 		Long: `pull copies each source's new remote files into its inbox, each exactly once
 and never half a file: a file still being written is left for the next run,
 downloads are checked and synced before they appear in the inbox, and a
-ledger skips files already pulled. Schedule "hrsync pull && hrsync import".
+ledger skips files already pulled. A source with devices: is read from the
+punch machines themselves (port 4370): each device's new log records become
+one CSV in the inbox, its clock drift is reported, and a device that fails is
+one failed line while the others are still pulled. Schedule
+"hrsync pull && hrsync import".
 
 Exit codes: 0 every file pulled or rightly skipped, 1 a file or a source
 failed (safe to run again), 2 configuration error.`,
@@ -74,6 +78,14 @@ func runPull(ctx context.Context, app *App, o pullOptions) error {
 
 // printPullJSON prints what printPull says, for scripts, with the exit code.
 func printPullJSON(app *App, res importer.PullResult) error {
+	type device struct {
+		Name         string  `json:"name"`
+		Serial       string  `json:"serial,omitempty"`
+		Records      int     `json:"records"`
+		New          int     `json:"new"`
+		DriftSeconds float64 `json:"clock_drift_seconds"`
+		Cleared      bool    `json:"cleared"`
+	}
 	type file struct {
 		Source    string    `json:"source"`
 		Remote    string    `json:"remote"`
@@ -84,6 +96,7 @@ func printPullJSON(app *App, res importer.PullResult) error {
 		SHA256    string    `json:"sha256,omitempty"`
 		Size      int64     `json:"remote_size,omitempty"`
 		ModTime   time.Time `json:"remote_time,omitzero"`
+		Device    *device   `json:"device,omitempty"`
 	}
 	out := struct {
 		RunID    int64            `json:"run_id"`
@@ -99,8 +112,12 @@ func printPullJSON(app *App, res importer.PullResult) error {
 		out.Counts[string(k)] = v
 	}
 	for _, l := range res.Lines {
-		out.Files = append(out.Files, file{Source: l.Source, Remote: l.Remote, Outcome: string(l.Outcome), Reason: l.Reason,
-			LocalPath: l.LocalPath, Bytes: l.Bytes, SHA256: l.SHA256, Size: l.Size, ModTime: l.ModTime})
+		f := file{Source: l.Source, Remote: l.Remote, Outcome: string(l.Outcome), Reason: l.Reason,
+			LocalPath: l.LocalPath, Bytes: l.Bytes, SHA256: l.SHA256, Size: l.Size, ModTime: l.ModTime}
+		if d := l.Device; d != nil {
+			f.Device = &device{Name: d.Device, Serial: d.Serial, Records: d.Records, New: d.New, DriftSeconds: d.Drift.Seconds(), Cleared: d.Cleared}
+		}
+		out.Files = append(out.Files, f)
 	}
 	return app.printJSON(out)
 }

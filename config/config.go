@@ -115,6 +115,8 @@ type Source struct {
 	Format   Format       `yaml:"format"`
 	Mapping  mapping.Spec `yaml:"mapping"`
 	Clock    Clock        `yaml:"clock"`
+	// Devices: punch machines read over the ZK protocol (devices.go).
+	DeviceSource `yaml:",inline"`
 
 	Name string `yaml:"-"`
 }
@@ -430,6 +432,9 @@ func (c *Config) expandSecrets() error {
 				return err
 			}
 		}
+		if err := c.expandDeviceSecrets(key, s); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -480,6 +485,7 @@ func (c *Config) applyDefaults() {
 		if s.Format.Type == "" {
 			s.Format.Type = "auto"
 		}
+		applyDeviceDefaults(s)
 	}
 }
 
@@ -561,8 +567,11 @@ func (c *Config) validate() error {
 
 func (c *Config) validateSource(s *Source) error {
 	key := "sources." + s.Name
+	if err := c.validateDevices(s); err != nil {
+		return err
+	}
 	switch {
-	case s.Path == "" && s.URL == "" && s.Pull == nil:
+	case s.Path == "" && s.URL == "" && s.Pull == nil && !s.HasDevices():
 		return c.errAt(key+".path", "is required (a file or a glob such as exports/*.csv), or url: for a database source, or pull: to read an inbox")
 	case s.Path != "" && s.URL != "":
 		return c.errAt(key+".url", "set either path (files) or url (a database), not both")

@@ -27,7 +27,7 @@ func (c *Config) validatePull(s *Source) error {
 	key := "sources." + s.Name
 	if s.Pull == nil {
 		switch {
-		case s.Inbox != "" && s.URL == "":
+		case s.Inbox != "" && s.URL == "" && !s.HasDevices():
 			return c.errAt(key+".inbox", "inbox: needs pull: (where the files come from) or a database source (url:)")
 		case s.Inbox != "" && s.Watermark == nil:
 			return c.errAt(key+".watermark", "a database source with inbox: needs a watermark, so each pull writes only the new rows")
@@ -123,5 +123,5 @@ func (c *Config) InboxDir(s *Source) string {
 // a path or a database of its own: a file source with pull: and no path:,
 // or a database source with inbox: (`hrsync pull` writes its new rows there).
 func (s *Source) ReadsInbox() bool {
-	return (s.Pull != nil && s.Path == "" && s.URL == "") || (s.URL != "" && s.Inbox != "")
+	return (s.Pull != nil && s.Path == "" && s.URL == "") || (s.URL != "" && s.Inbox != "") || s.HasDevices()
 }

@@ -163,12 +163,14 @@ const (
 	TargetDatabase = "database"
 	TargetHTTP     = "http"
 	TargetSCIM     = "scim"
+	// TargetDevices: every punch machine the sources list (devices:).
+	TargetDevices = "devices"
 )
 
 // TargetKinds are the values push_users.target.kind accepts ("" is
 // database). They are declared here, not by the package that opens them
 // (importer/pushusers sits above config), and that package uses these names.
-var TargetKinds = []string{TargetDatabase, TargetHTTP, TargetSCIM}
+var TargetKinds = []string{TargetDatabase, TargetHTTP, TargetSCIM, TargetDevices}
 
 func (c *Config) expandPushUsersSecrets() error {
 	p := c.PushUsers
@@ -258,6 +260,10 @@ func (c *Config) validatePushUsers() error {
 	}
 	switch t.Kind {
 	case TargetDatabase:
+	case TargetDevices:
+		if len(c.AllDevices()) == 0 {
+			return c.errAt(k+".target.kind", "devices: needs a source that lists devices: (the punch machines users are written to)")
+		}
 	case TargetHTTP, TargetSCIM:
 		u, err := url.Parse(t.URL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/internal/httpx"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/sources"
 	"github.com/hrsync/hrsync/sources/fetch"
+	"github.com/hrsync/hrsync/sources/zk"
 )
 
 // Check is what `config check --connect` found when it opened one source or
@@ -51,6 +53,8 @@ func Connect(ctx context.Context, cfg *config.Config) []Check {
 func connectSource(ctx context.Context, cfg *config.Config, src *config.Source) Check {
 	what := "source " + src.Name
 	switch {
+	case src.HasDevices():
+		return connectDevices(ctx, what, src)
 	case src.Pull != nil:
 		loc, err := cfg.PullLocation(src)
 		if err != nil {
@@ -147,4 +151,29 @@ func connectHTTP(ctx context.Context, cfg *config.Config) Check {
 	}
 	resp.Body.Close()
 	return Checked(what, fmt.Sprintf("answers over TLS (HTTP %d to HEAD); the credentials are tried by the first send", resp.StatusCode), nil)
+}
+
+// connectDevices opens a session with each of the source's devices and
+// reads its serial number and record count; nothing on them changes.
+func connectDevices(ctx context.Context, what string, src *config.Source) Check {
+	var found []string
+	var errs []error
+	for _, dc := range src.DeviceConns() {
+		c, err := DialDevice(ctx, dc)
+		if err == nil {
+			var serial string
+			var sz zk.Sizes
+			if serial, err = c.Option(ctx, "~SerialNumber"); err == nil {
+				sz, err = c.Sizes(ctx)
+			}
+			c.Close()
+			if err == nil {
+				found = append(found, fmt.Sprintf("%s answers (serial %s, %d records)", dc.Name, serial, sz.Records))
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("device %s: %w", dc.Name, err))
+		}
+	}
+	return Checked(what, strings.Join(found, "; "), errors.Join(errs...))
 }

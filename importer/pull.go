@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,6 +45,7 @@ type PullLine struct {
 	SHA256    string
 	Size      int64
 	ModTime   time.Time
+	Device    *DeviceLine // a punch machine's line (pullzk.go)
 }
 
 // PullResult is what a pull run did.
@@ -54,6 +56,9 @@ type PullResult struct {
 	ReportPath string
 	// Warnings are for the operator: plain FTP sends secrets in clear text.
 	Warnings []string
+	// DriftWarnings counts the devices whose clock is off beyond the
+	// tolerance; the run history keeps it beside the counts.
+	DriftWarnings int64
 }
 
 // Outcome is nil when every file was pulled or rightly skipped, and an
@@ -96,12 +101,16 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 	}
 	opts.Log = run.Log // with the run id
 	res.RunID, res.ReportPath, res.Counts = run.ID, run.ReportPath, report.Counts{}
-	defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
+	defer func() { run.End(ctx, res.historyCounts(), cmp.Or(err, res.Outcome())) }()
 	rep, err := createPullReport(res.ReportPath)
 	if err != nil {
 		return res, err
 	}
 	for i, src := range srcs {
+		if src.HasDevices() {
+			pullDevices(ctx, cfg, src, run.State, opts.Now, &res, rep)
+			continue
+		}
 		if src.IsDatabase() {
 			res.add(rep, pullDatabase(ctx, cfg, src, run.State, opts.Now()))
 			continue
@@ -130,6 +139,17 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 	return res, ctx.Err()
 }
 
+// historyCounts are the counts the run history keeps: the outcomes, and
+// the devices whose clock drifted beyond the tolerance.
+func (r *PullResult) historyCounts() report.Counts {
+	if r.DriftWarnings == 0 {
+		return r.Counts
+	}
+	c := maps.Clone(r.Counts)
+	c["device_clock_drift_warnings"] = r.DriftWarnings
+	return c
+}
+
 func (r *PullResult) add(rep *pullReport, l PullLine) {
 	r.Lines = append(r.Lines, l)
 	r.Counts[mapping.Code(l.Outcome)]++
@@ -139,7 +159,7 @@ func (r *PullResult) add(rep *pullReport, l PullLine) {
 // Pulled reports whether `hrsync pull` brings a source's data into its
 // inbox: a file source with pull:, or a database source with inbox:.
 func Pulled(src *config.Source) bool {
-	return src.Pull != nil || (src.IsDatabase() && src.Inbox != "")
+	return src.Pull != nil || (src.IsDatabase() && src.Inbox != "") || src.HasDevices()
 }
 
 // pullSources picks the named sources, or every source that is pulled.

@@ -87,6 +87,7 @@ var (
 		"2/1/2006 15:04:05", "2/1/2006 15:04", "2-1-2006 15:04:05", "2-1-2006 15:04", "2.1.2006 15:04:05", "2.1.2006 15:04",
 		"1/2/2006 15:04:05", "1/2/2006 15:04", "1/2/2006 3:04:05 PM", "1/2/2006 3:04 PM", "2/1/2006 3:04:05 PM",
 		"20060102150405", mapping.LayoutExcel,
+		time.RFC3339, // with the zone's offset, as a device pull writes it (config.DeviceTimeLayout)
 	}
 	dateCandidates  = []string{"2006-1-2", "2006/1/2", "2/1/2006", "2-1-2006", "2.1.2006", "1/2/2006", "20060102", mapping.LayoutExcel}
 	clockCandidates = []string{"15:04:05", "15:04", "3:04:05 PM", "3:04 PM"}

@@ -112,6 +112,9 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
+	if o.Config.PushUsers.Target.Kind == config.TargetDevices {
+		DevicePINs(o.Config, records) // device PINs are the keys punches match
+	}
 	o.Log.Info("push-users source read", "rows", stats.Rows, "unreadable", stats.Unreadable, "no_id", stats.NoID)
 	target, err := o.Target.Employees(ctx)
 	if err != nil && o.DryRun && sqldb.Classify(err) == sqldb.MissingTable && createsTables(o.Config) {

@@ -18,6 +18,9 @@ func HTTPConfig(cfg *config.Config, log *slog.Logger) httpx.Config {
 
 // OpenRemoteTarget builds the http or scim target the config names.
 func OpenRemoteTarget(cfg *config.Config, log *slog.Logger) (Target, error) {
+	if cfg.PushUsers.Target.Kind == config.TargetDevices {
+		return NewDeviceTarget(cfg), nil
+	}
 	return NewHTTPTarget(cfg, HTTPConfig(cfg, log))
 }
 

@@ -57,6 +57,7 @@ var layers = []layer{
 	{"internal/bench/importbench", 8, "benchmark program"},
 	{"internal/bench/xlsxbench", 8, "benchmark program"},
 	{"internal/bench/abbench", 8, "benchmark program"},
+	{"internal/bench/zkbench", 8, "benchmark program: device pull + import against an attlog import"},
 }
 
 // rankOf returns the rank of rel (a package path relative to the module) and

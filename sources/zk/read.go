@@ -443,3 +443,42 @@ func (c *Client) ReadTemplates(ctx context.Context) ([]Template, error) {
 	})
 	return out, err
 }
+
+// WriteTemplates uploads fingerprint templates with the device disabled
+// ([zkp] sections/data-user.md "Upload Fingerprint Template"): per
+// template CMD_PREPARE_DATA with its size, CMD_DATA with its bytes,
+// CMD_CHECKSUM_BUFFER (how the device computes the sum is not described,
+// so its value is not checked), CMD_TMP_WRITE with uid, finger, flag and
+// size, CMD_FREE_DATA; then CMD_REFRESHDATA. The users (UIDs) must exist.
+func (c *Client) WriteTemplates(ctx context.Context, ts []Template) error {
+	for _, t := range ts {
+		if len(t.Data) == 0 || len(t.Data) > 0xffff-6 {
+			return &Error{Addr: c.addr, Op: "write templates", Err: fmt.Errorf("a template of %d bytes", len(t.Data))}
+		}
+	}
+	return c.WhileDisabled(ctx, func() error {
+		for _, t := range ts {
+			op := fmt.Sprintf("write template %d of uid %d", t.Finger, t.UID)
+			if _, err := c.simple(ctx, op, CmdPrepareData, binary.LittleEndian.AppendUint32(nil, uint32(len(t.Data)))); err != nil {
+				return err
+			}
+			if _, err := c.simple(ctx, op, CmdData, t.Data); err != nil {
+				return err
+			}
+			if _, err := c.simple(ctx, op, CmdChecksumBuffer, nil); err != nil {
+				return err
+			}
+			req := binary.LittleEndian.AppendUint16(nil, t.UID)
+			req = append(req, t.Finger, t.Flag)
+			req = binary.LittleEndian.AppendUint16(req, uint16(len(t.Data)))
+			if _, err := c.simple(ctx, op, CmdTmpWrite, req); err != nil {
+				return err
+			}
+			if err := c.freeData(ctx); err != nil {
+				return err
+			}
+		}
+		_, err := c.simple(ctx, "refresh after writing templates", CmdRefreshData, nil)
+		return err
+	})
+}

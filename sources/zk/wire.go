@@ -55,6 +55,10 @@ const (
 	CmdGetFreeSizes = 50
 	CmdGetTime      = 201
 	CmdSetTime      = 202
+	// CmdTmpWrite and CmdChecksumBuffer upload a fingerprint template
+	// ([zkp] sections/data-user.md "Upload Fingerprint Template").
+	CmdTmpWrite       = 87
+	CmdChecksumBuffer = 119
 
 	AckOK      = 2000
 	AckError   = 2001

@@ -126,6 +126,13 @@ type Template struct {
 	Data   []byte
 }
 
+// Templates returns a copy of the fingerprint templates.
+func (d *Device) Templates() []Template {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Template(nil), d.tmpls...)
+}
+
 // SetTemplates replaces the fingerprint templates.
 func (d *Device) SetTemplates(ts []Template) {
 	d.mu.Lock()

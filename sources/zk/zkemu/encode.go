@@ -30,6 +30,8 @@ const (
 	cmdGetFreeSizes  = 50
 	cmdGetTime       = 201
 	cmdSetTime       = 202
+	cmdTmpWrite      = 87  // [zkp] "Upload Fingerprint Template"
+	cmdChecksumBuf   = 119 // CMD_CHECKSUM_BUFFER
 
 	ackOK      = 2000
 	ackError   = 2001

@@ -92,6 +92,10 @@ type session struct {
 	id     uint16
 	authed bool
 	buf    []byte // the prepared data set of a large read
+	// upload is what a client sent with CMD_PREPARE_DATA and CMD_DATA,
+	// for CMD_TMP_WRITE; uploadSize the size it announced.
+	upload     []byte
+	uploadSize int
 }
 
 var errClose = errors.New("close")
@@ -256,7 +260,43 @@ func (s *session) handle(cmd, reply uint16, data []byte) error {
 		d.SetClockOffset(time.Until(t))
 		return s.send(ackOK, reply, nil)
 	case cmdFreeData:
-		s.buf = nil
+		s.buf, s.upload = nil, nil
+		return s.send(ackOK, reply, nil)
+	case cmdPrepareData: // a client's upload: the size, then CMD_DATA
+		if len(data) < 4 {
+			return s.send(ackError, reply, nil)
+		}
+		s.uploadSize, s.upload = int(binary.LittleEndian.Uint32(data)), nil
+		return s.send(ackOK, reply, nil)
+	case cmdData:
+		if len(s.upload)+len(data) > s.uploadSize {
+			return s.send(ackError, reply, nil)
+		}
+		s.upload = append(s.upload, data...)
+		return s.send(ackOK, reply, nil)
+	case cmdChecksumBuf:
+		// [zkp] does not know the device's checksum; ours is a byte sum.
+		var sum uint32
+		for _, b := range s.upload {
+			sum += uint32(b)
+		}
+		return s.send(ackOK, reply, binary.LittleEndian.AppendUint32(nil, sum))
+	case cmdTmpWrite:
+		if len(data) < 6 || int(binary.LittleEndian.Uint16(data[4:])) != len(s.upload) || len(s.upload) != s.uploadSize {
+			return s.send(ackError, reply, nil)
+		}
+		t := Template{UID: binary.LittleEndian.Uint16(data), Finger: data[2], Flag: data[3], Data: append([]byte(nil), s.upload...)}
+		d.mu.Lock()
+		i := 0
+		for i < len(d.tmpls) && (d.tmpls[i].UID != t.UID || d.tmpls[i].Finger != t.Finger) {
+			i++
+		}
+		if i == len(d.tmpls) {
+			d.tmpls = append(d.tmpls, t)
+		} else {
+			d.tmpls[i] = t
+		}
+		d.mu.Unlock()
 		return s.send(ackOK, reply, nil)
 	case cmdDataWRRQ:
 		if d.Unbuffered {
