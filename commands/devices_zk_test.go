@@ -180,3 +180,37 @@ func TestDevicesCopyTemplates(t *testing.T) {
 		t.Fatalf("copy onto itself: %v", err)
 	}
 }
+
+// TestMapCheckAgainstDeviceUsers: with --directory-from-devices the
+// directory is the devices' users, so a PIN the devices know is placed, a
+// padded one gets a near match, and one no device holds is unmapped.
+func TestMapCheckAgainstDeviceUsers(t *testing.T) {
+	d := zkemu.NewDevice()
+	d.SetUsers([]zkemu.User{{PIN: "101", Name: "Ann"}, {PIN: "102", Name: "Bob"}})
+	cfg := deviceWorld(t, "gate", d)
+	dir := filepath.Dir(cfg)
+	os.WriteFile(filepath.Join(dir, "export.csv"), []byte("pin,time\n101,2025-03-01 08:00:00\n0102,2025-03-01 08:01:00\n0102,2025-03-01 17:01:00\n999,2025-03-01 08:02:00\n"), 0o644)
+	yaml, _ := os.ReadFile(cfg)
+	yaml = append(yaml, []byte("  export:\n    path: export.csv\n    timezone: UTC\n    mapping: { employee_key: pin, time: time }\n")...)
+	os.WriteFile(cfg, yaml, 0o644)
+
+	app, out, _ := testApp(cfg)
+	err := runMapCheck(context.Background(), app, mapCheckOptions{Sources: []string{"export"}, DevicesDirectory: true, Output: "json"})
+	if exitOf(err) != exitcode.Rejected {
+		t.Fatalf("exit %d (%v), want 3: two keys match no device user\n%s", exitOf(err), err, out)
+	}
+	for _, want := range []string{`"999"`, "strip_leading_zeros"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %s in\n%s", want, out)
+		}
+	}
+	// Without the flag the directory is hr.employees (E1, E2): nothing matches.
+	app, out, _ = testApp(cfg)
+	runMapCheck(context.Background(), app, mapCheckOptions{Sources: []string{"export"}, Output: "json"})
+	if strings.Contains(out.String(), "strip_leading_zeros") {
+		t.Fatalf("near match without the devices' users:\n%s", out)
+	}
+	if d.Disabled() {
+		t.Fatal("left disabled")
+	}
+}

@@ -3,11 +3,13 @@ package commands
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/mapcheck"
 	"github.com/hrsync/hrsync/internal/exitcode"
 )
@@ -20,6 +22,9 @@ type mapCheckOptions struct {
 	Suggest     bool
 	Files       []string
 	MaxUnmapped string
+	// DevicesDirectory matches against the users the configured punch
+	// machines hold instead of hr.employees.
+	DevicesDirectory bool
 }
 
 func newMapCheckCmd(app *App) *cobra.Command {
@@ -40,7 +45,8 @@ sources whose mapping is empty and for files given with --file.`,
 		Example: `  hrsync map-check --source gate --sample 5000
   hrsync map-check --output json --max-unmapped 2
   hrsync map-check --report onboarding.xlsx
-  hrsync map-check --suggest --file sample-export.csv`,
+  hrsync map-check --suggest --file sample-export.csv
+  hrsync map-check --directory-from-devices`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMapCheck(cmd.Context(), app, o)
@@ -53,6 +59,7 @@ sources whose mapping is empty and for files given with --file.`,
 	f.StringVar(&o.Report, "report", "", "also write a report for the customer: PATH.xlsx, PATH.csv or PATH.jsonl")
 	f.BoolVar(&o.Suggest, "suggest", false, "propose a mapping from header names and content, as config YAML")
 	f.StringSliceVar(&o.Files, "file", nil, "with --suggest: an export file that is not in the config yet (repeatable)")
+	f.BoolVar(&o.DevicesDirectory, "directory-from-devices", false, "match against the users on the configured punch machines (hrsync devices users) instead of hr.employees")
 	f.StringVar(&o.MaxUnmapped, "max-unmapped", "", "fail (exit 3) when more than PERCENT of rows are unmapped; at or below it, unmapped rows do not fail the check")
 	return cmd
 }
@@ -73,6 +80,9 @@ func runMapCheck(ctx context.Context, app *App, o mapCheckOptions) error {
 		return exitcode.AsUsage(fmt.Errorf("--file is for --suggest; to check a mapping, configure the source"))
 	}
 	if o.Suggest {
+		if o.DevicesDirectory {
+			return exitcode.Usagef("--directory-from-devices is for a check of a mapping, not --suggest")
+		}
 		return runSuggest(ctx, app, o)
 	}
 	// A source still without a mapping does not stop the others being checked.
@@ -101,6 +111,18 @@ func runMapCheck(ctx context.Context, app *App, o mapCheckOptions) error {
 				return exitcode.AsUsage(fmt.Errorf("no source has a mapping yet; run hrsync map-check --suggest"))
 			}
 		}
+	}
+	if o.DevicesDirectory {
+		tmp, err := os.MkdirTemp("", "hrsync-device-users-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		n, err := importer.DeviceUsersDirectory(ctx, cfg, tmp)
+		if err != nil {
+			return err
+		}
+		app.say("directory: %d users read from the configured devices (their PINs are the ids)", n)
 	}
 	bar := newProgress(app, "checking")
 	doc, err := mapcheck.Run(ctx, mapcheck.RunOptions{Config: cfg, Sources: o.Sources, Sample: o.Sample,

@@ -2,9 +2,13 @@ package importer
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -363,4 +367,50 @@ func copyTemplatesTo(ctx context.Context, dc config.DeviceConn, tmpls []zk.Templ
 	}
 	l.Copied = len(out)
 	return nil
+}
+
+// DeviceUsersDirectory makes cfg's employee directory the users that its
+// configured punch machines hold (every device's, PIN as the id), so a
+// map-check matches an export against the PINs staff punch with and its
+// near matches say how the export's keys meet them. The users are written
+// to dir as a CSV and cfg points hr.employees at it; hr.employees'
+// key_transform stays, as push-users applies it to make PINs. A device
+// that cannot be read fails the whole call: half a directory would call
+// the other half's punches unmapped.
+func DeviceUsersDirectory(ctx context.Context, cfg *config.Config, dir string) (users int, err error) {
+	devs, err := SelectDevices(cfg, nil)
+	if err != nil {
+		return 0, err
+	}
+	if len(devs) == 0 {
+		return 0, exitcode.Usagef("no source has devices: to read users from")
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"id", "name", "card"})
+	seen := map[string]bool{}
+	for _, du := range ReadDeviceUsers(ctx, devs) {
+		if du.Error != "" {
+			return 0, fmt.Errorf("device %s/%s: %s", du.Source, du.Device, du.Error)
+		}
+		for _, u := range du.Users {
+			if seen[u.PIN] {
+				continue
+			}
+			seen[u.PIN] = true
+			card := ""
+			if u.Card != 0 {
+				card = strconv.FormatUint(uint64(u.Card), 10)
+			}
+			w.Write([]string{u.PIN, u.Name, card})
+		}
+	}
+	w.Flush()
+	path := filepath.Join(dir, "device-users.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return 0, err
+	}
+	e := &cfg.HR.Employees
+	e.File, e.Query, e.Columns, e.Match, e.Format = path, "", nil, []string{"id"}, config.Format{}
+	return len(seen), nil
 }
