@@ -40,6 +40,7 @@ type Config struct {
 	PushUsers *PushUsers         `yaml:"push_users"`
 	Retention Retention          `yaml:"retention"`
 	Resync    *Resync            `yaml:"resync"`
+	Serve     *Serve             `yaml:"serve"` // see serve.go
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
@@ -115,6 +116,8 @@ type Source struct {
 	Format   Format       `yaml:"format"`
 	Mapping  mapping.Spec `yaml:"mapping"`
 	Clock    Clock        `yaml:"clock"`
+	// Push reads the punches `hrsync serve` received (see serve.go).
+	Push bool `yaml:"push"`
 
 	Name string `yaml:"-"`
 }
@@ -556,11 +559,17 @@ func (c *Config) validate() error {
 	if err := c.validateResync(); err != nil {
 		return err
 	}
+	if err := c.validateServe(); err != nil {
+		return err
+	}
 	return c.validatePushUsers()
 }
 
 func (c *Config) validateSource(s *Source) error {
 	key := "sources." + s.Name
+	if s.Push {
+		return c.validatePushSource(s)
+	}
 	switch {
 	case s.Path == "" && s.URL == "" && s.Pull == nil:
 		return c.errAt(key+".path", "is required (a file or a glob such as exports/*.csv), or url: for a database source, or pull: to read an inbox")
