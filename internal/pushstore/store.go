@@ -635,3 +635,47 @@ FROM received r LEFT JOIN push_devices d ON d.serial = r.serial WHERE r.id > ? O
 	}
 	return out, rows.Err()
 }
+
+// Ping checks the database answers, for the health endpoint.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("pushstore: %w", err)
+	}
+	return nil
+}
+
+// Disallow sets serial back to pending: its uploads are refused from now
+// on, and what it sent before stays stored. ok is false for a serial the
+// registry does not hold.
+func (s *Store) Disallow(ctx context.Context, serial string) (ok bool, err error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE push_devices SET allowed = 0 WHERE serial = ?`, serial)
+	if err != nil {
+		return false, fmt.Errorf("pushstore: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// Remove drops serial's registry row, its stamps and its queued commands
+// (not its stored punches, which an import may still need). A removed
+// device that calls again is pending, and uploads its whole log once more
+// when approved; the store drops what it already holds.
+func (s *Store) Remove(ctx context.Context, serial string) (ok bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("pushstore: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM push_devices WHERE serial = ?`, serial)
+	if err != nil {
+		return false, fmt.Errorf("pushstore: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	for _, q := range []string{`DELETE FROM push_stamps WHERE serial = ?`, `DELETE FROM push_commands WHERE serial = ? AND status = 'queued'`} {
+		if _, err := tx.ExecContext(ctx, q, serial); err != nil {
+			return false, fmt.Errorf("pushstore: %w", err)
+		}
+	}
+	return n == 1, tx.Commit()
+}

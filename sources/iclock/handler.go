@@ -107,7 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, ".aspx")
 	q := r.URL.Query()
 	sn := q.Get("SN")
-	if path != "/iclock/ping" && !validSerial(sn) {
+	if path != "/iclock/ping" && !ValidSerial(sn) {
 		http.Error(w, "bad SN", http.StatusBadRequest)
 		return
 	}
@@ -132,9 +132,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// validSerial bounds what a serial may be before it reaches a log line or
+// ValidSerial bounds what a serial may be before it reaches a log line or
 // the database: ZKTeco serials are short letters and digits.
-func validSerial(sn string) bool {
+func ValidSerial(sn string) bool {
 	if sn == "" || len(sn) > 32 {
 		return false
 	}
