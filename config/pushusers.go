@@ -74,7 +74,11 @@ type UsersSource struct {
 
 // UsersTarget is the system that receives the employee records.
 type UsersTarget struct {
-	Kind string `yaml:"kind"` // TargetKinds: database (default), http, scim
+	Kind string `yaml:"kind"` // TargetKinds: database (default), http, scim, iclock
+
+	// iclock: the pushing devices that get the users (default: every
+	// approved one); see serve.go.
+	Devices []string `yaml:"devices"`
 
 	// http and scim: the url, and auth, ca_file, concurrency (default
 	// DefaultUsersConcurrency), ...
@@ -168,7 +172,7 @@ const (
 // TargetKinds are the values push_users.target.kind accepts ("" is
 // database). They are declared here, not by the package that opens them
 // (importer/pushusers sits above config), and that package uses these names.
-var TargetKinds = []string{TargetDatabase, TargetHTTP, TargetSCIM}
+var TargetKinds = []string{TargetDatabase, TargetHTTP, TargetSCIM, TargetIclock}
 
 func (c *Config) expandPushUsersSecrets() error {
 	p := c.PushUsers
@@ -258,6 +262,10 @@ func (c *Config) validatePushUsers() error {
 	}
 	switch t.Kind {
 	case TargetDatabase:
+	case TargetIclock:
+		if err := c.validateIclockTarget(k+".target", t); err != nil {
+			return err
+		}
 	case TargetHTTP, TargetSCIM:
 		u, err := url.Parse(t.URL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/hrsync/hrsync/sources/iclock"
 )
 
 // Serve configures `hrsync serve`, the endpoint ZKTeco terminals push
@@ -154,4 +156,21 @@ func (c *Config) resolveServePaths() {
 			t.CertFile, t.KeyFile = c.Resolve(t.CertFile), c.Resolve(t.KeyFile)
 		}
 	}
+}
+
+// TargetIclock is push_users.target.kind for the pushing devices: users
+// go out as DATA UPDATE USERINFO / DATA DELETE USERINFO commands queued in
+// the push store, taken by each device on its next poll.
+const TargetIclock = "iclock"
+
+func (c *Config) validateIclockTarget(key string, t *UsersTarget) error {
+	if t.URL != "" {
+		return c.errAt(key+".url", "the iclock target queues commands in the push store; it takes no url")
+	}
+	for _, sn := range t.Devices {
+		if !iclock.ValidSerial(sn) {
+			return c.errAt(key+".devices", fmt.Sprintf("%q is not a device serial (letters, digits, - and _, up to 32)", sn))
+		}
+	}
+	return nil
 }

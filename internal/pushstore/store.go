@@ -191,6 +191,13 @@ CREATE TABLE IF NOT EXISTS push_commands (
   result TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS push_commands_queued ON push_commands(serial, status, id);
+CREATE TABLE IF NOT EXISTS push_users (
+  employee_id TEXT PRIMARY KEY,
+  pin TEXT NOT NULL,
+  name TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
 `
 
 const stamp = "2006-01-02T15:04:05.000Z07:00"
@@ -678,4 +685,60 @@ func (s *Store) Remove(ctx context.Context, serial string) (ok bool, err error) 
 		}
 	}
 	return n == 1, tx.Commit()
+}
+
+// DeviceUser is a user as hrsync last queued it for the pushing devices
+// (push-users' iclock target compares the staff list with these).
+type DeviceUser struct {
+	EmployeeID string
+	PIN        string
+	Name       string
+	Active     bool // false: deleted from the devices
+}
+
+// QueueUser queues body for every serial and records u as sent, in one
+// transaction: the record of what devices were told never runs ahead of,
+// or behind, the queue.
+func (s *Store) QueueUser(ctx context.Context, u DeviceUser, serials []string, body string) error {
+	if body == "" || strings.ContainsAny(body, "\r\n\x00") {
+		return fmt.Errorf("pushstore: a command must be one non-empty line")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("pushstore: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.ts()
+	for _, sn := range serials {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_commands (serial, body, created_at) VALUES (?, ?, ?)`, sn, body, now); err != nil {
+			return fmt.Errorf("pushstore: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO push_users (employee_id, pin, name, active, updated_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (employee_id) DO UPDATE SET pin = excluded.pin, name = excluded.name, active = excluded.active, updated_at = excluded.updated_at`,
+		u.EmployeeID, u.PIN, u.Name, u.Active, now); err != nil {
+		return fmt.Errorf("pushstore: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("pushstore: %w", err)
+	}
+	return nil
+}
+
+// Users lists the users as last queued, by employee id.
+func (s *Store) Users(ctx context.Context) ([]DeviceUser, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT employee_id, pin, name, active FROM push_users ORDER BY employee_id`)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	defer rows.Close()
+	var out []DeviceUser
+	for rows.Next() {
+		var u DeviceUser
+		if err := rows.Scan(&u.EmployeeID, &u.PIN, &u.Name, &u.Active); err != nil {
+			return nil, fmt.Errorf("pushstore: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }
