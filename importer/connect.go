@@ -51,6 +51,8 @@ func Connect(ctx context.Context, cfg *config.Config) []Check {
 func connectSource(ctx context.Context, cfg *config.Config, src *config.Source) Check {
 	what := "source " + src.Name
 	switch {
+	case src.Push:
+		return connectPush(ctx, cfg, what)
 	case src.Pull != nil:
 		loc, err := cfg.PullLocation(src)
 		if err != nil {

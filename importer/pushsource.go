@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strconv"
 
 	"github.com/hrsync/hrsync/config"
@@ -73,4 +75,29 @@ func PushBacklog(ctx context.Context, sess *Session, store *pushstore.Store, sou
 	}
 	rows, err := store.Since(ctx, after, 1)
 	return len(rows), err
+}
+
+// connectPush is config check --connect's look at the push store: there or
+// not yet, and what it holds. A store not there yet is not created.
+func connectPush(ctx context.Context, cfg *config.Config, what string) Check {
+	where := cfg.PushStorePath()
+	if _, err := os.Stat(where); errors.Is(err, fs.ErrNotExist) {
+		return Checked(what, "no push store at "+where+" yet: hrsync serve creates it", nil)
+	}
+	st, err := pushstore.Open(ctx, where)
+	if err != nil {
+		return Checked(what, "", err)
+	}
+	defer st.Close()
+	devs, err := st.Devices(ctx, false)
+	if err != nil {
+		return Checked(what, "", err)
+	}
+	approved := 0
+	for _, d := range devs {
+		if d.Allowed {
+			approved++
+		}
+	}
+	return Checked(what, fmt.Sprintf("the push store %s answers; %d devices approved, %d pending", where, approved, len(devs)-approved), nil)
 }

@@ -143,3 +143,20 @@ func TestPushSourceDeviceZone(t *testing.T) {
 		t.Fatalf("the Ho Chi Minh punch is not at 23:00 UTC: %d %v", n, err)
 	}
 }
+
+// TestConnectPushSource: config check --connect names a push store not
+// there yet without creating it, then what it holds.
+func TestConnectPushSource(t *testing.T) {
+	cfg := pushConfig(t, 1)
+	c := connectSource(context.Background(), cfg, cfg.Sources["devices"])
+	if c.failed || !strings.Contains(c.Found, "no push store") {
+		t.Fatalf("before serve: %+v", c)
+	}
+	if _, err := os.Stat(cfg.PushStorePath()); err == nil {
+		t.Fatal("--connect created the push store")
+	}
+	fillPushStore(t, cfg, "DEV1", "", 1, 1)
+	if c := connectSource(context.Background(), cfg, cfg.Sources["devices"]); c.failed || !strings.Contains(c.Found, "1 devices approved, 0 pending") {
+		t.Fatalf("after: %+v", c)
+	}
+}
