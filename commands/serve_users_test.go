@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/pushstore"
 	"github.com/hrsync/hrsync/sources/iclock/iclocksim"
 )
@@ -83,5 +85,60 @@ func TestPushUsersToPushedDevices(t *testing.T) {
 	}
 	if cs, _ := st.Commands(ctx, "DEV2"); len(cs) != 3 || cs[2].Body != "DATA DELETE USERINFO PIN=1002" {
 		t.Fatalf("leaver: %+v", cs)
+	}
+}
+
+// TestDevicesRejectRemove: a rejected device is refused again and listed as
+// pending; a removed one is forgotten with its queued commands, and its
+// stored punches stay; both are runs in the history; a device never seen
+// cannot be commanded.
+func TestDevicesRejectRemove(t *testing.T) {
+	ctx := context.Background()
+	cfgPath := pushSetup(t, 1, "  listen: 127.0.0.1:0\n")
+	app, _, _ := testApp(cfgPath)
+	if err := runDevicesApprove(ctx, app, devicesApproveOptions{Serial: "GATE1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runDevicesApprove(ctx, app, devicesApproveOptions{Serial: "GATE1", TimeZone: "Mars/Olympus"}); exitOf(err) != exitcode.Usage {
+		t.Fatalf("a bad zone: %v", err)
+	}
+	if err := runDevicesCommand(ctx, app, devicesCommandOptions{Serial: "NEVER", Command: "check"}); exitOf(err) != exitcode.Usage {
+		t.Fatalf("commanding an unknown device: %v", err)
+	}
+	if err := runDevicesCommand(ctx, app, devicesCommandOptions{Serial: "GATE1", Command: "query-log", From: "2026-12-01 00:00:00", To: "2026-12-02 00:00:00"}); err != nil {
+		t.Fatal(err)
+	}
+	base, stop := startServe(t, cfgPath, serveOptions{})
+	defer stop()
+	dev := &iclocksim.Device{Base: base, SN: "GATE1"}
+	if _, n, _ := dev.Upload(1, []string{iclocksim.AttLine("1", time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), 0, 1)}); n != 1 {
+		t.Fatalf("approved upload: %d", n)
+	}
+	if err := runDevicesReject(ctx, app, devicesRejectOptions{Serial: "GATE1"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := dev.Upload(2, []string{iclocksim.AttLine("1", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), 0, 1)}); code != http.StatusForbidden {
+		t.Fatalf("rejected device's upload: %d", code)
+	}
+	cfg, _ := config.Load(cfgPath)
+	st, _ := pushstore.Open(ctx, cfg.PushStorePath())
+	defer st.Close()
+	if p, _ := st.Devices(ctx, true); len(p) != 1 {
+		t.Fatalf("pending after reject: %v", p)
+	}
+	if err := runDevicesReject(ctx, app, devicesRejectOptions{Serial: "GATE1", Remove: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, known, _ := st.Device(ctx, "GATE1"); known {
+		t.Fatal("removed device still in the registry")
+	}
+	if cs, _ := st.Commands(ctx, "GATE1"); len(cs) != 0 {
+		t.Fatalf("removed device's queued commands: %v", cs)
+	}
+	if rows, _ := st.Received(ctx, "GATE1"); len(rows) != 1 {
+		t.Fatalf("removed device's punches: %v", rows)
+	}
+	if err := runDevicesReject(ctx, app, devicesRejectOptions{Serial: "GATE1", Remove: true}); exitOf(err) != exitcode.Usage {
+		t.Fatalf("removing twice: %v", err)
 	}
 }
