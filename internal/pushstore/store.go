@@ -386,16 +386,25 @@ func (s *Store) Touch(ctx context.Context, serial, remote, info string) (d Devic
 	// In the writer's group: a poll costs no sync of its own.
 	err = s.inGroup(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := s.ts()
-		res, err := tx.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr, info) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (serial) DO NOTHING`, serial, now, now, remote, info)
+		res, err := tx.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, remote_addr = ?,
+info = CASE WHEN ? = '' THEN info ELSE ? END WHERE serial = ?`, now, remote, info, info, serial)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
+		if n, _ := res.RowsAffected(); n == 0 {
+			// A new serial is pending, up to MaxPending of them: a caller
+			// trying serials cannot grow the registry without bound.
+			res, err := tx.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr, info)
+SELECT ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM push_devices WHERE allowed = 0) < ?
+ON CONFLICT (serial) DO NOTHING`, serial, now, now, remote, info, MaxPending)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				d = Device{Serial: serial} // not recorded: the pending list is full
+				return nil
+			}
 			first = true
-		} else if _, err := tx.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, remote_addr = ?,
-info = CASE WHEN ? = '' THEN info ELSE ? END WHERE serial = ?`, now, remote, info, info, serial); err != nil {
-			return err
 		}
 		d, err = scanDevice(tx.QueryRowContext(ctx, `SELECT `+deviceCols+` FROM push_devices WHERE serial = ?`, serial))
 		return err
@@ -405,6 +414,10 @@ info = CASE WHEN ? = '' THEN info ELSE ? END WHERE serial = ?`, now, remote, inf
 	}
 	return d, first, nil
 }
+
+// MaxPending bounds the devices waiting for approval; a serial calling
+// when that many wait is refused without being listed.
+const MaxPending = 1000
 
 // Allow approves serial (adding it if it never called) with a name and an
 // IANA time zone ("" for the config's default).
