@@ -32,6 +32,9 @@ var commandArgs = map[string][]string{
 	"resync":         {"--from", "2025-12-01"},
 	"runs show":      {"1"},
 	"events show":    {"1"},
+	// serve runs until stopped: an address it refuses ends it once the
+	// config is read.
+	"serve": {"--listen", "no-port"},
 }
 
 // leafCommands lists the command tree's runnable commands, as typed.

@@ -40,6 +40,7 @@ type Config struct {
 	PushUsers *PushUsers         `yaml:"push_users"`
 	Retention Retention          `yaml:"retention"`
 	Resync    *Resync            `yaml:"resync"`
+	Serve     *Serve             `yaml:"serve"` // see serve.go
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
@@ -117,6 +118,8 @@ type Source struct {
 	Clock    Clock        `yaml:"clock"`
 	// Devices: punch machines read over the ZK protocol (devices.go).
 	DeviceSource `yaml:",inline"`
+	// Push reads the punches `hrsync serve` received (see serve.go).
+	Push bool `yaml:"push"`
 
 	Name string `yaml:"-"`
 }
@@ -562,6 +565,9 @@ func (c *Config) validate() error {
 	if err := c.validateResync(); err != nil {
 		return err
 	}
+	if err := c.validateServe(); err != nil {
+		return err
+	}
 	return c.validatePushUsers()
 }
 
@@ -569,6 +575,12 @@ func (c *Config) validateSource(s *Source) error {
 	key := "sources." + s.Name
 	if err := c.validateDevices(s); err != nil {
 		return err
+	}
+	if s.Push {
+		if s.HasDevices() {
+			return c.errAt(key+".push", "a push source receives what devices send to hrsync serve; devices: are pulled over the network: set one or the other")
+		}
+		return c.validatePushSource(s)
 	}
 	switch {
 	case s.Path == "" && s.URL == "" && s.Pull == nil && !s.HasDevices():

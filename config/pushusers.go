@@ -74,7 +74,11 @@ type UsersSource struct {
 
 // UsersTarget is the system that receives the employee records.
 type UsersTarget struct {
-	Kind string `yaml:"kind"` // TargetKinds: database (default), http, scim
+	Kind string `yaml:"kind"` // TargetKinds: database (default), http, scim, iclock
+
+	// iclock: the pushing devices that get the users (default: every
+	// approved one); see serve.go.
+	Devices []string `yaml:"devices"`
 
 	// http and scim: the url, and auth, ca_file, concurrency (default
 	// DefaultUsersConcurrency), ...
@@ -170,7 +174,7 @@ const (
 // TargetKinds are the values push_users.target.kind accepts ("" is
 // database). They are declared here, not by the package that opens them
 // (importer/pushusers sits above config), and that package uses these names.
-var TargetKinds = []string{TargetDatabase, TargetHTTP, TargetSCIM, TargetDevices}
+var TargetKinds = []string{TargetDatabase, TargetHTTP, TargetSCIM, TargetDevices, TargetIclock}
 
 func (c *Config) expandPushUsersSecrets() error {
 	p := c.PushUsers
@@ -263,6 +267,10 @@ func (c *Config) validatePushUsers() error {
 	case TargetDevices:
 		if len(c.AllDevices()) == 0 {
 			return c.errAt(k+".target.kind", "devices: needs a source that lists devices: (the punch machines users are written to)")
+		}
+	case TargetIclock:
+		if err := c.validateIclockTarget(k+".target", t); err != nil {
+			return err
 		}
 	case TargetHTTP, TargetSCIM:
 		u, err := url.Parse(t.URL)

@@ -55,6 +55,8 @@ func connectSource(ctx context.Context, cfg *config.Config, src *config.Source) 
 	switch {
 	case src.HasDevices():
 		return connectDevices(ctx, what, src)
+	case src.Push:
+		return connectPush(ctx, cfg, what)
 	case src.Pull != nil:
 		loc, err := cfg.PullLocation(src)
 		if err != nil {

@@ -38,6 +38,9 @@ type Options struct {
 	Observer Observer
 	// Sample stops each source after this many rows (0 = all).
 	Sample int
+	// PushRows bounds what a push source reads in one run (0: all it
+	// has); serve imports in batches of this many.
+	PushRows int
 	// NoState leaves the run state alone: no lock, no run record (map-check).
 	NoState bool
 	// Writer, when set, takes the punches instead of the configured HR
@@ -125,6 +128,7 @@ type rowMapper struct {
 	rows      int64       // rows read so far, for the progress lines
 	log       *slog.Logger
 	meter     *meter // bytes read, for progress (nil: not measured)
+	pushRows  int    // a push source reads at most this many (0: all)
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
@@ -166,6 +170,9 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 // readSource streams one source's rows as items, file by file, in name order.
 // Files that cannot be read become a failed report line and an entry in failures.
 func readSource(ctx context.Context, cfg *config.Config, src *config.Source, m *rowMapper, marks watermarks, emit func(item) error) (failures []string, err error) {
+	if src.Push {
+		return readPush(ctx, cfg, src, m, marks, m.pushRows, emit)
+	}
 	if src.IsDatabase() && !src.ReadsInbox() {
 		return readDatabase(ctx, cfg, src, m, marks, sqlsrc.Window{}, emit)
 	}
@@ -304,5 +311,5 @@ func newRowMapper(src *config.Source, dir *Directory, inactive string, now func(
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &rowMapper{src: src, mapper: mp, dir: dir, importOff: inactive == mapping.InactiveImport, observer: opts.Observer, sample: opts.Sample, log: log}, nil
+	return &rowMapper{src: src, mapper: mp, dir: dir, importOff: inactive == mapping.InactiveImport, observer: opts.Observer, sample: opts.Sample, log: log, pushRows: opts.PushRows}, nil
 }

@@ -72,6 +72,9 @@ func (t *SQLTarget) Apply(ctx context.Context, changes []Change) ([]error, error
 // the hr: section's employees table; writing says whether tables may be
 // created (never on a dry run).
 func OpenTarget(ctx context.Context, cfg *config.Config, writing bool, log *slog.Logger) (Target, func(), error) {
+	if cfg.PushUsers.Target.Kind == config.TargetIclock {
+		return OpenIclockTarget(ctx, cfg)
+	}
 	if cfg.PushUsers.Target.Kind != config.TargetDatabase {
 		t, err := OpenRemoteTarget(cfg, log)
 		return t, func() {}, err

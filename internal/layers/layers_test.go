@@ -33,6 +33,7 @@ var layers = []layer{
 	{"internal/pushstore", 1, "the push endpoint's durable store: received punches, device stamps, the device registry, the command queue; imports nothing of ours"},
 	{"internal/outbox", 1, "the durable queue: the HTTP sink produces its events, the engine delivers them; uses internal/httpx"},
 	{"sources/fetch/fetchtest", 1, "test servers (SFTP, FTP) for fetch and commands tests; imports nothing of ours"},
+	{"sources/iclock/iclocksim", 1, "a simulated push device (HTTP client) for tests and benchmarks; imports nothing of ours"},
 	{"sources/iclock", 2, "the ZKTeco push (ADMS/iclock) protocol as an http.Handler; stores through internal/pushstore"},
 	{"sources/...", 2, "readers (textfile, sheet, sqlsrc), pull transports (fetch) and the ZKTeco device client (zk)"},
 	{"sources/zk/zkemu", 1, "the ZKTeco device emulator for zk's tests and cmd/zkemu; imports nothing of ours (its encoders are written a second time on purpose)"},

@@ -191,6 +191,13 @@ CREATE TABLE IF NOT EXISTS push_commands (
   result TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS push_commands_queued ON push_commands(serial, status, id);
+CREATE TABLE IF NOT EXISTS push_users (
+  employee_id TEXT PRIMARY KEY,
+  pin TEXT NOT NULL,
+  name TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
 `
 
 const stamp = "2006-01-02T15:04:05.000Z07:00"
@@ -379,16 +386,25 @@ func (s *Store) Touch(ctx context.Context, serial, remote, info string) (d Devic
 	// In the writer's group: a poll costs no sync of its own.
 	err = s.inGroup(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := s.ts()
-		res, err := tx.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr, info) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (serial) DO NOTHING`, serial, now, now, remote, info)
+		res, err := tx.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, remote_addr = ?,
+info = CASE WHEN ? = '' THEN info ELSE ? END WHERE serial = ?`, now, remote, info, info, serial)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
+		if n, _ := res.RowsAffected(); n == 0 {
+			// A new serial is pending, up to MaxPending of them: a caller
+			// trying serials cannot grow the registry without bound.
+			res, err := tx.ExecContext(ctx, `INSERT INTO push_devices (serial, first_seen, last_seen, remote_addr, info)
+SELECT ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM push_devices WHERE allowed = 0) < ?
+ON CONFLICT (serial) DO NOTHING`, serial, now, now, remote, info, MaxPending)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				d = Device{Serial: serial} // not recorded: the pending list is full
+				return nil
+			}
 			first = true
-		} else if _, err := tx.ExecContext(ctx, `UPDATE push_devices SET last_seen = ?, remote_addr = ?,
-info = CASE WHEN ? = '' THEN info ELSE ? END WHERE serial = ?`, now, remote, info, info, serial); err != nil {
-			return err
 		}
 		d, err = scanDevice(tx.QueryRowContext(ctx, `SELECT `+deviceCols+` FROM push_devices WHERE serial = ?`, serial))
 		return err
@@ -398,6 +414,10 @@ info = CASE WHEN ? = '' THEN info ELSE ? END WHERE serial = ?`, now, remote, inf
 	}
 	return d, first, nil
 }
+
+// MaxPending bounds the devices waiting for approval; a serial calling
+// when that many wait is refused without being listed.
+const MaxPending = 1000
 
 // Allow approves serial (adding it if it never called) with a name and an
 // IANA time zone ("" for the config's default).
@@ -632,6 +652,106 @@ FROM received r LEFT JOIN push_devices d ON d.serial = r.serial WHERE r.id > ? O
 			return nil, fmt.Errorf("pushstore: %w", err)
 		}
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Ping checks the database answers, for the health endpoint.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("pushstore: %w", err)
+	}
+	return nil
+}
+
+// Disallow sets serial back to pending: its uploads are refused from now
+// on, and what it sent before stays stored. ok is false for a serial the
+// registry does not hold.
+func (s *Store) Disallow(ctx context.Context, serial string) (ok bool, err error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE push_devices SET allowed = 0 WHERE serial = ?`, serial)
+	if err != nil {
+		return false, fmt.Errorf("pushstore: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// Remove drops serial's registry row, its stamps and its queued commands
+// (not its stored punches, which an import may still need). A removed
+// device that calls again is pending, and uploads its whole log once more
+// when approved; the store drops what it already holds.
+func (s *Store) Remove(ctx context.Context, serial string) (ok bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("pushstore: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM push_devices WHERE serial = ?`, serial)
+	if err != nil {
+		return false, fmt.Errorf("pushstore: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	for _, q := range []string{`DELETE FROM push_stamps WHERE serial = ?`, `DELETE FROM push_commands WHERE serial = ? AND status = 'queued'`} {
+		if _, err := tx.ExecContext(ctx, q, serial); err != nil {
+			return false, fmt.Errorf("pushstore: %w", err)
+		}
+	}
+	return n == 1, tx.Commit()
+}
+
+// DeviceUser is a user as hrsync last queued it for the pushing devices
+// (push-users' iclock target compares the staff list with these).
+type DeviceUser struct {
+	EmployeeID string
+	PIN        string
+	Name       string
+	Active     bool // false: deleted from the devices
+}
+
+// QueueUser queues body for every serial and records u as sent, in one
+// transaction: the record of what devices were told never runs ahead of,
+// or behind, the queue.
+func (s *Store) QueueUser(ctx context.Context, u DeviceUser, serials []string, body string) error {
+	if body == "" || strings.ContainsAny(body, "\r\n\x00") {
+		return fmt.Errorf("pushstore: a command must be one non-empty line")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("pushstore: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.ts()
+	for _, sn := range serials {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_commands (serial, body, created_at) VALUES (?, ?, ?)`, sn, body, now); err != nil {
+			return fmt.Errorf("pushstore: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO push_users (employee_id, pin, name, active, updated_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (employee_id) DO UPDATE SET pin = excluded.pin, name = excluded.name, active = excluded.active, updated_at = excluded.updated_at`,
+		u.EmployeeID, u.PIN, u.Name, u.Active, now); err != nil {
+		return fmt.Errorf("pushstore: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("pushstore: %w", err)
+	}
+	return nil
+}
+
+// Users lists the users as last queued, by employee id.
+func (s *Store) Users(ctx context.Context) ([]DeviceUser, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT employee_id, pin, name, active FROM push_users ORDER BY employee_id`)
+	if err != nil {
+		return nil, fmt.Errorf("pushstore: %w", err)
+	}
+	defer rows.Close()
+	var out []DeviceUser
+	for rows.Next() {
+		var u DeviceUser
+		if err := rows.Scan(&u.EmployeeID, &u.PIN, &u.Name, &u.Active); err != nil {
+			return nil, fmt.Errorf("pushstore: %w", err)
+		}
+		out = append(out, u)
 	}
 	return out, rows.Err()
 }

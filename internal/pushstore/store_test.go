@@ -207,3 +207,37 @@ func TestDurableSettings(t *testing.T) {
 		t.Fatalf("synchronous = %d, %v", syncMode, err)
 	}
 }
+
+// TestPendingBounded: serials that are not allowed are listed as pending up
+// to MaxPending; past that a new one is refused without a row, while an
+// approved device and one already pending still get through Touch.
+func TestPendingBounded(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "push.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Allow(ctx, "GOOD", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for i := range MaxPending + 5 {
+		d, first, err := st.Touch(ctx, fmt.Sprintf("TRY%05d", i), "10.0.0.9:1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Allowed || first != (i < MaxPending) {
+			t.Fatalf("serial %d: allowed %v first %v", i, d.Allowed, first)
+		}
+	}
+	pending, _ := st.Devices(ctx, true)
+	if len(pending) != MaxPending {
+		t.Fatalf("%d pending, want %d", len(pending), MaxPending)
+	}
+	if d, _, err := st.Touch(ctx, "GOOD", "10.0.0.1:1", ""); err != nil || !d.Allowed {
+		t.Fatalf("the approved device: %+v %v", d, err)
+	}
+	if d, first, err := st.Touch(ctx, "TRY00003", "10.0.0.9:1", ""); err != nil || first || d.FirstSeen.IsZero() {
+		t.Fatalf("a pending device calling again: %+v %v %v", d, first, err)
+	}
+}

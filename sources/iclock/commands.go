@@ -49,6 +49,7 @@ const (
 	CmdCheck  = "CHECK"  // compare stamps with the server and upload what is new
 	CmdInfo   = "INFO"   // send the device's information
 	CmdReboot = "REBOOT" // restart the device
+	CmdLog    = "LOG"    // upload the new records (confirmed on ZAM180 firmware)
 )
 
 func fields(vs ...string) error {

@@ -11,6 +11,7 @@
 //	POST /iclock/cdata?SN=..&table=OPERLOG&OpStamp=..  operation log, user data (counted)
 //	GET  /iclock/getrequest?SN=..                      heartbeat and command poll
 //	POST /iclock/devicecmd?SN=..                       command results
+//	GET  /iclock/rtdata?SN=..&type=time                the device sets its clock from ours
 //
 // The ".aspx" spellings some firmware uses are accepted too.
 package iclock
@@ -24,6 +25,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hrsync/hrsync/internal/pushstore"
 )
@@ -55,6 +57,11 @@ type Config struct {
 	TransTimes    string // daily upload times; default "00:00;14:05"
 	TransInterval int    // minutes between checks for new data; default 1
 	Realtime      bool   // upload each punch as it happens, not only at TransInterval; default off
+
+	// Zone is the time zone of a device whose registry row names none,
+	// for the clock it is given (rtdata); nil: UTC.
+	Zone *time.Location
+	Now  func() time.Time // nil: time.Now
 }
 
 // Handler is the push endpoint.
@@ -83,6 +90,12 @@ func New(cfg Config) *Handler {
 	if cfg.TransInterval <= 0 {
 		cfg.TransInterval = 1
 	}
+	if cfg.Zone == nil {
+		cfg.Zone = time.UTC
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	h := &Handler{c: cfg, log: cfg.Log}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -94,7 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, ".aspx")
 	q := r.URL.Query()
 	sn := q.Get("SN")
-	if path != "/iclock/ping" && !validSerial(sn) {
+	if path != "/iclock/ping" && !ValidSerial(sn) {
 		http.Error(w, "bad SN", http.StatusBadRequest)
 		return
 	}
@@ -107,6 +120,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.poll(w, r, sn)
 	case path == "/iclock/devicecmd" && r.Method == http.MethodPost:
 		h.results(w, r, sn)
+	case path == "/iclock/rtdata" && r.Method == http.MethodGet:
+		h.clock(w, r, sn)
 	case path == "/iclock/ping":
 		// Newer firmware pings while it works through a long upload.
 		reply(w, "OK")
@@ -117,9 +132,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// validSerial bounds what a serial may be before it reaches a log line or
+// ValidSerial bounds what a serial may be before it reaches a log line or
 // the database: ZKTeco serials are short letters and digits.
-func validSerial(sn string) bool {
+func ValidSerial(sn string) bool {
 	if sn == "" || len(sn) > 32 {
 		return false
 	}
@@ -179,16 +194,61 @@ func (h *Handler) fail(w http.ResponseWriter, sn, what string, err error) {
 
 // allowed records the call and tells whether the device may go on.
 func (h *Handler) allowed(w http.ResponseWriter, r *http.Request, sn string) bool {
+	_, ok := h.device(w, r, sn)
+	return ok
+}
+
+// device records the call and returns the registry row of a device that
+// may go on.
+func (h *Handler) device(w http.ResponseWriter, r *http.Request, sn string) (pushstore.Device, bool) {
 	d, first, err := h.c.Store.Touch(r.Context(), sn, r.RemoteAddr, info(r))
 	if err != nil {
 		h.fail(w, sn, "registry", err)
-		return false
+		return d, false
 	}
 	if !d.Allowed {
 		h.refuse(w, r, d, first)
-		return false
+		return d, false
 	}
-	return true
+	return d, true
+}
+
+// clock answers GET /iclock/rtdata?type=time, the request with which push
+// firmware sets its clock ("Attendance PUSH Communication Protocol",
+// appendix 5): "DateTime=N,ServerTZ=+HHMM", N the UTC time in ZKTeco's
+// encoding and ServerTZ the offset of the device's zone from the registry
+// (or the configured default). This is how a pushing device's clock is
+// set: on its boot, and at the intervals its firmware keeps.
+func (h *Handler) clock(w http.ResponseWriter, r *http.Request, sn string) {
+	d, ok := h.device(w, r, sn)
+	if !ok {
+		return
+	}
+	if r.URL.Query().Get("type") != "time" {
+		reply(w, "OK")
+		return
+	}
+	loc := h.c.Zone
+	if d.TimeZone != "" {
+		if l, err := time.LoadLocation(d.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	now := h.c.Now()
+	_, off := now.In(loc).Zone()
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	reply(w, fmt.Sprintf("DateTime=%d,ServerTZ=%c%02d%02d", EncodeTime(now.UTC()), sign, off/3600, off/60%60))
+}
+
+// EncodeTime is ZKTeco's packing of a date and time into seconds, the one
+// the push protocol's rtdata reply and the device protocol use:
+// ((year-2000)*12*31 + (month-1)*31 + day-1)*86400 + (hour*60+minute)*60 + second.
+func EncodeTime(t time.Time) int64 {
+	days := int64(t.Year()-2000)*12*31 + int64(t.Month()-1)*31 + int64(t.Day()-1)
+	return days*86400 + int64(t.Hour()*3600+t.Minute()*60+t.Second())
 }
 
 // handshake answers GET /iclock/cdata?options=all with the options the

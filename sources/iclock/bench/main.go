@@ -8,11 +8,20 @@
 // counts records lost and doubled (both must be 0).
 //
 //	go run ./sources/iclock/bench -devices 1000 -batches 10 -records 100
+//
+// With -hrsync BIN the server is the real `BIN serve` (a config with a push
+// source written into -dir, rate limit off, -import-every as given), stopped
+// with SIGTERM at the end; then `BIN import` runs and the HR database must
+// hold every record exactly once:
+//
+//	go build -o /tmp/hrsync ./cmd/hrsync
+//	go run ./sources/iclock/bench -hrsync /tmp/hrsync -devices 1000 -kill
 package main
 
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -42,6 +51,8 @@ func main() {
 	kill := flag.Bool("kill", false, "kill -9 the server halfway and restart it")
 	poll := flag.Bool("poll", false, "handshake first and poll getrequest before each upload, as a device does")
 	dir := flag.String("dir", "", "folder for the database (default: a temporary one)")
+	flag.StringVar(&hrsyncBin, "hrsync", "", "run this hrsync binary's serve instead of the bare handler")
+	flag.StringVar(&importEvery, "import-every", "", "with -hrsync: serve.import_every (default: off, one import at the end)")
 	flag.Parse()
 	if *serve != "" {
 		if err := runServer(*serve); err != nil {
@@ -84,7 +95,89 @@ type child struct {
 	addr  string
 }
 
+var (
+	hrsyncBin, importEvery string
+	servePort              string // with -hrsync: the port serve listens on
+)
+
+// stop ends the server gracefully: SIGTERM for hrsync serve, stdin closed
+// for the bare one.
+func (c *child) stop() {
+	if hrsyncBin != "" {
+		c.cmd.Process.Signal(syscall.SIGTERM)
+	} else {
+		c.stdin.Close()
+	}
+	c.cmd.Wait()
+}
+
+// writeHrsyncConfig writes the config `hrsync serve` and `hrsync import`
+// run with: a push source over dir/push.db, an SQLite HR database and
+// employees 1..500 (the PINs batch uses).
+func writeHrsyncConfig(dir string) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	servePort = ln.Addr().String()
+	ln.Close()
+	var emps strings.Builder
+	emps.WriteString("id,attendance_no,name,status\n")
+	for i := 1; i <= 500; i++ {
+		fmt.Fprintf(&emps, "E%d,%d,N%d,active\n", i, i, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "employees.csv"), []byte(emps.String()), 0o644); err != nil {
+		return "", err
+	}
+	every := ""
+	if importEvery != "" {
+		every = "  import_every: " + importEvery + "\n"
+	}
+	cfg := `timezone: UTC
+hr:
+  url: sqlite://hr.db
+  employees: { file: employees.csv }
+sources:
+  devices:
+    push: true
+    mapping:
+      employee_key: { column: pin }
+      time: { column: time }
+      direction: { column: state, codes: { in: [0], out: [1] }, unknown: keep }
+      device: { column: serial }
+serve:
+  listen: ` + servePort + `
+  store: push.db
+  rate_limit: -1
+` + every
+	path := filepath.Join(dir, "hrsync.yaml")
+	return path, os.WriteFile(path, []byte(cfg), 0o644)
+}
+
+// startHrsync starts `hrsync serve` and waits for its health endpoint.
+func startHrsync(dir string) (*child, error) {
+	cmd := exec.Command(hrsyncBin, "serve", "--config", filepath.Join(dir, "hrsync.yaml"), "--quiet")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if res, err := http.Get("http://" + servePort + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return &child{cmd: cmd, addr: servePort}, nil
+			}
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	return nil, fmt.Errorf("hrsync serve did not answer /healthz")
+}
+
 func start(path string) (*child, error) {
+	if hrsyncBin != "" {
+		return startHrsync(filepath.Dir(path))
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -132,6 +225,11 @@ func run(devices, batches, records int, kill, poll bool, dir string) error {
 		dir = d
 	}
 	path := filepath.Join(dir, "push.db")
+	if hrsyncBin != "" {
+		if _, err := writeHrsyncConfig(dir); err != nil {
+			return err
+		}
+	}
 	st, err := pushstore.Open(context.Background(), path)
 	if err != nil {
 		return err
@@ -218,13 +316,16 @@ func run(devices, batches, records int, kill, poll bool, dir string) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(begin)
-	c.stdin.Close()
-	c.cmd.Wait()
+	c.stop()
 	rss := max(maxRSS(c.cmd), rssKilled)
 
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))] }
-	fmt.Printf("devices %d, uploads %d x %d records, kill=%v, poll=%v\n", devices, devices*batches, records, kill, poll)
+	server := "bare handler"
+	if hrsyncBin != "" {
+		server = "hrsync serve, import_every=" + importEvery
+	}
+	fmt.Printf("server: %s; devices %d, uploads %d x %d records, kill=%v, poll=%v\n", server, devices, devices*batches, records, kill, poll)
 	fmt.Printf("acknowledged %d records in %.2fs: %.0f records/s (%.0f uploads/s)\n",
 		ackedRecs.Load(), elapsed.Seconds(), float64(ackedRecs.Load())/elapsed.Seconds(), float64(done.Load())/elapsed.Seconds())
 	fmt.Printf("upload latency p50 %v, p99 %v, max %v; failed requests %d\n",
@@ -258,6 +359,36 @@ func run(devices, batches, records int, kill, poll bool, dir string) error {
 	fmt.Printf("stored %d rows (sent %d distinct); acknowledged but lost %d, doubled %d\n", len(rows), devices*batches*records, lost, doubled)
 	if len(rows) != devices*batches*records || lost != 0 || doubled != 0 {
 		return fmt.Errorf("stored rows do not match what was acknowledged")
+	}
+	if hrsyncBin != "" {
+		return importAndCount(dir, len(rows))
+	}
+	return nil
+}
+
+// importAndCount runs `hrsync import` after the load and checks the HR
+// database holds each stored record once.
+func importAndCount(dir string, want int) error {
+	t0 := time.Now()
+	cmd := exec.Command(hrsyncBin, "import", "--config", filepath.Join(dir, "hrsync.yaml"), "--quiet")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("hrsync import: %w", err)
+	}
+	took := time.Since(t0)
+	db, err := sql.Open("sqlite", filepath.Join(dir, "hr.db")) // the driver pushstore registers
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM attendance_punches`).Scan(&n); err != nil {
+		return err
+	}
+	fmt.Printf("hrsync import after the load: %.2fs; HR database holds %d punches (want %d): lost %d, duplicated %d\n",
+		took.Seconds(), n, want, max(0, want-n), max(0, n-want))
+	if n != want {
+		return fmt.Errorf("the HR database does not hold each record once")
 	}
 	return nil
 }
