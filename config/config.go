@@ -163,6 +163,7 @@ type Format struct {
 	Sheet            string `yaml:"sheet"`
 	SheetIndex       int    `yaml:"sheet_index"`
 	HeaderRow        int    `yaml:"header_row"`
+	MaxLineBytes     int    `yaml:"max_line_bytes"` // text files: the longest line; 0 = textfile.DefaultMaxLineBytes
 }
 
 // Clock holds the sanity guard on punch times.
@@ -616,6 +617,9 @@ func (c *Config) validateFormat(key string, f *Format) error {
 	}
 	if _, err := textfile.ParseEncoding(f.FallbackEncoding); err != nil {
 		return c.errAt(key+".fallback_encoding", err.Error())
+	}
+	if _, err := textfile.ParseMaxLineBytes(f.MaxLineBytes); err != nil {
+		return c.errAt(key+".max_line_bytes", err.Error())
 	}
 	return nil
 }

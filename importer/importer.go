@@ -224,6 +224,16 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 	return failures, nil
 }
 
+// noRows is why a file that has bytes but no row fails: a header alone
+// (an export cut short, or a byte-order mark that hid the line breaks) must
+// not pass as "0 rows" and be archived.
+func noRows(det sources.Detection) error {
+	if len(det.Columns) > 0 {
+		return fmt.Errorf("no rows: the file holds a header (%d columns) and nothing under it", len(det.Columns))
+	}
+	return errors.New("no rows: the file holds nothing to read")
+}
+
 type emitError struct{ err error }
 
 func (e *emitError) Error() string { return e.err.Error() }
@@ -252,6 +262,9 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 			m.meter.reading(r)
 		}
 		row, err := r.Next()
+		if err == io.EOF && n == 0 {
+			return noRows(det)
+		}
 		if err == io.EOF {
 			return nil
 		}
@@ -284,10 +297,7 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 }
 
 func fileFormat(s *config.Source) sources.FileFormat {
-	f := s.Format
-	return sources.FileFormat{Type: f.Type, Delimiter: f.Delimiter, Header: f.Header, Encoding: f.Encoding,
-		FallbackEncoding: f.FallbackEncoding, Sheet: f.Sheet, SheetIndex: f.SheetIndex, HeaderRow: f.HeaderRow,
-		HeaderHints: s.Mapping.ColumnNames()}
+	return s.Format.FileFormat(s.Mapping.ColumnNames())
 }
 
 func newRowMapper(src *config.Source, dir *Directory, inactive string, now func() time.Time, opts Options) (*rowMapper, error) {
