@@ -24,7 +24,7 @@ const (
 	maxPartRatio    = 100       // inflated : compressed, for parts over ratioFloor
 	ratioFloor      = 1 << 20   // a small part may compress as well as it likes
 	maxMetaBytes    = 32 << 20  // the workbook, styles and relationships parts excelize holds
-	maxSharedBytes  = 128 << 20 // the shared-string table held in memory, 16 bytes a string counted
+	maxSharedBytes  = 48 << 20  // the shared-string table held in memory, 16 bytes a string counted
 	maxCellBytes    = 256 << 10 // one cell's text (Excel's limit is 32,767 characters)
 	maxXMLTextRun   = 1 << 20   // bytes between two tags (or inside one) an XML token may hold
 	maxXLSFileBytes = 64 << 20  // an .xls is read whole into memory, by two readers
