@@ -34,6 +34,9 @@ type Config struct {
 	Timezone  string             `yaml:"timezone"`
 	DataDir   string             `yaml:"data_dir"`
 	LockWait  Duration           `yaml:"lock_wait"`
+	// MaxRunTime stops a run that takes longer (exit 1; what it committed
+	// stays, and the next run goes on from there); 0, the default, is no limit.
+	MaxRunTime Duration `yaml:"max_run_time"`
 	HR        HR                 `yaml:"hr"`
 	Sources   map[string]*Source `yaml:"sources"`
 	Report    ReportConfig       `yaml:"report"`
@@ -459,6 +462,7 @@ func (c *Config) applyDefaults() {
 	if c.LockWait == 0 {
 		c.LockWait = Duration(5 * time.Minute)
 	}
+
 	if c.HR.Employees.Table == "" && c.HR.Employees.Query == "" && c.HR.Employees.File == "" {
 		c.HR.Employees.Table = "employees"
 	}
@@ -518,6 +522,9 @@ func (c *Config) validate() error {
 		if err := sqlsink.CheckBatchSize(c.HR.BatchSize); err != nil {
 			return c.errAt("hr.batch_size", strings.TrimPrefix(err.Error(), "batch_size: "))
 		}
+	}
+	if c.MaxRunTime < 0 {
+		return c.errAt("max_run_time", fmt.Sprintf("%s: want a positive duration such as 2h, or 0 for no limit", time.Duration(c.MaxRunTime)))
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errAt("timezone", fmt.Sprintf("unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)", c.Timezone))

@@ -88,6 +88,10 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 			return res, err
 		}
 	}
+	endCtx := ctx // End records the run even when its deadline has passed
+	ctx, stop := runDeadline(ctx, cfg)
+	defer stop()
+	defer func() { err = deadlineCause(ctx, err) }()
 	started := opts.Now()
 	run, err := BeginRun(ctx, cfg, RunSpec{Command: "pull", Args: opts.Args, Report: opts.ReportPath,
 		ReportFormat: report.CSV, Started: started, Log: opts.Log})
@@ -96,7 +100,7 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 	}
 	opts.Log = run.Log // with the run id
 	res.RunID, res.ReportPath, res.Counts = run.ID, run.ReportPath, report.Counts{}
-	defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
+	defer func() { run.End(endCtx, res.Counts, cmp.Or(deadlineCause(ctx, err), res.Outcome())) }()
 	rep, err := createPullReport(res.ReportPath)
 	if err != nil {
 		return res, err
