@@ -31,18 +31,18 @@ import (
 
 // Config is the whole file.
 type Config struct {
-	Timezone  string             `yaml:"timezone"`
-	DataDir   string             `yaml:"data_dir"`
-	LockWait  Duration           `yaml:"lock_wait"`
+	Timezone string   `yaml:"timezone"`
+	DataDir  string   `yaml:"data_dir"`
+	LockWait Duration `yaml:"lock_wait"`
 	// MaxRunTime stops a run that takes longer (exit 1; what it committed
 	// stays, and the next run goes on from there); 0, the default, is no limit.
-	MaxRunTime Duration `yaml:"max_run_time"`
-	HR        HR                 `yaml:"hr"`
-	Sources   map[string]*Source `yaml:"sources"`
-	Report    ReportConfig       `yaml:"report"`
-	PushUsers *PushUsers         `yaml:"push_users"`
-	Retention Retention          `yaml:"retention"`
-	Resync    *Resync            `yaml:"resync"`
+	MaxRunTime Duration           `yaml:"max_run_time"`
+	HR         HR                 `yaml:"hr"`
+	Sources    map[string]*Source `yaml:"sources"`
+	Report     ReportConfig       `yaml:"report"`
+	PushUsers  *PushUsers         `yaml:"push_users"`
+	Retention  Retention          `yaml:"retention"`
+	Resync     *Resync            `yaml:"resync"`
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
