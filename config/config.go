@@ -172,7 +172,7 @@ type Format struct {
 // Clock holds the sanity guard on punch times.
 type Clock struct {
 	FutureTolerance Duration `yaml:"future_tolerance"`
-	Floor           string   `yaml:"floor"` // YYYY-MM-DD
+	Floor           string   `yaml:"floor"` // YYYY-MM-DD; DefaultFloor when unset, "none" for no floor
 }
 
 // ReportConfig sets where and how per-row reports are written.
@@ -485,8 +485,16 @@ func (c *Config) applyDefaults() {
 		if s.Format.Type == "" {
 			s.Format.Type = "auto"
 		}
+		if s.Clock.Floor == "" {
+			s.Clock.Floor = DefaultFloor
+		}
 	}
 }
+
+// DefaultFloor is clock.floor when a source sets none: a punch before it is
+// a device clock reset or an Excel serial read as a date (61 is 1900-03-01),
+// not attendance. "none" turns the floor off.
+const DefaultFloor = "2000-01-01"
 
 // HRTables are the HR database's tables as the sink takes them; the
 // employees table is empty when the directory comes from hr.employees.file.
@@ -599,9 +607,9 @@ func (c *Config) validateSource(s *Source) error {
 	if err := c.validateFormat(key+".format", &s.Format); err != nil {
 		return err
 	}
-	if s.Clock.Floor != "" {
+	if s.Clock.Floor != "none" {
 		if _, err := time.Parse("2006-01-02", s.Clock.Floor); err != nil {
-			return c.errAt(key+".clock.floor", fmt.Sprintf("%q: want a date like 2020-01-01", s.Clock.Floor))
+			return c.errAt(key+".clock.floor", fmt.Sprintf("%q: want a date like 2020-01-01, or none", s.Clock.Floor))
 		}
 	}
 	if err := s.Mapping.Validate(); err != nil {

@@ -302,7 +302,7 @@ func fileFormat(s *config.Source) sources.FileFormat {
 
 func newRowMapper(src *config.Source, dir *Directory, inactive string, now func() time.Time, opts Options) (*rowMapper, error) {
 	opt := mapping.Options{Location: src.Location(), FutureTolerance: time.Duration(src.Clock.FutureTolerance), Now: now}
-	if src.Clock.Floor != "" {
+	if src.Clock.Floor != "" && src.Clock.Floor != "none" {
 		floor, _ := time.ParseInLocation("2006-01-02", src.Clock.Floor, src.Location())
 		opt.Floor = floor
 	}
