@@ -114,7 +114,7 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("source %s: %s", src.Name, fetch.PlainFTPWarning))
 		}
 		results, perr := fetch.Pull(ctx, src.Name, locs[i], cfg.InboxDir(src), run.State.Ledger(),
-			fetch.Options{Log: opts.Log, Now: opts.Now, Zone: src.Location(), Dial: opts.Dial})
+			fetch.Options{Log: opts.Log, Now: opts.Now, Zone: src.Location(), Dial: opts.Dial, LockHeld: true}) // BeginRun took the lock
 		for _, r := range results {
 			res.add(rep, PullLine{Source: src.Name, Remote: r.File.Path, Outcome: r.Outcome, Reason: r.Reason,
 				LocalPath: r.LocalPath, Bytes: r.Bytes, SHA256: r.SHA256, Size: r.File.Size, ModTime: r.File.ModTime})

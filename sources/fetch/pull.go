@@ -53,6 +53,11 @@ type Options struct {
 	Now  func() time.Time                                // nil: time.Now; decides "today" for date patterns
 	Zone *time.Location                                  // zone of the date placeholders; nil: time.Local
 	Dial func(context.Context, Location) (Remote, error) // nil: Dial; tests swap in a backend
+	// LockHeld says the caller holds the run lock over the inbox, so no
+	// other pull is writing into it: every .partial file there is a killed
+	// pull's and is removed, whatever its age. Without it only those older
+	// than an hour go, sparing a concurrent pull's.
+	LockHeld bool
 }
 
 // Dial connects to a Location's backend. The caller closes the Remote.
@@ -108,7 +113,7 @@ func Pull(ctx context.Context, source string, loc Location, inbox string, ledger
 	if ep.scheme == "ftp" {
 		p.log.Warn(PlainFTPWarning)
 	}
-	if err := prepareInbox(inbox); err != nil {
+	if err := prepareInbox(inbox, opts.LockHeld); err != nil {
 		return nil, err
 	}
 	defer p.close()
@@ -668,10 +673,11 @@ func (w *hashingWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// prepareInbox creates the inbox and removes partial files a crashed run
-// left behind (older than an hour, so a concurrent pull's are spared).
-func prepareInbox(inbox string) error {
-	if err := os.MkdirAll(inbox, 0o755); err != nil {
+// prepareInbox creates the inbox (owner-only) and removes partial files a
+// killed run left behind: all of them when the caller holds the run lock,
+// else those older than an hour, so a concurrent pull's are spared.
+func prepareInbox(inbox string, lockHeld bool) error {
+	if err := os.MkdirAll(inbox, 0o700); err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
 	entries, err := os.ReadDir(inbox)
@@ -682,7 +688,7 @@ func prepareInbox(inbox string) error {
 		if !strings.HasPrefix(e.Name(), ".") || !strings.Contains(e.Name(), ".partial-") {
 			continue
 		}
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
+		if info, err := e.Info(); err == nil && (lockHeld || time.Since(info.ModTime()) > time.Hour) {
 			os.Remove(filepath.Join(inbox, e.Name()))
 		}
 	}
