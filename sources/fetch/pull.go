@@ -518,7 +518,7 @@ func (p *puller) transfer(ctx context.Context, r Remote, wd *watchdog, f RemoteF
 	if name == "" || name == "." || name == ".." {
 		return nil, fmt.Errorf("remote file %q has no usable name", f.Path)
 	}
-	tmp, err := os.CreateTemp(p.inbox, "."+name+".partial-*")
+	tmp, err := os.CreateTemp(p.inbox, "."+inboxName(name)+".partial-*")
 	if err != nil {
 		return nil, &inboxError{err}
 	}
@@ -592,6 +592,7 @@ func (p *puller) finish(pt *partial) (d download, err error) {
 // archive and error folders, so a remote ".punches.csv" or "archive" would
 // be pulled and never read: they get a leading "_" instead.
 func inboxName(remote string) string {
+	remote = portableName(remote)
 	switch strings.ToLower(remote) {
 	case "archive", "error":
 		return "_" + remote
@@ -600,6 +601,33 @@ func inboxName(remote string) string {
 		return "_" + remote
 	}
 	return remote
+}
+
+// portableName makes a remote base name one every OS can hold in the
+// inbox: the characters Windows refuses in a name (a colon would name an
+// NTFS alternate stream) and control characters become "_", as do the
+// dots and spaces Windows drops from a name's end, and a device name
+// (CON, NUL, COM1, ...) gets a "_" in front.
+func portableName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`<>:"/\|?*`, r) {
+			return '_'
+		}
+		return r
+	}, name)
+	if trimmed := strings.TrimRight(name, ". "); trimmed != name && trimmed != "" {
+		name = trimmed + strings.Repeat("_", len(name)-len(trimmed))
+	}
+	stem := strings.ToUpper(name)
+	if i := strings.IndexByte(stem, '.'); i >= 0 {
+		stem = stem[:i]
+	}
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+		name = "_" + name
+	}
+	return name
 }
 
 type place struct {
