@@ -47,3 +47,20 @@ func TestOneBadFileInTheInbox(t *testing.T) {
 		t.Errorf("reason %q (%v), want it to say the file is damaged", reason, err)
 	}
 }
+
+// TestDatabaseSourceWithNothingNew: a database source with no row past its
+// watermark is an ordinary run (exit 0, nothing reported), not a file with
+// no rows; the fault trials found a re-run after a kill failing on it.
+func TestDatabaseSourceWithNothingNew(t *testing.T) {
+	src := dbSources(t)[0]
+	clock := newClockTable(t, openSource(t, src), src.timeType)
+	clock.add("1001", clock.start)
+	cfg := dbConfig(t, src, clock.name, "{ column: punched_at }")
+	if res := runImport(t, cfg, Options{}); res.Counts[mapping.Imported] != 1 {
+		t.Fatalf("first run: %v", res.Counts)
+	}
+	res := runImport(t, cfg, Options{})
+	if res.Counts.Total() != 0 || res.Outcome() != nil {
+		t.Fatalf("second run: counts %v, outcome %v; want nothing and no failure", res.Counts, res.Outcome())
+	}
+}

@@ -262,7 +262,9 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 			m.meter.reading(r)
 		}
 		row, err := r.Next()
-		if err == io.EOF && n == 0 {
+		if err == io.EOF && n == 0 && det.Format != formatDatabase {
+			// A database source with nothing new past its watermark is an
+			// ordinary run; a file with bytes and no row is not.
 			return noRows(det)
 		}
 		if err == io.EOF {
