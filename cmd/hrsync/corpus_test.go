@@ -22,7 +22,9 @@ const corpusEmployees = "id,attendance_no,name,status\nE1,1001,Ann,active\nE2,10
 // internal/corpus, some of it hundreds of megabytes) through the built
 // binary, one import each: the report must hold the case's outcome, the
 // exit code is never a crash's (2, or a signal), and on Linux the child's
-// peak RSS stays under 200 MB. -v prints the table.
+// peak RSS stays under 200 MB. -v prints the table. (Linux counts in a
+// child's peak the memory its parent, this test, had when it was spawned:
+// the figures over-state each import by the test's own 25-40 MB.)
 func TestCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the corpus writes and reads about 2 GB of files")
@@ -73,7 +75,7 @@ func TestCorpus(t *testing.T) {
 		if _, err := os.Stat(rep); err == nil {
 			for _, l := range readReport(t, rep) {
 				outcomes[l[reportOutcome]]++
-				if l[reportOutcome] == "failed" {
+				if l[reportOutcome] == c.Want {
 					reasons = append(reasons, l[reportReason])
 				}
 			}
@@ -89,8 +91,8 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("%s: exit %d (a crash or a signal)\n%s", c.Name, code, out)
 		case outcomes[c.Want] == 0:
 			t.Errorf("%s: report %s, want a %s line\n%s", c.Name, got, c.Want, out)
-		case c.Want == "failed" && c.Reason != "" && !strings.Contains(strings.Join(reasons, "\n"), c.Reason):
-			t.Errorf("%s: failed for %q, want a reason holding %q", c.Name, reasons, c.Reason)
+		case c.Reason != "" && !strings.Contains(strings.Join(reasons, "\n"), c.Reason):
+			t.Errorf("%s: %s for %q, want a reason holding %q", c.Name, c.Want, reasons, c.Reason)
 		}
 		if measured && rss > corpusCeilingKB {
 			t.Errorf("%s: peak RSS %d MB, over the ceiling of %d MB", c.Name, rss>>10, corpusCeilingKB>>10)

@@ -19,7 +19,7 @@ import (
 type Case struct {
 	Name   string // file name; the extension picks the reader as a user's would
 	Want   string // an outcome the report must hold: "imported", "failed", "invalid_row", ...
-	Reason string // text a failed line's reason holds ("" = any)
+	Reason string // text the reason of a Want line holds ("" = any)
 	// Mapping replaces the default mapping (employee_key Pin, time Time
 	// "2006-01-02 15:04:05") and Format is the source's format block, both YAML.
 	Mapping, Format string
@@ -76,7 +76,8 @@ func Cases(xlsBase []byte, xlsMapping string) []Case {
 		{Name: "bad-times.csv", Want: "invalid_time", Write: text(goodHeader + "1001,2025-13-45 08:00:00\n1002,2025-12-01 25:61:00\n")},
 		{Name: "crlf-and-lf.csv", Want: "imported", Write: text("Pin,Time\r\n1001,2025-12-01 08:00:00\r\n1002,2025-12-01 08:05:00\n")},
 		{Name: "binary-with-csv-name.csv", Want: "failed", Write: text("\x00\x01\x02\x03PK\x05\x06garbage\x00\xff")},
-		{Name: "dst-gap.csv", Want: "imported", Write: text(goodHeader + "1001,2025-03-30 02:30:00\n")},
+		{Name: "dst-gap.csv", Want: "invalid_time", Reason: "does not exist in Europe/Paris", Write: text(goodHeader + "1001,2025-03-30 02:30:00\n")},
+		{Name: "dst-overlap.csv", Want: "imported", Write: text(goodHeader + "1001,2025-10-26 02:30:00\n")},
 
 		{Name: "good.xlsx", Want: "imported", Write: xlsx(sheetRows(2, false), nil, flate.DefaultCompression)},
 		{Name: "xlsx-header-only.xlsx", Want: "failed", Reason: "no rows", Write: xlsx(sheetRows(0, false), nil, flate.DefaultCompression)},
@@ -95,8 +96,8 @@ func Cases(xlsBase []byte, xlsMapping string) []Case {
 		{Name: "xlsx-deep-nesting.xlsx", Want: "failed", Write: xlsx(repeat("", "<x>", 500_000, ""), nil, flate.DefaultCompression)},
 		{Name: "xlsx-bad-xml.xlsx", Want: "failed", Write: xlsx(rawSheet(`<row><c><v>1</c></row>`), nil, flate.DefaultCompression)},
 		{Name: "xlsx-shared-index-out-of-range.xlsx", Want: "failed", Write: xlsx(rawSheet(`<row><c t="s"><v>99999999</v></c></row>`), nil, flate.DefaultCompression)},
-		{Name: "xlsx-excel-serial-61.xlsx", Want: "invalid_time", Write: xlsx(rawSheet(headerRow+`<row r="2"><c t="inlineStr"><is><t>1001</t></is></c><c><v>61</v></c></row>`), nil, flate.DefaultCompression),
-			Mapping: `{ employee_key: { column: Pin }, time: { column: Time } }`},
+		{Name: "xlsx-excel-serial-61.xlsx", Want: "invalid_time", Reason: "earliest accepted", Write: xlsx(rawSheet(headerRow+`<row r="2"><c t="inlineStr"><is><t>1001</t></is></c><c><v>61</v></c></row>`), nil, flate.DefaultCompression),
+			Mapping: `{ employee_key: { column: Pin }, time: { column: Time, layout: excel } }`},
 	}
 	if len(xlsBase) > 0 {
 		cs = append(cs, Case{Name: "good.xls", Want: "imported", Mapping: xlsMapping, Write: bytesOf(xlsBase)})
