@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 )
 
@@ -97,6 +99,7 @@ func checkParts(zr *zip.Reader) ([]byte, error) {
 	var out bytes.Buffer
 	w := zip.NewWriter(&out)
 	var meta uint64
+	book := officeDocument(zr)
 	for _, zf := range zr.File {
 		inflated, packed := zf.UncompressedSize64, zf.CompressedSize64
 		if inflated > maxPartBytes {
@@ -106,7 +109,7 @@ func checkParts(zr *zip.Reader) ([]byte, error) {
 			return nil, limitf("part %s inflates %d times (%s from %s), over the limit of %d times for a workbook part (a zip bomb?)",
 				zf.Name, inflated/max(packed, 1), mib(inflated), mib(packed), maxPartRatio)
 		}
-		if !excelizePart(zf.Name) {
+		if !excelizePart(zf.Name, book) {
 			continue
 		}
 		if meta += inflated; meta > maxMetaBytes {
@@ -133,15 +136,41 @@ func checkParts(zr *zip.Reader) ([]byte, error) {
 
 // excelizePart says whether excelize needs a part to read the workbook's
 // sheet list, date system and styles.
-func excelizePart(name string) bool {
+func excelizePart(name, book string) bool {
 	n := strings.ToLower(strings.ReplaceAll(name, "\\", "/"))
 	switch {
-	case n == "[content_types].xml", n == "_rels/.rels":
+	case n == "[content_types].xml", n == "_rels/.rels", book != "" && (n == book || n == path.Join(path.Dir(book), "_rels", path.Base(book)+".rels")):
 		return true
 	case strings.HasPrefix(n, "xl/worksheets/"), strings.HasPrefix(n, "xl/sharedstrings"):
 		return false
 	}
 	return strings.HasSuffix(n, "workbook.xml") || strings.HasSuffix(n, "workbook.xml.rels") || strings.HasSuffix(n, "styles.xml")
+}
+
+// officeDocument is the workbook part _rels/.rels names (lower case, no
+// leading slash), for a workbook not called xl/workbook.xml; "" when the
+// relationships part is missing, too big or unreadable.
+func officeDocument(zr *zip.Reader) string {
+	for _, zf := range zr.File {
+		if !strings.EqualFold(zf.Name, "_rels/.rels") || zf.UncompressedSize64 > 1<<20 {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return ""
+		}
+		defer rc.Close()
+		var rels workbookRels
+		if xml.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&rels) != nil {
+			return ""
+		}
+		for _, r := range rels.Rels {
+			if strings.HasSuffix(r.Type, "/officeDocument") {
+				return strings.ToLower(strings.TrimPrefix(r.Target, "/"))
+			}
+		}
+	}
+	return ""
 }
 
 // runLimiter fails an XML stream that holds more than maxXMLTextRun bytes

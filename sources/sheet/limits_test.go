@@ -1,9 +1,11 @@
 package sheet
 
 import (
+	"archive/zip"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +59,34 @@ func TestFlippedHeaderBytes(t *testing.T) {
 			}
 			readWhole(p)
 		}
+	}
+}
+
+// TestWorkbookPartNotNamedWorkbookXML: excelize is handed the workbook part
+// _rels/.rels names, whatever it is called.
+func TestWorkbookPartNotNamedWorkbookXML(t *testing.T) {
+	zr, err := zip.OpenReader("testdata/export.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	p := filepath.Join(t.TempDir(), "renamed.xlsx")
+	out, _ := os.Create(p)
+	w := zip.NewWriter(out)
+	for _, zf := range zr.File {
+		rc, _ := zf.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		name := strings.NewReplacer("xl/workbook.xml.rels", "xl/book.xml.rels", "xl/workbook.xml", "xl/book.xml").Replace(zf.Name)
+		if zf.Name == "_rels/.rels" || zf.Name == "[Content_Types].xml" {
+			b = []byte(strings.ReplaceAll(string(b), "xl/workbook.xml", "xl/book.xml"))
+		}
+		f, _ := w.Create(name)
+		f.Write(b)
+	}
+	w.Close()
+	out.Close()
+	if n, err := readWhole(p); err != nil || n == 0 {
+		t.Fatalf("%d rows, %v", n, err)
 	}
 }
