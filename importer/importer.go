@@ -185,7 +185,12 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 		}
 		m.read.opened(path)
 		m.log.Debug("file started", "source", src.Name, "file", path)
-		r, det, err := sources.OpenFile(path, src.Name, fileFormat(src))
+		var r sources.FileReader
+		var det sources.Detection
+		err := guard(path, func() (err error) {
+			r, det, err = sources.OpenFile(path, src.Name, fileFormat(src))
+			return err
+		})
 		if err != nil && m.observer != nil {
 			m.observer.File(det, nil, err)
 		}
@@ -200,7 +205,7 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 			continue
 		}
 		before := m.rows
-		ferr := readFile(ctx, r, det, m, emit)
+		ferr := guard(path, func() error { return readFile(ctx, r, det, m, emit) })
 		r.Close()
 		if ferr == nil {
 			m.log.Debug("file finished", "source", src.Name, "file", path, "format", det.Format, "rows", m.rows-before)
@@ -222,6 +227,18 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 		}
 	}
 	return failures, nil
+}
+
+// guard runs one file's open or read and turns a panic in a reader (a bug
+// a hostile file found) into that file's failure, so the other files are
+// still read and the process never dies of it.
+func guard(path string, fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s: reading failed (an internal error, please report it): %v", path, p)
+		}
+	}()
+	return fn()
 }
 
 // noRows is why a file that has bytes but no row fails: a header alone
