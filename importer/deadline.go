@@ -9,10 +9,10 @@ import (
 	"github.com/hrsync/hrsync/config"
 )
 
-// runDeadline bounds a run by max_run_time: every read, write and remote
+// RunDeadline bounds a run by max_run_time: every read, write and remote
 // call below takes the context, so a run past it stops where it is, with
 // what it committed kept (and reported as duplicate by the next run).
-func runDeadline(ctx context.Context, cfg *config.Config) (context.Context, context.CancelFunc) {
+func RunDeadline(ctx context.Context, cfg *config.Config) (context.Context, context.CancelFunc) {
 	d := time.Duration(cfg.MaxRunTime)
 	if d <= 0 {
 		return context.WithCancel(ctx)
@@ -20,9 +20,9 @@ func runDeadline(ctx context.Context, cfg *config.Config) (context.Context, cont
 	return context.WithTimeoutCause(ctx, d, fmt.Errorf("stopped: the run took longer than max_run_time (%s); what it committed is kept and the next run goes on from there", d))
 }
 
-// deadlineCause puts max_run_time's words on the error a run stopped by it
+// DeadlineCause puts max_run_time's words on the error a run stopped by it
 // returns, instead of "context deadline exceeded".
-func deadlineCause(ctx context.Context, err error) error {
+func DeadlineCause(ctx context.Context, err error) error {
 	if err == nil || ctx.Err() == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		return err
 	}

@@ -89,9 +89,9 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 		}
 	}
 	endCtx := ctx // End records the run even when its deadline has passed
-	ctx, stop := runDeadline(ctx, cfg)
+	ctx, stop := RunDeadline(ctx, cfg)
 	defer stop()
-	defer func() { err = deadlineCause(ctx, err) }()
+	defer func() { err = DeadlineCause(ctx, err) }()
 	started := opts.Now()
 	run, err := BeginRun(ctx, cfg, RunSpec{Command: "pull", Args: opts.Args, Report: opts.ReportPath,
 		ReportFormat: report.CSV, Started: started, Log: opts.Log})
@@ -100,7 +100,7 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 	}
 	opts.Log = run.Log // with the run id
 	res.RunID, res.ReportPath, res.Counts = run.ID, run.ReportPath, report.Counts{}
-	defer func() { run.End(endCtx, res.Counts, cmp.Or(deadlineCause(ctx, err), res.Outcome())) }()
+	defer func() { run.End(endCtx, res.Counts, cmp.Or(DeadlineCause(ctx, err), res.Outcome())) }()
 	rep, err := createPullReport(res.ReportPath)
 	if err != nil {
 		return res, err
