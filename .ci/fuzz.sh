@@ -13,7 +13,7 @@ for pkg in $(go list ./...); do
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     printf '%-40s %-28s ' "${pkg#github.com/hrsync/hrsync/}" "$target"
     if out=$(go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" -fuzzminimizetime 0 -parallel 1 2>&1); then
-      echo "ok, ${secs}s, 0 crashes"
+      echo "ok, ${secs}s, $(echo "$out" | grep -o 'execs: [0-9]*' | tail -1 | cut -d' ' -f2) execs, 0 crashes"
     else
       echo "CRASH"; echo "$out" | tail -30; fail=1
     fi
