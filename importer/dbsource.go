@@ -83,7 +83,7 @@ func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m
 	defer r.Close()
 	m.log.Debug("database read started", "source", src.Name, "from", s.Where(), "after", w.After)
 	before := m.rows
-	err = readFile(ctx, r, sources.Detection{File: s.Where(), Format: formatDatabase, Columns: r.Header()}, m, emit)
+	err = readFile(ctx, r, sources.Detection{File: s.Where(), Format: "database", Columns: r.Header()}, m, emit)
 	m.log.Debug("database read finished", "source", src.Name, "rows", m.rows-before)
 	var emitErr *emitError
 	if err != nil && !errors.As(err, &emitErr) && ctx.Err() == nil {
@@ -91,6 +91,3 @@ func readDatabase(ctx context.Context, cfg *config.Config, src *config.Source, m
 	}
 	return nil, err
 }
-
-// formatDatabase is the Detection.Format of a database source's rows.
-const formatDatabase = "database"

@@ -207,6 +207,11 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 		before := m.rows
 		ferr := guard(path, func() error { return readFile(ctx, r, det, m, emit) })
 		r.Close()
+		if ferr == nil && m.rows == before && !(m.sample > 0 && m.seen >= m.sample) {
+			// A file with bytes and no row fails; a database source with
+			// nothing past its watermark (read by readFile too) does not.
+			ferr = noRows(det)
+		}
 		if ferr == nil {
 			m.log.Debug("file finished", "source", src.Name, "file", path, "format", det.Format, "rows", m.rows-before)
 		} else {
@@ -279,11 +284,6 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 			m.meter.reading(r)
 		}
 		row, err := r.Next()
-		if err == io.EOF && n == 0 && det.Format != formatDatabase {
-			// A database source with nothing new past its watermark is an
-			// ordinary run; a file with bytes and no row is not.
-			return noRows(det)
-		}
 		if err == io.EOF {
 			return nil
 		}
