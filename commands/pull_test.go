@@ -302,3 +302,27 @@ func TestPrintableRemoteNames(t *testing.T) {
 		t.Errorf("a name with a newline printed as %q", got)
 	}
 }
+
+// TestPullRemovesKilledPullsPartials: a .partial file in the inbox, however
+// fresh, is a killed pull's (pull holds the run lock, so no other pull is
+// writing there): the next pull removes it and pulls the file whole.
+func TestPullRemovesKilledPullsPartials(t *testing.T) {
+	w := newPullWorld(t, "url: remote\n      pattern: \"*.csv\"\n      stable_for: -1s")
+	w.punches(t, w.remote, "a.csv", 1, 10)
+	if err := os.MkdirAll(w.inbox, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(w.inbox, ".a.csv.partial-12345")
+	if err := os.WriteFile(stale, []byte("half a fi"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := w.run(t, "pull"); code != 0 {
+		t.Fatalf("pull: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("the killed pull's partial file is still there (%v)", err)
+	}
+	if got := strings.Join(names(t, w.inbox), ","); got != "a.csv" {
+		t.Fatalf("inbox holds %s", got)
+	}
+}

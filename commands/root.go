@@ -60,7 +60,7 @@ func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	cmd, err := root.ExecuteContextC(ctx)
+	cmd, err := app.execute(ctx, root)
 	app.jsonErrors = wantsJSON(cmd, args)
 	if app.logCloser != nil {
 		defer app.logCloser.Close()
@@ -69,6 +69,20 @@ func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 		err = exitcode.AsUsage(err)
 	}
 	return int(app.exitCode(err))
+}
+
+// execute runs the command tree; a panic in the command (a bug) ends as a
+// failure, exit 1, with its stack in the log, not as the runtime's exit 2,
+// the code of a usage error.
+func (a *App) execute(ctx context.Context, root *cobra.Command) (cmd *cobra.Command, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.ran = true
+			a.logFile().Error("internal error", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("internal error (a bug: please report it with the log): %v", p)
+		}
+	}()
+	return root.ExecuteContextC(ctx)
 }
 
 // exitCode says what went wrong, unless the output has said it already (a

@@ -31,16 +31,19 @@ import (
 
 // Config is the whole file.
 type Config struct {
-	Timezone  string             `yaml:"timezone"`
-	DataDir   string             `yaml:"data_dir"`
-	LockWait  Duration           `yaml:"lock_wait"`
-	HR        HR                 `yaml:"hr"`
-	Sources   map[string]*Source `yaml:"sources"`
-	Report    ReportConfig       `yaml:"report"`
-	PushUsers *PushUsers         `yaml:"push_users"`
-	Retention Retention          `yaml:"retention"`
-	Resync    *Resync            `yaml:"resync"`
-	Serve     *Serve             `yaml:"serve"` // see serve.go
+	Timezone string   `yaml:"timezone"`
+	DataDir  string   `yaml:"data_dir"`
+	LockWait Duration `yaml:"lock_wait"`
+	// MaxRunTime stops a run that takes longer (exit 1; what it committed
+	// stays, and the next run goes on from there); 0, the default, is no limit.
+	MaxRunTime Duration           `yaml:"max_run_time"`
+	HR         HR                 `yaml:"hr"`
+	Sources    map[string]*Source `yaml:"sources"`
+	Report     ReportConfig       `yaml:"report"`
+	PushUsers  *PushUsers         `yaml:"push_users"`
+	Retention  Retention          `yaml:"retention"`
+	Resync     *Resync            `yaml:"resync"`
+	Serve      *Serve             `yaml:"serve"` // see serve.go
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
@@ -168,12 +171,13 @@ type Format struct {
 	Sheet            string `yaml:"sheet"`
 	SheetIndex       int    `yaml:"sheet_index"`
 	HeaderRow        int    `yaml:"header_row"`
+	MaxLineBytes     int    `yaml:"max_line_bytes"` // text files: the longest line; 0 = textfile.DefaultMaxLineBytes
 }
 
 // Clock holds the sanity guard on punch times.
 type Clock struct {
 	FutureTolerance Duration `yaml:"future_tolerance"`
-	Floor           string   `yaml:"floor"` // YYYY-MM-DD
+	Floor           string   `yaml:"floor"` // YYYY-MM-DD; DefaultFloor when unset, "none" for no floor
 }
 
 // ReportConfig sets where and how per-row reports are written.
@@ -466,6 +470,7 @@ func (c *Config) applyDefaults() {
 	if c.LockWait == 0 {
 		c.LockWait = Duration(5 * time.Minute)
 	}
+
 	if c.HR.Employees.Table == "" && c.HR.Employees.Query == "" && c.HR.Employees.File == "" {
 		c.HR.Employees.Table = "employees"
 	}
@@ -489,8 +494,16 @@ func (c *Config) applyDefaults() {
 			s.Format.Type = "auto"
 		}
 		applyDeviceDefaults(s)
+		if s.Clock.Floor == "" {
+			s.Clock.Floor = DefaultFloor
+		}
 	}
 }
+
+// DefaultFloor is clock.floor when a source sets none: a punch before it is
+// a device clock reset or an Excel serial read as a date (61 is 1900-03-01),
+// not attendance. "none" turns the floor off.
+const DefaultFloor = "2000-01-01"
 
 // HRTables are the HR database's tables as the sink takes them; the
 // employees table is empty when the directory comes from hr.employees.file.
@@ -526,6 +539,9 @@ func (c *Config) validate() error {
 		if err := sqlsink.CheckBatchSize(c.HR.BatchSize); err != nil {
 			return c.errAt("hr.batch_size", strings.TrimPrefix(err.Error(), "batch_size: "))
 		}
+	}
+	if c.MaxRunTime < 0 {
+		return c.errAt("max_run_time", fmt.Sprintf("%s: want a positive duration such as 2h, or 0 for no limit", time.Duration(c.MaxRunTime)))
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errAt("timezone", fmt.Sprintf("unknown time zone %q (use an IANA name such as Asia/Ho_Chi_Minh)", c.Timezone))
@@ -612,9 +628,9 @@ func (c *Config) validateSource(s *Source) error {
 	if err := c.validateFormat(key+".format", &s.Format); err != nil {
 		return err
 	}
-	if s.Clock.Floor != "" {
+	if s.Clock.Floor != "none" {
 		if _, err := time.Parse("2006-01-02", s.Clock.Floor); err != nil {
-			return c.errAt(key+".clock.floor", fmt.Sprintf("%q: want a date like 2020-01-01", s.Clock.Floor))
+			return c.errAt(key+".clock.floor", fmt.Sprintf("%q: want a date like 2020-01-01, or none", s.Clock.Floor))
 		}
 	}
 	if err := s.Mapping.Validate(); err != nil {
@@ -637,6 +653,9 @@ func (c *Config) validateFormat(key string, f *Format) error {
 	}
 	if _, err := textfile.ParseEncoding(f.FallbackEncoding); err != nil {
 		return c.errAt(key+".fallback_encoding", err.Error())
+	}
+	if _, err := textfile.ParseMaxLineBytes(f.MaxLineBytes); err != nil {
+		return c.errAt(key+".max_line_bytes", err.Error())
 	}
 	return nil
 }

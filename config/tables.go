@@ -10,7 +10,7 @@ import (
 func (f Format) FileFormat(hints []string) sources.FileFormat {
 	return sources.FileFormat{Type: f.Type, Delimiter: f.Delimiter, Header: f.Header, Encoding: f.Encoding,
 		FallbackEncoding: f.FallbackEncoding, Sheet: f.Sheet, SheetIndex: f.SheetIndex, HeaderRow: f.HeaderRow,
-		HeaderHints: hints}
+		HeaderHints: hints, MaxLineBytes: f.MaxLineBytes}
 }
 
 // EmployeesFile is hr.employees.file as a table to read. A spreadsheet's

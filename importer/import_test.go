@@ -78,7 +78,9 @@ func TestBadInput(t *testing.T) {
 	}{
 		{name: "missing file", content: nil, want: []mapping.Code{mapping.Failed}, reasonIn: []string{"punches.csv"}},
 		{name: "empty file", content: []byte{}, want: []mapping.Code{mapping.Failed}, reasonIn: []string{"empty"}},
-		{name: "header only", content: []byte("Pin,Time\n"), want: nil},
+		{name: "header only", content: []byte("Pin,Time\n"), want: []mapping.Code{mapping.Failed}, reasonIn: []string{"no rows", "header"}},
+		{name: "UTF-16 BOM over a UTF-8 body, no line break decoded", content: []byte("\xff\xfePin,Time\n1001,2025-12-01 08:00:00\n"),
+			want: []mapping.Code{mapping.Failed}},
 		{name: "undeclared encoding", content: []byte("Pin,Time,Name\n1001,2025-12-01 08:00:00,Jos\xe9\n"),
 			want: []mapping.Code{mapping.Failed}, reasonIn: []string{"line 2", "column", "format.encoding"}},
 		{name: "ragged rows", content: []byte("Pin,Time\n1001,2025-12-01 08:00:00,extra\n1002\n1002,2025-12-01 09:00:00\n"),

@@ -192,7 +192,12 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 		}
 		m.read.opened(path)
 		m.log.Debug("file started", "source", src.Name, "file", path)
-		r, det, err := sources.OpenFile(path, src.Name, fileFormat(src))
+		var r sources.FileReader
+		var det sources.Detection
+		err := guard(path, func() (err error) {
+			r, det, err = sources.OpenFile(path, src.Name, fileFormat(src))
+			return err
+		})
 		if err != nil && m.observer != nil {
 			m.observer.File(det, nil, err)
 		}
@@ -207,8 +212,13 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 			continue
 		}
 		before := m.rows
-		ferr := readFile(ctx, r, det, m, emit)
+		ferr := guard(path, func() error { return readFile(ctx, r, det, m, emit) })
 		r.Close()
+		if ferr == nil && m.rows == before && !(m.sample > 0 && m.seen >= m.sample) {
+			// A file with bytes and no row fails; a database source with
+			// nothing past its watermark (read by readFile too) does not.
+			ferr = noRows(det)
+		}
 		if ferr == nil {
 			m.log.Debug("file finished", "source", src.Name, "file", path, "format", det.Format, "rows", m.rows-before)
 		} else {
@@ -229,6 +239,28 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 		}
 	}
 	return failures, nil
+}
+
+// guard runs one file's open or read and turns a panic in a reader (a bug
+// a hostile file found) into that file's failure, so the other files are
+// still read and the process never dies of it.
+func guard(path string, fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s: reading failed (an internal error, please report it): %v", path, p)
+		}
+	}()
+	return fn()
+}
+
+// noRows is why a file that has bytes but no row fails: a header alone
+// (an export cut short, or a byte-order mark that hid the line breaks) must
+// not pass as "0 rows" and be archived.
+func noRows(det sources.Detection) error {
+	if len(det.Columns) > 0 {
+		return fmt.Errorf("no rows: the file holds a header (%d columns) and nothing under it", len(det.Columns))
+	}
+	return errors.New("no rows: the file holds nothing to read")
 }
 
 type emitError struct{ err error }
@@ -291,15 +323,12 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 }
 
 func fileFormat(s *config.Source) sources.FileFormat {
-	f := s.Format
-	return sources.FileFormat{Type: f.Type, Delimiter: f.Delimiter, Header: f.Header, Encoding: f.Encoding,
-		FallbackEncoding: f.FallbackEncoding, Sheet: f.Sheet, SheetIndex: f.SheetIndex, HeaderRow: f.HeaderRow,
-		HeaderHints: s.Mapping.ColumnNames()}
+	return s.Format.FileFormat(s.Mapping.ColumnNames())
 }
 
 func newRowMapper(src *config.Source, dir *Directory, inactive string, now func() time.Time, opts Options) (*rowMapper, error) {
 	opt := mapping.Options{Location: src.Location(), FutureTolerance: time.Duration(src.Clock.FutureTolerance), Now: now}
-	if src.Clock.Floor != "" {
+	if src.Clock.Floor != "" && src.Clock.Floor != "none" {
 		floor, _ := time.ParseInLocation("2006-01-02", src.Clock.Floor, src.Location())
 		opt.Floor = floor
 	}

@@ -93,6 +93,10 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 			return res, err
 		}
 	}
+	endCtx := ctx // End records the run even when its deadline has passed
+	ctx, stop := RunDeadline(ctx, cfg)
+	defer stop()
+	defer func() { err = DeadlineCause(ctx, err) }()
 	started := opts.Now()
 	run, err := BeginRun(ctx, cfg, RunSpec{Command: "pull", Args: opts.Args, Report: opts.ReportPath,
 		ReportFormat: report.CSV, Started: started, Log: opts.Log})
@@ -101,7 +105,7 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 	}
 	opts.Log = run.Log // with the run id
 	res.RunID, res.ReportPath, res.Counts = run.ID, run.ReportPath, report.Counts{}
-	defer func() { run.End(ctx, res.historyCounts(), cmp.Or(err, res.Outcome())) }()
+	defer func() { run.End(endCtx, res.historyCounts(), cmp.Or(DeadlineCause(ctx, err), res.Outcome())) }()
 	rep, err := createPullReport(res.ReportPath)
 	if err != nil {
 		return res, err
@@ -119,7 +123,7 @@ func Pull(ctx context.Context, opts PullOptions) (res PullResult, err error) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("source %s: %s", src.Name, fetch.PlainFTPWarning))
 		}
 		results, perr := fetch.Pull(ctx, src.Name, locs[i], cfg.InboxDir(src), run.State.Ledger(),
-			fetch.Options{Log: opts.Log, Now: opts.Now, Zone: src.Location(), Dial: opts.Dial})
+			fetch.Options{Log: opts.Log, Now: opts.Now, Zone: src.Location(), Dial: opts.Dial, LockHeld: true}) // BeginRun took the lock
 		for _, r := range results {
 			res.add(rep, PullLine{Source: src.Name, Remote: r.File.Path, Outcome: r.Outcome, Reason: r.Reason,
 				LocalPath: r.LocalPath, Bytes: r.Bytes, SHA256: r.SHA256, Size: r.File.Size, ModTime: r.File.ModTime})

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer/state"
 )
 
@@ -14,7 +15,10 @@ import (
 // none; one given --report still writes its file.
 func TestEmptyRunWritesNoReport(t *testing.T) {
 	ctx := context.Background()
-	cfg := setup(t, []byte("Pin,Time\n"), "")
+	cfg := setup(t, nil, "")
+	// an inbox with nothing in it: a file with a header only is a failed file
+	src := cfg.Sources["gate"]
+	src.Path, src.Pull = "", &config.Pull{URL: "remote"}
 	res, err := Import(ctx, Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)

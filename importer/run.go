@@ -67,6 +67,10 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 		// import is a mistake in the command or the config, not an empty day.
 		return res, &config.Error{File: cfg.Path, Key: "sources", Msg: "none configured: import needs at least one punch source (see the README's Configuration)"}
 	}
+	endCtx := ctx // End records the run even when its deadline has passed
+	ctx, stop := RunDeadline(ctx, cfg)
+	defer stop()
+	defer func() { err = DeadlineCause(ctx, err) }()
 	started := opts.Now()
 	format, err := report.FormatFor(opts.ReportPath, firstNonEmpty(opts.ReportFormat, cfg.Report.Format))
 	if err != nil {
@@ -80,7 +84,7 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 		if err != nil {
 			return res, err
 		}
-		defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
+		defer func() { run.End(endCtx, res.Counts, cmp.Or(DeadlineCause(ctx, err), res.Outcome())) }()
 		opts.Log = run.Log // with the run id
 		marks = run.State
 		res.RunID, res.ReportPath = run.ID, run.ReportPath

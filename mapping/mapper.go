@@ -321,10 +321,11 @@ func (b *Binding) when(row *Row) (time.Time, *Reject) {
 	}
 	var t time.Time
 	var dateVal string
+	var gap bool // the wall time never happens in m.loc
 	if b.date == nil {
 		t = tp.t
 		if !tp.zoned {
-			t = resolveWall(t, m.loc)
+			t, gap = resolveWallGap(t, m.loc)
 		}
 	} else {
 		var rej *Reject
@@ -348,7 +349,7 @@ func (b *Binding) when(row *Row) (time.Time, *Reject) {
 		if tp.zoned {
 			t = time.Date(y, mo, d+extraDay, h, mi, s, 0, tp.t.Location())
 		} else {
-			t = resolveWall(time.Date(y, mo, d+extraDay, h, mi, s, 0, time.UTC), m.loc)
+			t, gap = resolveWallGap(time.Date(y, mo, d+extraDay, h, mi, s, 0, time.UTC), m.loc)
 		}
 	}
 	t = t.UTC()
@@ -361,6 +362,11 @@ func (b *Binding) when(row *Row) (time.Time, *Reject) {
 			s = fmt.Sprintf("date column %s value %s and %s", b.date.describe(), b.shownValue(b.date, row, dateVal), strings.TrimSuffix(s, " is")+" make")
 		}
 		return s
+	}
+	if gap {
+		return time.Time{}, b.reject(row, InvalidTime, &b.time, fmt.Sprintf(
+			"%s a local time that does not exist in %s: the clocks skipped it for daylight saving time (a device clock or an export that ignores the change?)",
+			shown(), m.loc))
 	}
 	if !m.floor.IsZero() && t.Before(m.floor) {
 		return time.Time{}, b.reject(row, InvalidTime, &b.time, fmt.Sprintf(

@@ -157,13 +157,6 @@ func TestMapPunches(t *testing.T) {
 			row:  Row{Fields: []string{"9", "2024-03-10 12:09:59"}},
 			want: Punch{SourceKey: "9", Time: time.Date(2024, 3, 10, 12, 9, 59, 0, time.UTC), Direction: DirUnknown},
 		},
-		{
-			name: "DST gap moves forward",
-			spec: Spec{EmployeeKey: Field{Column: Column{Index: 1}}, Time: Field{Column: Column{Index: 2}}},
-			opt:  Options{Location: mustLoc(t, "Europe/Berlin")},
-			row:  Row{Fields: []string{"9", "2023-03-26 02:30:00"}},
-			want: Punch{SourceKey: "9", Time: time.Date(2023, 3, 26, 1, 30, 0, 0, time.UTC), Direction: DirUnknown},
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -398,5 +391,27 @@ func TestBindingConcurrentUse(t *testing.T) {
 	}
 	for w := 0; w < 4; w++ {
 		<-done
+	}
+}
+
+// TestDaylightSaving: a local time in the spring gap never happened and is
+// invalid_time, naming the zone; one in the autumn overlap happened twice
+// and is the first (the earlier offset), by the documented rule.
+func TestDaylightSaving(t *testing.T) {
+	spec := Spec{EmployeeKey: Field{Column: Column{Index: 1}}, Time: Field{Column: Column{Index: 2}}}
+	opt := Options{Location: mustLoc(t, "Europe/Paris"), Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }}
+	b := mustBind(t, spec, opt, nil)
+	_, rej := b.Map(Row{Fields: []string{"9", "2025-03-30 02:30:00"}})
+	if rej == nil || rej.Code != InvalidTime || !strings.Contains(rej.Reason, "does not exist in Europe/Paris") {
+		t.Fatalf("gap: %v, want invalid_time naming the zone", rej)
+	}
+	p, rej := b.Map(Row{Fields: []string{"9", "2025-10-26 02:30:00"}})
+	if rej != nil || !p.Time.Equal(time.Date(2025, 10, 26, 0, 30, 0, 0, time.UTC)) {
+		t.Fatalf("overlap: %v %v, want 00:30 UTC (02:30 on summer time, the first)", p.Time, rej)
+	}
+	dated := Spec{EmployeeKey: spec.EmployeeKey, Date: &Field{Column: Column{Index: 2}}, Time: Field{Column: Column{Index: 3}}}
+	b = mustBind(t, dated, opt, nil)
+	if _, rej := b.Map(Row{Fields: []string{"9", "2025-03-30", "02:30:00"}}); rej == nil || rej.Code != InvalidTime {
+		t.Fatalf("gap with a date column: %v, want invalid_time", rej)
 	}
 }

@@ -311,8 +311,16 @@ func parseExcelNumber(s string) (float64, bool) {
 // This is the "compatible" choice of RFC 9557/Temporal and of most
 // calendar programs.
 func resolveWall(wall time.Time, loc *time.Location) time.Time {
+	t, _ := resolveWallGap(wall, loc)
+	return t
+}
+
+// resolveWallGap is resolveWall that also says when the wall time never
+// happens in loc (clocks went forward over it): the mapping refuses such a
+// time as invalid_time rather than shift it silently.
+func resolveWallGap(wall time.Time, loc *time.Location) (time.Time, bool) {
 	if loc == time.UTC {
-		return wall
+		return wall, false
 	}
 	u := wall.Unix()
 	offBefore := offsetAt(u-86400, loc)
@@ -320,17 +328,19 @@ func resolveWall(wall time.Time, loc *time.Location) time.Time {
 	c1 := u - int64(offBefore)
 	ok1 := offsetAt(c1, loc) == offBefore
 	if offBefore == offAfter && ok1 {
-		return time.Unix(c1, 0).UTC()
+		return time.Unix(c1, 0).UTC(), false
 	}
 	c2 := u - int64(offAfter)
 	ok2 := offsetAt(c2, loc) == offAfter
 	switch {
 	case ok1 && ok2:
-		return time.Unix(min(c1, c2), 0).UTC()
+		return time.Unix(min(c1, c2), 0).UTC(), false
 	case ok2:
-		return time.Unix(c2, 0).UTC()
+		return time.Unix(c2, 0).UTC(), false
+	case ok1:
+		return time.Unix(c1, 0).UTC(), false
 	}
-	return time.Unix(c1, 0).UTC()
+	return time.Unix(c1, 0).UTC(), true
 }
 
 func offsetAt(unix int64, loc *time.Location) int {

@@ -24,6 +24,7 @@ type FileFormat struct {
 	SheetIndex       int
 	HeaderRow        int
 	HeaderHints      []string // mapped column names, to find a spreadsheet's header row
+	MaxLineBytes     int      // text files: the longest line (0: textfile.DefaultMaxLineBytes)
 }
 
 // FileReader streams the rows of one file.
@@ -101,6 +102,7 @@ func OpenFile(path, source string, f FileFormat) (FileReader, Detection, error) 
 	case "csv":
 		r, err := textfile.Open(path, source, textfile.Options{
 			Delimiter: f.Delimiter, Header: f.Header, Encoding: f.Encoding, Fallback: f.FallbackEncoding,
+			MaxLineBytes: f.MaxLineBytes,
 		})
 		if err != nil {
 			return nil, Detection{File: path, Format: kind}, err

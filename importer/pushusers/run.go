@@ -81,6 +81,10 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	if err != nil {
 		return res, exitcode.AsUsage(err)
 	}
+	endCtx := ctx // End records the run even when its deadline has passed
+	ctx, stop := importer.RunDeadline(ctx, o.Config)
+	defer stop()
+	defer func() { err = importer.DeadlineCause(ctx, err) }()
 	run, err := importer.BeginRun(ctx, o.Config, importer.RunSpec{Command: "push-users", Args: o.Args, DryRun: o.DryRun,
 		Report: o.ReportPath, ReportFormat: format, Started: o.Now(), Log: o.Log})
 	if err != nil {
@@ -93,7 +97,7 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 		for k, v := range res.Counts {
 			counts[mapping.Code(k)] = int64(v)
 		}
-		run.End(ctx, counts, cmp.Or(err, res.Outcome()))
+		run.End(endCtx, counts, cmp.Or(importer.DeadlineCause(ctx, err), res.Outcome()))
 	}()
 	if o.Target == nil {
 		target, closeTarget, err := OpenTarget(ctx, o.Config, !o.DryRun, o.Log)

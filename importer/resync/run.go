@@ -139,6 +139,10 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		return nil, usage("%w", err)
 	}
 	res = &Result{Source: src.Name, From: from, To: to, DryRun: o.DryRun, Counts: report.Counts{}}
+	endCtx := ctx // End records the run even when its deadline has passed
+	ctx, stop := importer.RunDeadline(ctx, cfg)
+	defer stop()
+	defer func() { err = importer.DeadlineCause(ctx, err) }()
 	started := o.Now()
 	run, err := importer.BeginRun(ctx, cfg, importer.RunSpec{Command: "resync", Args: o.Args, DryRun: o.DryRun,
 		Report: o.ReportPath, ReportFormat: format, Started: started, Log: o.Log})
@@ -147,7 +151,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	o.Log = run.Log // with the run id
 	res.RunID, res.ReportPath = run.ID, run.ReportPath
-	defer func() { run.End(ctx, res.Counts, cmp.Or(err, res.Outcome())) }()
+	defer func() { run.End(endCtx, res.Counts, cmp.Or(importer.DeadlineCause(ctx, err), res.Outcome())) }()
 
 	hr, err := importer.OpenHR(ctx, cfg, !o.DryRun)
 	if err != nil {

@@ -53,6 +53,11 @@ type Options struct {
 	Now  func() time.Time                                // nil: time.Now; decides "today" for date patterns
 	Zone *time.Location                                  // zone of the date placeholders; nil: time.Local
 	Dial func(context.Context, Location) (Remote, error) // nil: Dial; tests swap in a backend
+	// LockHeld says the caller holds the run lock over the inbox, so no
+	// other pull is writing into it: every .partial file there is a killed
+	// pull's and is removed, whatever its age. Without it only those older
+	// than an hour go, sparing a concurrent pull's.
+	LockHeld bool
 }
 
 // Dial connects to a Location's backend. The caller closes the Remote.
@@ -108,7 +113,7 @@ func Pull(ctx context.Context, source string, loc Location, inbox string, ledger
 	if ep.scheme == "ftp" {
 		p.log.Warn(PlainFTPWarning)
 	}
-	if err := prepareInbox(inbox); err != nil {
+	if err := prepareInbox(inbox, opts.LockHeld); err != nil {
 		return nil, err
 	}
 	defer p.close()
@@ -513,7 +518,7 @@ func (p *puller) transfer(ctx context.Context, r Remote, wd *watchdog, f RemoteF
 	if name == "" || name == "." || name == ".." {
 		return nil, fmt.Errorf("remote file %q has no usable name", f.Path)
 	}
-	tmp, err := os.CreateTemp(p.inbox, "."+name+".partial-*")
+	tmp, err := os.CreateTemp(p.inbox, "."+inboxName(name)+".partial-*")
 	if err != nil {
 		return nil, &inboxError{err}
 	}
@@ -587,6 +592,7 @@ func (p *puller) finish(pt *partial) (d download, err error) {
 // archive and error folders, so a remote ".punches.csv" or "archive" would
 // be pulled and never read: they get a leading "_" instead.
 func inboxName(remote string) string {
+	remote = portableName(remote)
 	switch strings.ToLower(remote) {
 	case "archive", "error":
 		return "_" + remote
@@ -595,6 +601,33 @@ func inboxName(remote string) string {
 		return "_" + remote
 	}
 	return remote
+}
+
+// portableName makes a remote base name one every OS can hold in the
+// inbox: the characters Windows refuses in a name (a colon would name an
+// NTFS alternate stream) and control characters become "_", as do the
+// dots and spaces Windows drops from a name's end, and a device name
+// (CON, NUL, COM1, ...) gets a "_" in front.
+func portableName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`<>:"/\|?*`, r) {
+			return '_'
+		}
+		return r
+	}, name)
+	if trimmed := strings.TrimRight(name, ". "); trimmed != name && trimmed != "" {
+		name = trimmed + strings.Repeat("_", len(name)-len(trimmed))
+	}
+	stem := strings.ToUpper(name)
+	if i := strings.IndexByte(stem, '.'); i >= 0 {
+		stem = stem[:i]
+	}
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+		name = "_" + name
+	}
+	return name
 }
 
 type place struct {
@@ -668,10 +701,11 @@ func (w *hashingWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// prepareInbox creates the inbox and removes partial files a crashed run
-// left behind (older than an hour, so a concurrent pull's are spared).
-func prepareInbox(inbox string) error {
-	if err := os.MkdirAll(inbox, 0o755); err != nil {
+// prepareInbox creates the inbox (owner-only) and removes partial files a
+// killed run left behind: all of them when the caller holds the run lock,
+// else those older than an hour, so a concurrent pull's are spared.
+func prepareInbox(inbox string, lockHeld bool) error {
+	if err := os.MkdirAll(inbox, 0o700); err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
 	entries, err := os.ReadDir(inbox)
@@ -682,7 +716,7 @@ func prepareInbox(inbox string) error {
 		if !strings.HasPrefix(e.Name(), ".") || !strings.Contains(e.Name(), ".partial-") {
 			continue
 		}
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
+		if info, err := e.Info(); err == nil && (lockHeld || time.Since(info.ModTime()) > time.Hour) {
 			os.Remove(filepath.Join(inbox, e.Name()))
 		}
 	}

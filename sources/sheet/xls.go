@@ -48,8 +48,14 @@ type xlsBook struct {
 // chains), checks the global records itself, then lets xlsReader read the
 // cells.
 func openXLS(file string) (*xlsBook, error) {
+	if info, err := os.Stat(file); err == nil && info.Size() > maxXLSFileBytes {
+		return nil, limitf("the file is %s, over the limit of %s for an .xls (read whole into memory): save it as .xlsx", mib(uint64(info.Size())), mib(maxXLSFileBytes))
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCompoundFile(data); err != nil {
 		return nil, err
 	}
 	doc, err := mscfb.New(bytes.NewReader(data))
@@ -62,6 +68,9 @@ func openXLS(file string) (*xlsBook, error) {
 		case "EncryptedPackage":
 			return nil, errPasswordProtected
 		case "Workbook", "Book":
+			if entry.Size < 0 || entry.Size > int64(len(data)) {
+				return nil, fmt.Errorf("the file is damaged (its %s stream claims %d bytes in a file of %d)", entry.Name, entry.Size, len(data))
+			}
 			if stream == nil || entry.Name == "Workbook" {
 				stream = make([]byte, entry.Size)
 				if _, err := io.ReadFull(entry, stream); err != nil {

@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -37,18 +38,30 @@ type sheetEntry struct {
 }
 
 func openXLSX(file string) (*xlsxBook, error) {
-	f, err := excelize.OpenFile(file, excelize.Options{RawCellValue: true})
+	if err := checkZipDirectory(file); err != nil {
+		return nil, err
+	}
+	zr, err := zip.OpenReader(file)
 	if errors.Is(err, zip.ErrFormat) {
 		return nil, fmt.Errorf("the file is damaged or truncated: %w", err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	zr, err := zip.OpenReader(file)
+	meta, err := checkParts(&zr.Reader)
 	if err != nil {
+		zr.Close()
 		return nil, err
 	}
+	f, err := excelize.OpenReader(bytes.NewReader(meta), excelize.Options{RawCellValue: true})
+	if errors.Is(err, zip.ErrFormat) {
+		err = fmt.Errorf("the file is damaged or truncated: %w", err)
+	}
+	if err != nil {
+		zr.Close()
+		return nil, err
+	}
+	defer f.Close()
 	b := &xlsxBook{file: file, zr: zr, parts: map[string]string{}}
 	if err := b.readMeta(f); err != nil {
 		zr.Close()
@@ -123,7 +136,14 @@ func (b *xlsxBook) readMeta(f *excelize.File) error {
 func (b *xlsxBook) openPart(name string) (io.ReadCloser, error) {
 	for _, zf := range b.zr.File {
 		if strings.EqualFold(zf.Name, name) {
-			return zf.Open()
+			rc, err := zf.Open()
+			if err != nil {
+				return nil, err
+			}
+			return struct {
+				io.Reader
+				io.Closer
+			}{&runLimiter{src: rc, part: zf.Name}, rc}, nil
 		}
 	}
 	return nil, fmt.Errorf("part %s is missing", name)
@@ -156,6 +176,7 @@ func (b *xlsxBook) sharedStrings() ([]string, error) {
 	d := xml.NewDecoder(rc)
 	var cur []byte
 	inT, inPhonetic := false, false
+	held := 0
 	for {
 		tok, err := d.RawToken()
 		if err == io.EOF {
@@ -177,6 +198,9 @@ func (b *xlsxBook) sharedStrings() ([]string, error) {
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "si":
+				if held += len(cur) + 16; held > maxSharedBytes {
+					return nil, limitf("the shared-string table holds more than %s, over the limit", mib(maxSharedBytes))
+				}
 				b.sst = append(b.sst, string(cur))
 			case "t":
 				inT = false
@@ -185,6 +209,9 @@ func (b *xlsxBook) sharedStrings() ([]string, error) {
 			}
 		case xml.CharData:
 			if inT {
+				if len(cur)+len(t) > maxCellBytes {
+					return nil, limitf("shared string %d is longer than %s, over the limit for one cell", len(b.sst)+1, mib(maxCellBytes))
+				}
 				cur = append(cur, t...)
 			}
 		}
@@ -219,6 +246,7 @@ type xlsxRows struct {
 	dec   *xml.Decoder
 	sheet string
 	row   int // last row number seen
+	rows  int // rows read
 	cells []cell
 	done  bool
 }
@@ -263,12 +291,18 @@ func (x *xlsxRows) next() (int, []cell, error) {
 				inRow = true
 				col = 0
 				x.row++
+				if x.rows++; x.rows > maxXLSXRows {
+					return 0, nil, limitf("sheet %s holds more than %d rows, the limit of the format", x.sheet, maxXLSXRows)
+				}
 				if r := attr(t, "r"); r != "" {
 					n, err := strconv.Atoi(r)
 					if err != nil || n < 1 {
 						return 0, nil, fmt.Errorf("sheet %s: bad row number %q", x.sheet, r)
 					}
 					x.row = n
+				}
+				if x.row > maxXLSXRows {
+					return 0, nil, limitf("sheet %s: row %d is past row %d, the last the format has", x.sheet, x.row, maxXLSXRows)
 				}
 			case "c":
 				col++
@@ -279,6 +313,9 @@ func (x *xlsxRows) next() (int, []cell, error) {
 						return 0, nil, fmt.Errorf("sheet %s row %d: bad cell reference %q", x.sheet, x.row, ref)
 					}
 					c.col, col = n, n
+				}
+				if col > maxXLSXColumns {
+					return 0, nil, limitf("sheet %s row %d: more than %d cells, the limit of the format", x.sheet, x.row, maxXLSXColumns)
 				}
 				if s := attr(t, "s"); s != "" {
 					c.style, _ = strconv.Atoi(s)
@@ -292,6 +329,9 @@ func (x *xlsxRows) next() (int, []cell, error) {
 			}
 		case xml.CharData:
 			if collect {
+				if len(c.value)+len(t) > maxCellBytes {
+					return 0, nil, limitf("sheet %s cell %s is longer than %s, over the limit for one cell", x.sheet, cellRef(c.col, x.row), mib(maxCellBytes))
+				}
 				c.value = append(c.value, t...)
 			}
 		case xml.EndElement:

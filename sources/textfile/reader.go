@@ -46,6 +46,10 @@ type Options struct {
 	// mark and its first 64 KiB are not valid UTF-8. "" means none: Open
 	// then fails and names the first invalid byte.
 	Fallback string
+	// MaxLineBytes is the longest line (a record, with the line breaks
+	// inside its quotes) a file may hold; 0 means DefaultMaxLineBytes. A
+	// longer one fails the file, naming the line and the limit.
+	MaxLineBytes int
 
 	// csvOnly, in tests, reads plain lines through encoding/csv too, the
 	// reference nextPlain is held to.
@@ -80,6 +84,7 @@ type Reader struct {
 	plainLines int      // lines nextPlain handed out or skipped
 	csvLines   int      // lines csv consumed, as csv numbers them
 	lines      *lineLog // the recent text, for the lines csv refuses
+	limit      *lineLimiter
 
 	// Whitespace mode.
 	whitespace bool
@@ -104,6 +109,10 @@ func Open(path, source string, opt Options) (*Reader, error) {
 	delimiter, err := canonicalDelimiter(opt.Delimiter)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+
+	if opt.MaxLineBytes, err = ParseMaxLineBytes(opt.MaxLineBytes); err != nil {
+		return nil, fmt.Errorf("%s: max_line_bytes %w", path, err)
 	}
 
 	f, err := os.Open(path)
@@ -146,15 +155,16 @@ func newReader(f *os.File, path, source, declared, fallback, delimiter string, o
 		}
 		text = transform.NewReader(f, decoder)
 	}
-	lines := newLineLog(text)
 	r := &Reader{
 		path:      path,
 		source:    source,
 		file:      f,
-		in:        bufio.NewReaderSize(lines, sampleSize),
-		lines:     lines,
 		checkUTF8: enc == encUTF8,
 	}
+	if opt.MaxLineBytes == 0 {
+		opt.MaxLineBytes = DefaultMaxLineBytes
+	}
+	r.read(newLineLog(text), opt.MaxLineBytes)
 
 	sample, err := r.in.Peek(sampleSize)
 	atEOF := err == io.EOF
@@ -261,10 +271,14 @@ func (r *Reader) nextCSV(row *mapping.Row) error {
 			*row = mapping.Row{Origin: r.origin(line), Header: r.header, Fields: fields}
 			return nil
 		}
+		r.limit.mark()
 		record, err := r.csv.Read()
 		if err != nil {
 			var parseErr *csv.ParseError
+			var tooLong *LineTooLongError
 			switch {
+			case errors.As(err, &tooLong):
+				return fmt.Errorf("%s: line %d: %w", r.path, r.csvLines+r.plainLines+1, err)
 			case errors.As(err, &parseErr):
 				r.csvLines = parseErr.Line // where csv stopped reading
 				shifted := *parseErr
@@ -441,6 +455,7 @@ func (r *Reader) nextWhitespace(row *mapping.Row) error {
 // none is left. The slice is valid until the next call. Lines of any length
 // work: what does not fit the bufio buffer is gathered in lineBuf.
 func (r *Reader) readLine() ([]byte, error) {
+	r.limit.mark()
 	line, err := r.in.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		r.lineBuf = append(r.lineBuf[:0], line...)
@@ -508,8 +523,15 @@ func newCSV(in io.Reader, comma rune) *csv.Reader {
 // the lines on from there.
 func (r *Reader) refeed(text string, linesBefore int) {
 	rest := io.MultiReader(strings.NewReader(text+"\n"), r.in)
-	r.lines = &lineLog{src: rest, size: lineLogSize, firstLine: linesBefore + 1}
-	r.in = bufio.NewReaderSize(r.lines, sampleSize)
+	r.read(&lineLog{src: rest, size: lineLogSize, firstLine: linesBefore + 1}, int(r.limit.limit))
 	r.csv = newCSV(r.in, r.csv.Comma)
 	r.plainLines, r.csvLines = linesBefore, 0
+}
+
+// read makes lines, through the line limit, what records are read from.
+func (r *Reader) read(lines *lineLog, limit int) {
+	r.lines = lines
+	r.limit = &lineLimiter{src: lines, limit: int64(limit)}
+	r.in = bufio.NewReaderSize(r.limit, sampleSize)
+	r.limit.in = r.in
 }
