@@ -98,6 +98,13 @@ func Cases(xlsBase []byte, xlsMapping string) []Case {
 		{Name: "xlsx-shared-index-out-of-range.xlsx", Want: "failed", Write: xlsx(rawSheet(`<row><c t="s"><v>99999999</v></c></row>`), nil, flate.DefaultCompression)},
 		{Name: "xlsx-excel-serial-61.xlsx", Want: "invalid_time", Reason: "earliest accepted", Write: xlsx(rawSheet(headerRow+`<row r="2"><c t="inlineStr"><is><t>1001</t></is></c><c><v>61</v></c></row>`), nil, flate.DefaultCompression),
 			Mapping: `{ employee_key: { column: Pin }, time: { column: Time, layout: excel } }`},
+		// An HTML table saved as .xls: 300,000 rows, and a page over the
+		// size limit.
+		{Name: "html-table-15MB.xls", Want: "imported", Mapping: htmlMapping,
+			Write: repeat(htmlHead, htmlRow, 15*mb/len(htmlRow), htmlTail)},
+		{Name: "html-table-70MB.xls", Want: "failed", Reason: "64.0 MiB", Mapping: htmlMapping,
+			Write: repeat(htmlHead, htmlRow, 70*mb/len(htmlRow), htmlTail)},
+		{Name: "html-not-a-table.xls", Want: "failed", Reason: "without a <table>", Write: text("<html><body><p>no data</p></body></html>")},
 	}
 	if len(xlsBase) > 0 {
 		cs = append(cs, Case{Name: "good.xls", Want: "imported", Mapping: xlsMapping, Write: bytesOf(xlsBase)})
@@ -117,6 +124,14 @@ func Cases(xlsBase []byte, xlsMapping string) []Case {
 	}
 	return cs
 }
+
+// An HTML table as web exports (Hikvision and the like) save under .xls.
+const (
+	htmlHead    = "<html><head><meta charset=\"utf-8\"></head><body><table border=\"1\">\n<tr><th>Pin</th><th>Time</th></tr>\n"
+	htmlRow     = "<tr><td>1001</td><td>2025-12-01 08:00:00</td></tr>\n"
+	htmlTail    = "</table></body></html>\n"
+	htmlMapping = "{ employee_key: Pin, time: Time }"
+)
 
 func bytesOf(b []byte) func(io.Writer) error {
 	return func(w io.Writer) error { _, err := w.Write(b); return err }

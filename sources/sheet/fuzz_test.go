@@ -58,3 +58,11 @@ func FuzzCompoundFile(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { checkCompoundFile(data) })
 }
+
+// FuzzHTML fuzzes the HTML table saved as .xls: the sniff that sends a
+// file there, the charset detection and the table walk.
+func FuzzHTML(f *testing.F) {
+	f.Add([]byte(`<html><table><tr><th>ID</th><th>Time</th></tr><tr><td>1</td><td>2024-01-02 08:00</td></tr></table></html>`))
+	f.Add([]byte(`<table><tr><td>-</td><td><table><tr><td>x</td></tr></table></td></tr></table>`))
+	fuzzWorkbook(f, "fuzz-html.xls")
+}

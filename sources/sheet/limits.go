@@ -30,6 +30,9 @@ const (
 	maxCellBytes    = 256 << 10 // one cell's text (Excel's limit is 32,767 characters)
 	maxXMLTextRun   = 1 << 20   // bytes between two tags (or inside one) an XML token may hold
 	maxXLSFileBytes = 64 << 20  // an .xls is read whole into memory, by two readers
+	// An HTML table saved as .xls keeps its cells' text in memory (the
+	// tokens pass); real ones, a month of a site's punches, are a few MB.
+	maxHTMLFileBytes = 64 << 20
 )
 
 // LimitError is a workbook over one of the limits: the file fails, naming it.

@@ -92,3 +92,44 @@ func TestHTMLSavedAsXLS(t *testing.T) {
 		t.Fatalf("rows %q", rows)
 	}
 }
+
+// An HTML page over maxHTMLFileBytes fails naming the limit before it is
+// read.
+func TestHTMLOverTheLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.xls")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("<html><table><tr><th>ID</th><th>Time</th></tr>\n")
+	f.Truncate(maxHTMLFileBytes + 1) // sparse: the size alone refuses it
+	f.Close()
+	_, err = Open(path, "src", Options{})
+	if err == nil || !strings.Contains(err.Error(), "over the limit of 64.0 MiB for an HTML table") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// The tokenizer keeps the parsed tree's reading: a table nested in a cell
+// adds its text to that cell, colspan adds empty cells, rows without <tr>
+// and a table never closed still count, <br> is a space.
+func TestHTMLTableShapes(t *testing.T) {
+	page := `<table><tr><th>ID</th><th>Date</th><th>Time</th><th>Note</th></tr>
+<tr><td>1</td><td colspan="2">2024-01-02</td><td>a<br>b <table><tr><td>x</td></tr></table></td></tr>
+<tr><td>2<td>2024-01-03<td>09:00<td>&amp;&nbsp;</tr>
+</table><p>between</p><table><td>solo</td>`
+	path := filepath.Join(t.TempDir(), "shapes.xls")
+	os.WriteFile(path, []byte(page), 0o644)
+	r, err := Open(path, "src", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := r.Detected(); strings.Join(d.Sheets, ",") != "Table1,Table2" || strings.Join(d.Columns, "|") != "ID|Date|Time|Note" {
+		t.Fatalf("detected %+v", d)
+	}
+	r.Close()
+	rows := fieldsOf(t, path)
+	if len(rows) != 2 || strings.Join(rows[0], "|") != "1|2024-01-02||a b x" || strings.Join(rows[1], "|") != "2|2024-01-03|09:00|&" {
+		t.Fatalf("rows %q", rows)
+	}
+}
