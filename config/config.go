@@ -40,6 +40,7 @@ type Config struct {
 	PushUsers *PushUsers         `yaml:"push_users"`
 	Retention Retention          `yaml:"retention"`
 	Resync    *Resync            `yaml:"resync"`
+	Console   *Console           `yaml:"console"`
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
@@ -554,6 +555,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.validateResync(); err != nil {
+		return err
+	}
+	if err := c.validateConsole(); err != nil {
 		return err
 	}
 	return c.validatePushUsers()

@@ -32,6 +32,7 @@ func (c *Config) resolvePaths() {
 			p.CACertFile = c.Resolve(p.CACertFile)
 		}
 	}
+	c.resolveConsolePaths()
 	if p := c.PushUsers; p != nil {
 		p.Source.Path = c.Resolve(p.Source.Path)
 		p.Source.URL = c.resolveURL(p.Source.URL)
