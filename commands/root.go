@@ -190,6 +190,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newResyncCmd(app))
 	root.AddCommand(newPullCmd(app))
 	root.AddCommand(newDevicesCmd(app))
+	root.AddCommand(newConsoleCmd(app), newUsersCmd(app))
 	finishTree(app, root)
 	markRun(app, root)
 	return root

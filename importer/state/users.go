@@ -166,4 +166,3 @@ func (s *Store) Commands(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
-
