@@ -299,7 +299,7 @@ func (s *Server) approveDevice(w http.ResponseWriter, r *http.Request, rq *reque
 		return
 	}
 	run, err := importer.BeginRun(r.Context(), s.d.Config, importer.RunSpec{Command: "devices approve",
-		Args: fmt.Sprintf("devices approve %s --name %s --timezone %s", strconv.Quote(serial), strconv.Quote(name), strconv.Quote(tz)),
+		Args:        fmt.Sprintf("devices approve %s --name %s --timezone %s", strconv.Quote(serial), strconv.Quote(name), strconv.Quote(tz)),
 		SendNothing: true, User: auditName(rq.User), Log: s.d.Log})
 	if err != nil {
 		s.fail(w, r, rq, http.StatusConflict, err.Error())
