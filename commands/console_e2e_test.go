@@ -139,7 +139,7 @@ func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
 
 func signIn(base, name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Navigate(base + "/login"),
+		chromedp.Navigate(base+"/login"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), name),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "password-"+name),
 		chromedp.Click(chromedp.CSS(`#signin`)),

@@ -141,6 +141,7 @@ type Server struct {
 
 	dirMu   sync.Mutex
 	dir     []mapping.Employee
+	dirText []string
 	dirRead time.Time
 }
 

@@ -29,17 +29,29 @@ var sortKeys = []string{"id", "name", "department", "branch", "designation", "st
 const directoryTTL = time.Minute
 
 func (s *Server) employees(ctx context.Context, reload bool) ([]mapping.Employee, error) {
+	all, _, err := s.directory(ctx, reload)
+	return all, err
+}
+
+// directory is the cached directory and, per employee, the lower-case
+// text the search box matches (id, name, attendance and employee numbers),
+// made once per read rather than on every request.
+func (s *Server) directory(ctx context.Context, reload bool) ([]mapping.Employee, []string, error) {
 	s.dirMu.Lock()
 	defer s.dirMu.Unlock()
 	if s.dir != nil && !reload && s.d.Now().Sub(s.dirRead) < directoryTTL {
-		return s.dir, nil
+		return s.dir, s.dirText, nil
 	}
 	all, err := s.d.Resync.Employees(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s.dir, s.dirRead = all, s.d.Now()
-	return all, nil
+	text := make([]string, len(all))
+	for i, e := range all {
+		text[i] = strings.ToLower(e.ID + "\x00" + e.Name + "\x00" + e.AttendanceNo + "\x00" + e.EmployeeNo)
+	}
+	s.dir, s.dirText, s.dirRead = all, text, s.d.Now()
+	return all, text, nil
 }
 
 type filterOption struct {
@@ -74,15 +86,17 @@ type resyncData struct {
 // A filter value only employees outside the scope have is refused: the
 // manager asked for what he may not touch.
 func (s *Server) selection(ctx context.Context, rq *request, q url.Values) (*resyncData, []*mapping.Employee, int, error) {
-	all, err := s.employees(ctx, q.Get("reload") != "")
+	all, text, err := s.directory(ctx, q.Get("reload") != "")
 	if err != nil {
 		return nil, nil, http.StatusInternalServerError, err
 	}
 	profile := rq.User.Profile
 	scoped := make([]*mapping.Employee, 0, len(all))
+	scopedText := make([]string, 0, len(all))
 	for i := range all {
 		if s.d.Resync.InProfile(profile, &all[i]) {
 			scoped = append(scoped, &all[i])
+			scopedText = append(scopedText, text[i])
 		}
 	}
 	d := &resyncData{Q: q, Profile: profile, Search: strings.TrimSpace(q.Get("q")), Sort: cmp.Or(q.Get("sort"), "id"),
@@ -116,17 +130,15 @@ func (s *Server) selection(ctx context.Context, rq *request, q url.Values) (*res
 	}
 	search := strings.ToLower(d.Search)
 	var picked []*mapping.Employee
-	for _, e := range scoped {
-		ok := true
+	for i, e := range scoped {
+		ok := search == "" || strings.Contains(scopedText[i], search)
 		for _, f := range d.Filters {
-			if f.Chosen != "" && !strings.EqualFold(strings.TrimSpace(e.Field(f.Key)), f.Chosen) {
-				ok = false
+			if !ok {
 				break
 			}
-		}
-		if ok && search != "" && !strings.Contains(strings.ToLower(e.ID), search) && !strings.Contains(strings.ToLower(e.Name), search) &&
-			!strings.Contains(strings.ToLower(e.AttendanceNo), search) && !strings.Contains(strings.ToLower(e.EmployeeNo), search) {
-			ok = false
+			if f.Chosen != "" && !strings.EqualFold(strings.TrimSpace(e.Field(f.Key)), f.Chosen) {
+				ok = false
+			}
 		}
 		if ok {
 			picked = append(picked, e)
@@ -156,16 +168,28 @@ func (s *Server) resyncPage(w http.ResponseWriter, r *http.Request, rq *request)
 		s.fail(w, r, rq, status, err.Error())
 		return
 	}
-	slices.SortStableFunc(picked, func(a, b *mapping.Employee) int {
-		c := strings.Compare(strings.ToLower(sortField(a, d.Sort)), strings.ToLower(sortField(b, d.Sort)))
+	// Sort keys made once per request, not per comparison.
+	type keyed struct {
+		key string
+		e   *mapping.Employee
+	}
+	ks := make([]keyed, len(picked))
+	for i, e := range picked {
+		ks[i] = keyed{strings.ToLower(sortField(e, d.Sort)), e}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		c := strings.Compare(a.key, b.key)
 		if c == 0 {
-			c = strings.Compare(a.ID, b.ID)
+			c = strings.Compare(a.e.ID, b.e.ID)
 		}
 		if d.Desc {
 			c = -c
 		}
 		return c
 	})
+	for i := range ks {
+		picked[i] = ks[i].e
+	}
 	d.Matched = len(picked)
 	d.Pages = max((d.Matched+pageSize-1)/pageSize, 1)
 	d.Page, _ = strconv.Atoi(q.Get("page"))

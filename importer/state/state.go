@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
 CREATE INDEX IF NOT EXISTS runs_command ON runs(command, id);
+CREATE INDEX IF NOT EXISTS runs_exit ON runs(exit_code, id);
 CREATE TABLE IF NOT EXISTS watermarks (
   source TEXT PRIMARY KEY,
   value TEXT NOT NULL,
