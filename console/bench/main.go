@@ -57,7 +57,9 @@ func (d directory) Employees(ctx context.Context) ([]mapping.Employee, error) {
 	}
 	return dir.All, nil
 }
-func (d directory) InProfile(p string, e *mapping.Employee) bool { return resync.InProfile(d.cfg, p, e) }
+func (d directory) InProfile(p string, e *mapping.Employee) bool {
+	return resync.InProfile(d.cfg, p, e)
+}
 func (d directory) Run(context.Context, console.ResyncRequest) (*console.ResyncOutcome, error) {
 	return nil, fmt.Errorf("the benchmark does not resync")
 }
