@@ -60,9 +60,18 @@ func runConsole(ctx context.Context, app *App, o consoleOptions) error {
 		c.Listen = o.Listen
 		cfg.Console = &c
 	}
+	if sess, err := importer.OpenState(ctx, cfg, app.Log); err == nil {
+		if users, err := sess.State.Users(ctx); err == nil && len(users) == 0 {
+			app.say("no console account yet: add one with hrsync users add NAME --role admin")
+		}
+		sess.Close()
+	}
 	srv, err := ConsoleServer(ctx, cfg, app.Log)
 	if err != nil {
 		return err
+	}
+	if host, _, _ := net.SplitHostPort(srv.Addr); srv.TLSConfig == nil && !loopback(host) {
+		app.say("warning: the console listens on %s without TLS: passwords and sessions cross the network in clear; give console.cert_file and key_file", srv.Addr)
 	}
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
@@ -75,6 +84,14 @@ func runConsole(ctx context.Context, app *App, o consoleOptions) error {
 	}
 	app.say("console on %s://%s (Ctrl-C stops it)", scheme, ln.Addr())
 	return ServeUntil(ctx, srv, ln)
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ServeUntil serves srv on ln (HTTPS when srv.TLSConfig is set) until ctx
@@ -180,6 +197,9 @@ func (c consoleResync) Run(ctx context.Context, r console.ResyncRequest) (*conso
 	if len(shown) < len(r.IDs) {
 		args += fmt.Sprintf(",... (%d employees)", len(r.IDs))
 	}
+	if r.Source != "" {
+		args += " --source " + quoteWord(r.Source)
+	}
 	args += " --from " + quoteWord(r.From)
 	if r.To != "" {
 		args += " --to " + quoteWord(r.To)
@@ -190,7 +210,7 @@ func (c consoleResync) Run(ctx context.Context, r console.ResyncRequest) (*conso
 	if r.DryRun {
 		args += " --dry-run"
 	}
-	res, err := resync.Run(ctx, resync.Options{Config: c.cfg, Filter: resync.Filter{"employee": r.IDs}, From: r.From, To: r.To,
+	res, err := resync.Run(ctx, resync.Options{Config: c.cfg, Filter: resync.Filter{"employee": r.IDs}, Source: r.Source, From: r.From, To: r.To,
 		Profile: r.Profile, DryRun: r.DryRun, User: r.User, Log: c.log, Args: args})
 	if err != nil {
 		return nil, err

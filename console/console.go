@@ -94,6 +94,7 @@ type ResyncRequest struct {
 	User     string // the account, for the history
 	Profile  string // the account's profile; "" for none
 	IDs      []string
+	Source   string // "" when the config has one source
 	From, To string // YYYY-MM-DD
 	DryRun   bool
 }
@@ -200,7 +201,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/runs", http.StatusSeeOther) })
 	m.HandleFunc("GET /runs", s.auth(Viewer, s.runsPage))
 	m.HandleFunc("GET /runs/{id}", s.auth(Viewer, s.runPage))
-	m.HandleFunc("GET /runs/{id}/report.csv", s.auth(Viewer, s.reportCSV))
+	m.HandleFunc("GET /runs/{id}/{file}", s.auth(Viewer, s.reportDownload))
 	m.HandleFunc("GET /deliveries", s.auth(Viewer, s.deliveriesPage))
 	m.HandleFunc("GET /deliveries/{id}", s.auth(Viewer, s.deliveryPage))
 	m.HandleFunc("POST /deliveries/{id}/retry", s.auth(Operator, s.retry))

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -301,5 +302,45 @@ func TestRolesAreEnforcedByTheServer(t *testing.T) {
 	}
 	if got := f.resync.runs[0]; len(got.IDs) != 2 || got.Profile != "sales" || got.User != "mona (console)" || !got.DryRun {
 		t.Errorf("resync asked %+v; want the two Sales employees, profile sales, mona's name, a dry run", got)
+	}
+}
+
+// TestReportPagedAndDownloaded: a run's report is shown a page at a time,
+// filtered by outcome, and downloads as CSV and .xlsx with the filter.
+func TestReportPagedAndDownloaded(t *testing.T) {
+	f := newFixture(t)
+	rep := filepath.Join(t.TempDir(), "import.csv")
+	var b strings.Builder
+	b.WriteString("\xef\xbb\xbfsource,line,key,outcome,reason\n")
+	for i := 1; i <= 120; i++ {
+		oc := "imported"
+		if i%4 == 0 {
+			oc = "unknown_employee"
+		}
+		fmt.Fprintf(&b, "gate,%d,<b>%d</b>,%s,\n", i, i, oc)
+	}
+	os.WriteFile(rep, []byte(b.String()), 0o600)
+	id, err := f.st.StartRun(context.Background(), state.Run{Command: "import", StartedAt: time.Now(), ReportPath: rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := f.login("vera", "password-vera")
+	page := c.get("/runs/" + itoa(id) + "?outcome=unknown_employee&page=1")
+	if !strings.Contains(page, "30 rows, page 1 of 1") || strings.Contains(page, "<b>4</b>") || !strings.Contains(page, "&lt;b&gt;4&lt;/b&gt;") {
+		t.Fatalf("filtered report page:\n%s", page)
+	}
+	if page := c.get("/runs/" + itoa(id) + "?page=3"); !strings.Contains(page, "120 rows, page 3 of 3") || !strings.Contains(page, "&lt;b&gt;101&lt;/b&gt;") {
+		t.Fatalf("page 3:\n%s", page)
+	}
+	csvText, status := c.getStatus("/runs/" + itoa(id) + "/report.csv?outcome=unknown_employee")
+	if status != http.StatusOK || strings.Count(csvText, "\n") != 31 || strings.Contains(csvText, ",imported,") {
+		t.Fatalf("CSV download (%d):\n%s", status, csvText)
+	}
+	xlsx, status := c.getStatus("/runs/" + itoa(id) + "/report.xlsx")
+	if status != http.StatusOK || !strings.HasPrefix(xlsx, "PK") {
+		t.Fatalf("xlsx download: %d, %q", status, xlsx[:min(len(xlsx), 20)])
+	}
+	if _, status := c.getStatus("/runs/" + itoa(id) + "/state.db"); status != http.StatusNotFound {
+		t.Errorf("another file name under a run: %d, want 404", status)
 	}
 }

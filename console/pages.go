@@ -18,7 +18,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/importer/state"
 	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/outbox"
@@ -290,13 +293,56 @@ func cell(header, row []string, name string) string {
 	return ""
 }
 
-func (s *Server) reportCSV(w http.ResponseWriter, r *http.Request, rq *request) {
+// reportDownload sends a run's report, filtered by outcome, as CSV or as
+// an .xlsx workbook (streamed: one row in memory at a time).
+func (s *Server) reportDownload(w http.ResponseWriter, r *http.Request, rq *request) {
+	file := r.PathValue("file")
+	if file != "report.csv" && file != "report.xlsx" {
+		http.NotFound(w, r)
+		return
+	}
 	run, err := s.d.State.GetRun(r.Context(), atoi64(r.PathValue("id")))
 	if err != nil || run.ReportPath == "" {
 		http.Error(w, "no report for this run", http.StatusNotFound)
 		return
 	}
 	outcome := r.URL.Query().Get("outcome")
+	keep := func(header, row []string) bool { return outcome == "" || cell(header, row, "outcome") == outcome }
+	if file == "report.xlsx" {
+		x := excelize.NewFile()
+		defer x.Close()
+		sw, err := x.NewStreamWriter("Sheet1")
+		if err == nil {
+			n := 0
+			err = eachReportRow(run.ReportPath, func(header, row []string) error {
+				if n == 0 {
+					n++
+					if err := sw.SetRow("A1", cells(header)); err != nil {
+						return err
+					}
+				}
+				if !keep(header, row) {
+					return nil
+				}
+				n++
+				at, _ := excelize.CoordinatesToCellName(1, n)
+				return sw.SetRow(at, cells(row))
+			})
+		}
+		if err == nil {
+			err = sw.Flush()
+		}
+		if err != nil {
+			s.fail(w, r, rq, http.StatusInternalServerError, "report: "+err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="run-%d.xlsx"`, run.ID))
+		if err := x.Write(w); err != nil {
+			s.d.Log.Warn("console: report download", "run", run.ID, "err", err)
+		}
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="run-%d.csv"`, run.ID))
 	io.WriteString(w, "\xef\xbb\xbf")
@@ -309,7 +355,7 @@ func (s *Server) reportCSV(w http.ResponseWriter, r *http.Request, rq *request) 
 				return err
 			}
 		}
-		if outcome != "" && cell(header, row, "outcome") != outcome {
+		if !keep(header, row) {
 			return nil
 		}
 		return cw.Write(row)
@@ -318,6 +364,16 @@ func (s *Server) reportCSV(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		s.d.Log.Warn("console: report download", "run", run.ID, "err", err)
 	}
+}
+
+// cells are a report row for a workbook, formula-safe as the report's own
+// files are.
+func cells(row []string) []any {
+	out := make([]any, len(row))
+	for i, c := range row {
+		out[i] = report.SafeCell(c)
+	}
+	return out
 }
 
 type deliveriesData struct {

@@ -72,6 +72,8 @@ type resyncData struct {
 	Desc     bool
 	Profile  string
 	From, To string
+	Source   string
+	Sources  []string // the config's sources, when there are several
 	Prev     string
 	Next     string
 	Sorts    []string
@@ -100,7 +102,10 @@ func (s *Server) selection(ctx context.Context, rq *request, q url.Values) (*res
 		}
 	}
 	d := &resyncData{Q: q, Profile: profile, Search: strings.TrimSpace(q.Get("q")), Sort: cmp.Or(q.Get("sort"), "id"),
-		Desc: q.Get("desc") == "1", Sorts: sortKeys, From: q.Get("from"), To: q.Get("to")}
+		Desc: q.Get("desc") == "1", Sorts: sortKeys, From: q.Get("from"), To: q.Get("to"), Source: q.Get("source")}
+	if names := s.d.Config.SourceNames(); len(names) > 1 {
+		d.Sources = names
+	}
 	if !slices.Contains(sortKeys, d.Sort) {
 		d.Sort = "id"
 	}
@@ -262,7 +267,7 @@ func (s *Server) resyncPost(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	dry := r.PostForm.Get("action") != "run"
 	out, err := s.d.Resync.Run(r.Context(), ResyncRequest{User: auditName(rq.User), Profile: rq.User.Profile, IDs: ids,
-		From: d.From, To: d.To, DryRun: dry})
+		Source: d.Source, From: d.From, To: d.To, DryRun: dry})
 	if err != nil {
 		s.fail(w, r, rq, http.StatusConflict, "resync: "+err.Error())
 		return
