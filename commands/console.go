@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,7 +76,7 @@ func runConsole(ctx context.Context, app *App, o consoleOptions) error {
 	}
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
-		srv.Close()
+		srv.Shutdown(ctx) // closes the stores
 		return err
 	}
 	scheme := "http"
@@ -107,7 +108,9 @@ func ServeUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	}()
 	select {
 	case err := <-done:
-		srv.Close()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx) // closes the stores too
 		return err
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -123,7 +126,7 @@ func ServeUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 // ConsoleServer is the console as configured: its handler over the state
 // store, the outbox, resync and the push registry (the state database's
 // file), listening address, and TLS when the config names certificate
-// files. The stores close when the server shuts down (or is closed).
+// files. The stores close when the server is shut down (Shutdown, not Close).
 // `hrsync serve` starts it beside the push endpoint.
 func ConsoleServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*http.Server, error) {
 	settings := cfg.ConsoleSettings()
@@ -154,18 +157,22 @@ func ConsoleServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 		sess.Close()
 		return nil, err
 	}
-	srv := &http.Server{Addr: settings.Listen, Handler: h, TLSConfig: tlsConf, ReadHeaderTimeout: 10 * time.Second,
+	// The stores close once the requests in flight at Shutdown are done
+	// (net/http runs the shutdown hooks at once, beside the draining).
+	var inFlight sync.WaitGroup
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inFlight.Add(1)
+		defer inFlight.Done()
+		h.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Addr: settings.Listen, Handler: counted, TLSConfig: tlsConf, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	closed := false
-	closeStores := func() {
-		if !closed {
-			closed = true
-			push.Close()
-			sess.Close()
-		}
-	}
-	srv.RegisterOnShutdown(closeStores)
+	srv.RegisterOnShutdown(func() {
+		inFlight.Wait()
+		push.Close()
+		sess.Close()
+	})
 	return srv, nil
 }
 

@@ -344,9 +344,28 @@ func (s *Server) limited(keys ...string) bool {
 	return over
 }
 
+// sweepLocked drops ended sessions and old failures, so neither map grows
+// with names nobody uses again. s.mu is held.
+func (s *Server) sweepLocked() {
+	now := s.d.Now()
+	for id, sess := range s.sessions {
+		if now.After(sess.expires) {
+			delete(s.sessions, id)
+		}
+	}
+	for k, ts := range s.failures {
+		if len(ts) == 0 || now.Sub(ts[len(ts)-1]) >= failureWindow {
+			delete(s.failures, k)
+		}
+	}
+}
+
 func (s *Server) failed(keys ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.failures) > 10000 {
+		s.sweepLocked()
+	}
 	for _, k := range keys {
 		s.failures[k] = append(s.failures[k], s.d.Now())
 	}
@@ -389,6 +408,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	id := token()
 	s.mu.Lock()
+	s.sweepLocked()
 	s.sessions[id] = &session{user: u.Name, csrf: token(), expires: s.d.Now().Add(time.Duration(s.settings.SessionTTL))}
 	s.mu.Unlock()
 	http.SetCookie(w, s.cookie(sessionCookie, id, 0))
