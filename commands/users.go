@@ -103,7 +103,10 @@ func runUsersAdd(ctx context.Context, app *App, o usersAddOptions) (err error) {
 		return err
 	}
 	counts["saved"] = 1
-	app.say("user %s saved: %s%s", name, role, map[bool]string{true: ", profile " + o.Profile}[o.Profile != ""])
+	if o.Profile != "" {
+		role += ", profile " + o.Profile
+	}
+	app.say("user %s saved: %s", name, role)
 	return nil
 }
 
