@@ -1,13 +1,10 @@
 package commands
 
 import (
-	"archive/zip"
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hrsync/hrsync/importer"
-	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/outbox"
 )
@@ -169,7 +165,7 @@ func runEventsShow(ctx context.Context, app *App, o eventsShowOptions) error {
 		return err
 	}
 	v := viewOf(e)
-	v.Payload = payloadText(e)
+	v.Payload = e.PayloadText()
 	if o.Output == "json" {
 		return app.printJSON(v)
 	}
@@ -206,32 +202,6 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
-}
-
-// payloadText is the body as a person reads it: zipped parts are unzipped.
-func payloadText(e outbox.Event) string {
-	if e.ContentType != "application/zip" {
-		return string(e.Payload)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(e.Payload), int64(len(e.Payload)))
-	if err != nil {
-		return fmt.Sprintf("(a zip archive that cannot be read: %v)", err)
-	}
-	var b strings.Builder
-	for _, f := range zr.File {
-		fmt.Fprintf(&b, "(zip entry %s)\n", f.Name)
-		rc, err := f.Open()
-		if err != nil {
-			fmt.Fprintf(&b, "(cannot open: %v)\n", err)
-			continue
-		}
-		_, err = io.Copy(&b, io.LimitReader(rc, 64<<20))
-		rc.Close()
-		if err != nil {
-			fmt.Fprintf(&b, "(cannot read: %v)\n", err)
-		}
-	}
-	return b.String()
 }
 
 func parseIDs(args []string) ([]int64, error) {
@@ -273,7 +243,7 @@ refused again, or not due yet).`,
 	return cmd
 }
 
-func runRetry(ctx context.Context, app *App, o retryOptions) (err error) {
+func runRetry(ctx context.Context, app *App, o retryOptions) error {
 	ids, err := parseIDs(o.IDs)
 	if err != nil {
 		return err
@@ -282,54 +252,14 @@ func runRetry(ctx context.Context, app *App, o retryOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	if !cfg.HRIsHTTP() {
-		return exitcode.AsUsage(fmt.Errorf("%s: hr.url is not an HTTP API, so there is no outbox to retry", cfg.Path))
-	}
-	// The run sends what is due as it begins; the retry is part of the
-	// audit trail, with what it sent.
-	run, err := importer.BeginRun(ctx, cfg, importer.RunSpec{Command: "retry", Args: o.Args, Log: app.Log})
+	res, err := importer.Retry(ctx, cfg, importer.RunSpec{Args: o.Args, Log: app.Log}, ids)
 	if err != nil {
 		return err
 	}
-	sum := run.Delivered
-	defer func() {
-		counts := report.Counts{"succeeded": int64(sum.Succeeded), "retrying": int64(sum.Retrying),
-			"gave_up": int64(sum.GaveUp), "interrupted": int64(sum.Interrupted)}
-		run.End(ctx, counts, err)
-	}()
-	if len(ids) > 0 {
-		var skipped []string
-		for _, id := range ids {
-			e, err := outbox.Get(ctx, run.State.DB, id)
-			if err != nil {
-				return err
-			}
-			if e.Status == outbox.Succeeded || e.Status == outbox.Processed {
-				skipped = append(skipped, fmt.Sprintf("event %d is %s", id, e.Status))
-			}
-		}
-		for _, s := range skipped {
-			app.say("%s: nothing to send", s)
-		}
-		if _, err := outbox.Requeue(ctx, run.State.DB, time.Now(), ids...); err != nil {
-			return err
-		}
-		more, derr := run.DeliverDue(ctx, ids...)
-		sum = addSummary(sum, more)
-		if derr != nil {
-			return derr
-		}
+	for _, s := range res.Skipped {
+		app.say("%s: nothing to send", s)
 	}
-	// Exit 4 while any failed event waits, sent now or not due yet: the
-	// HR system lacks those rows until a later try or a person.
-	waiting, err := outbox.Count(ctx, run.State.DB, outbox.Failed)
-	if err != nil {
-		return err
-	}
-	var outcome error
-	if waiting > 0 {
-		outcome = exitcode.Incomplete(exitcode.Queued, "%d failed events wait in the outbox", waiting)
-	}
+	sum, waiting, outcome := res.Summary, res.StillFailed, res.Outcome()
 	if o.Output == "json" {
 		out := struct {
 			outbox.Summary
@@ -344,11 +274,6 @@ func runRetry(ctx context.Context, app *App, o retryOptions) (err error) {
 		app.say("%d failed events wait in the outbox for a later try or a person: hrsync events list --status failed", waiting)
 	}
 	return outcome
-}
-
-func addSummary(a, b outbox.Summary) outbox.Summary {
-	return outbox.Summary{Due: a.Due + b.Due, Succeeded: a.Succeeded + b.Succeeded, Retrying: a.Retrying + b.Retrying,
-		GaveUp: a.GaveUp + b.GaveUp, Interrupted: a.Interrupted + b.Interrupted}
 }
 
 type markProcessedOptions struct {
@@ -374,7 +299,7 @@ func newMarkProcessedCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-func runMarkProcessed(ctx context.Context, app *App, o markProcessedOptions) (err error) {
+func runMarkProcessed(ctx context.Context, app *App, o markProcessedOptions) error {
 	ids, err := parseIDs([]string{o.ID})
 	if err != nil {
 		return err
@@ -386,18 +311,9 @@ func runMarkProcessed(ctx context.Context, app *App, o markProcessedOptions) (er
 	if err != nil {
 		return err
 	}
-	// Under the run lock, so a scheduled run cannot be sending the
-	// event while it is closed by hand; in the history, like every change.
-	run, err := importer.BeginRun(ctx, cfg, importer.RunSpec{Command: "mark-processed", Args: o.Args, SendNothing: true, Log: app.Log})
-	if err != nil {
+	if err := importer.MarkProcessed(ctx, cfg, importer.RunSpec{Args: o.Args, Log: app.Log}, ids[0], o.Note); err != nil {
 		return err
 	}
-	counts := report.Counts{}
-	defer func() { run.End(ctx, counts, err) }()
-	if err = outbox.MarkProcessed(ctx, run.State.DB, ids[0], o.Note, time.Now()); err != nil {
-		return err
-	}
-	counts["processed"] = 1
 	app.say("event %d marked processed", ids[0])
 	return nil
 }

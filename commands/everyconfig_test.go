@@ -35,6 +35,11 @@ var commandArgs = map[string][]string{
 	// serve runs until stopped: an address it refuses ends it once the
 	// config is read.
 	"serve": {"--listen", "no-port"},
+	// A port nothing can listen on: the console opens its stores, then
+	// stops with a message instead of serving until the test times out.
+	"console":      {"--listen", "127.0.0.1:no-port"},
+	"users add":    {"ada", "--role", "admin"},
+	"users remove": {"ada"},
 }
 
 // leafCommands lists the command tree's runnable commands, as typed.

@@ -205,6 +205,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newPullCmd(app))
 	root.AddCommand(newDevicesCmd(app))
 	root.AddCommand(newServeCmd(app), newServiceCmd(app))
+	root.AddCommand(newConsoleCmd(app), newUsersCmd(app))
 	finishTree(app, root)
 	markRun(app, root)
 	return root

@@ -71,14 +71,16 @@ e.g. ":8081".`,
 }
 
 // endpoint is one HTTP server serve runs; every endpoint starts with serve
-// and shuts down with it. The push endpoint is one; another (a support
-// console) is one more element of the list runServe builds.
+// and shuts down with it: the push endpoint, and the support console when
+// the config has a console: section.
 type endpoint struct {
 	name     string
 	srv      *http.Server
-	certFile string // both set: HTTPS
+	certFile string // both set, or srv.TLSConfig holding the certificate: HTTPS
 	keyFile  string
 }
+
+func (ep endpoint) tls() bool { return ep.certFile != "" || ep.srv.TLSConfig != nil }
 
 // shutdownGrace is how long serve waits for requests in flight (an upload
 // being committed) when told to stop.
@@ -115,6 +117,13 @@ func runServe(ctx context.Context, app *App, o serveOptions) error {
 	}
 	defer st.Close()
 	endpoints := []endpoint{pushEndpoint(cfg, s, st, log)}
+	if cfg.Console != nil { // a console: section: the support console is served beside the devices
+		srv, err := ConsoleServer(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		endpoints = append(endpoints, endpoint{name: "console", srv: srv})
+	}
 
 	var background sync.WaitGroup
 	if s.ImportEvery > 0 {
@@ -191,19 +200,19 @@ func serveEndpoints(ctx context.Context, eps []endpoint, ready func(name, addr s
 	errc := make(chan error, len(eps))
 	for i, ep := range eps {
 		scheme := "http"
-		if ep.certFile != "" {
+		if ep.tls() {
 			scheme = "https"
 		}
 		addr := lns[i].Addr().String()
 		log.Info("serve: listening", "endpoint", ep.name, "address", scheme+"://"+addr)
-		if host, _, _ := net.SplitHostPort(ep.srv.Addr); host != "" {
+		if host, _, _ := net.SplitHostPort(ep.srv.Addr); host != "" && ep.name == "push" {
 			if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
 				log.Info("serve: the address is loopback, so only this machine can reach it; devices on the LAN need serve.listen such as :8081", "endpoint", ep.name)
 			}
 		}
 		go func() {
 			var err error
-			if ep.certFile != "" {
+			if ep.tls() {
 				err = ep.srv.ServeTLS(lns[i], ep.certFile, ep.keyFile)
 			} else {
 				err = ep.srv.Serve(lns[i])

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -298,5 +299,49 @@ func TestServeConfigChecks(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v, want an error naming %s", c.serve, err, c.want)
 		}
+	}
+}
+
+// TestServeRunsTheConsole: with a console: section, serve also serves the
+// support console on its own (loopback) address, and stops both together.
+func TestServeRunsTheConsole(t *testing.T) {
+	cfg := pushSetup(t, 1, "  listen: 127.0.0.1:0\n")
+	data, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append(data, []byte("console:\n  listen: 127.0.0.1:0\n")...), 0o644)
+	app, _, stderr := testApp(cfg)
+	app.Quiet = true
+	addrs := make(chan [2]string, 2)
+	o := serveOptions{ready: func(name, a string) { addrs <- [2]string{name, a} }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, app, o) }()
+	got := map[string]string{}
+	for len(got) < 2 {
+		select {
+		case a := <-addrs:
+			got[a[0]] = a[1]
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve: %v %s", err, stderr)
+		}
+	}
+	resp, err := http.Get("http://" + got["console"] + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Sign in") {
+		t.Fatalf("console /login: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, err := http.Get("http://" + got["push"] + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("push /healthz: %v %v", resp, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get("http://" + got["console"] + "/login"); err == nil {
+		t.Fatal("the console still answers after serve stopped")
 	}
 }

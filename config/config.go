@@ -43,7 +43,8 @@ type Config struct {
 	PushUsers  *PushUsers         `yaml:"push_users"`
 	Retention  Retention          `yaml:"retention"`
 	Resync     *Resync            `yaml:"resync"`
-	Serve      *Serve             `yaml:"serve"` // see serve.go
+	Serve      *Serve             `yaml:"serve"`   // see serve.go
+	Console    *Console           `yaml:"console"` // see console.go
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
@@ -582,6 +583,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.validateServe(); err != nil {
+		return err
+	}
+	if err := c.validateConsole(); err != nil {
 		return err
 	}
 	return c.validatePushUsers()

@@ -33,6 +33,7 @@ func (c *Config) resolvePaths() {
 		}
 	}
 	c.resolveServePaths()
+	c.resolveConsolePaths()
 	if p := c.PushUsers; p != nil {
 		p.Source.Path = c.Resolve(p.Source.Path)
 		p.Source.URL = c.resolveURL(p.Source.URL)

@@ -17,9 +17,14 @@ type Resync struct {
 // ResyncProfile is an operator's scope: an employee is inside it when his
 // department is one of Departments (if any are listed) and his branch one
 // of Branches (if any are listed).
+//
+// OSUsers binds operating-system accounts to the profile: a listed user's
+// resync runs inside it (or another profile listing him) whether or not he
+// gives --profile.
 type ResyncProfile struct {
 	Departments []string `yaml:"departments"`
 	Branches    []string `yaml:"branches"`
+	OSUsers     []string `yaml:"os_users"`
 }
 
 // ResyncUpdatesChanged reports whether resync corrects differing punches.
@@ -39,6 +44,11 @@ func (c *Config) validateResync() error {
 		for _, v := range append(append([]string(nil), p.Departments...), p.Branches...) {
 			if strings.TrimSpace(v) == "" {
 				return c.errAt(key, "has a blank department or branch")
+			}
+		}
+		for _, u := range p.OSUsers {
+			if strings.TrimSpace(u) == "" {
+				return c.errAt(key+".os_users", "has a blank user name")
 			}
 		}
 		if strings.TrimSpace(name) == "" {

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -98,6 +99,9 @@ type RunSpec struct {
 	Report, ReportFormat string
 	Started              time.Time // zero: now
 	Log                  *slog.Logger
+	// User is who the history names as running it: "" for the OS user,
+	// or a console account ("alice (console)").
+	User string
 }
 
 // Run is one run in the history, from BeginRun to End: every command that
@@ -124,7 +128,7 @@ func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, erro
 	if spec.DryRun {
 		command += " --dry-run"
 	}
-	record := state.Run{Command: command, Args: spec.Args, User: currentUser(), Host: hostname(),
+	record := state.Run{Command: command, Args: spec.Args, User: cmp.Or(spec.User, CurrentUser()), Host: hostname(),
 		ConfigPath: cfg.Path, ConfigSHA256: cfg.SHA256, StartedAt: spec.Started}
 	sess, err := openSession(ctx, cfg, !spec.DryRun, spec.Log)
 	if errors.Is(err, runlock.ErrBusy) {
@@ -199,7 +203,8 @@ func recordRefused(ctx context.Context, cfg *config.Config, record state.Run, re
 	}
 }
 
-func currentUser() string {
+// CurrentUser is the OS user hrsync runs as ("" when it cannot be told).
+func CurrentUser() string {
 	if u, err := user.Current(); err == nil {
 		return u.Username
 	}

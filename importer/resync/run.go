@@ -28,7 +28,11 @@ type Options struct {
 	// inclusive; To defaults to From.
 	From, To string
 	// Profile names the operator profile whose scope applies (resync.profiles).
-	Profile      string
+	Profile string
+	// OSUser is who runs it, for resync.profiles' os_users ("" for the
+	// current OS user); User is the name the history records ("" for the
+	// OS user, or a console account).
+	OSUser, User string
 	DryRun       bool
 	Prune        bool
 	ReportPath   string
@@ -134,6 +138,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Profile, err = ProfileFor(cfg, cmp.Or(o.OSUser, importer.CurrentUser()), o.Profile); err != nil {
+		return nil, exitcode.AsUsage(err)
+	}
 	format, err := report.FormatFor(o.ReportPath, firstNonEmpty(o.ReportFormat, cfg.Report.Format))
 	if err != nil {
 		return nil, usage("%w", err)
@@ -145,7 +152,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	defer func() { err = importer.DeadlineCause(ctx, err) }()
 	started := o.Now()
 	run, err := importer.BeginRun(ctx, cfg, importer.RunSpec{Command: "resync", Args: o.Args, DryRun: o.DryRun,
-		Report: o.ReportPath, ReportFormat: format, Started: started, Log: o.Log})
+		Report: o.ReportPath, ReportFormat: format, Started: started, Log: o.Log, User: o.User})
 	if err != nil {
 		return nil, err
 	}
@@ -327,18 +334,11 @@ func pushdownKeys(cfg *config.Config, src *config.Source, selected []*mapping.Em
 // List returns the employees the filter selects, checked against the
 // profile's scope, reading the directory without writing anything.
 func List(ctx context.Context, cfg *config.Config, f Filter, profile string) ([]*mapping.Employee, error) {
-	var lister interface {
-		Employees(ctx context.Context) ([]mapping.Employee, error)
+	profile, err := ProfileFor(cfg, importer.CurrentUser(), profile)
+	if err != nil {
+		return nil, exitcode.AsUsage(err)
 	}
-	if cfg.HR.Employees.File == "" {
-		hr, err := importer.OpenHR(ctx, cfg, false)
-		if err != nil {
-			return nil, err
-		}
-		defer hr.Close()
-		lister = hr
-	}
-	dir, err := importer.LoadDirectory(ctx, cfg, lister)
+	dir, err := Directory(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -350,6 +350,22 @@ func List(ctx context.Context, cfg *config.Config, f Filter, profile string) ([]
 		return nil, exitcode.AsUsage(err)
 	}
 	return selected, nil
+}
+
+// Directory reads every employee of the HR directory, writing nothing.
+func Directory(ctx context.Context, cfg *config.Config) (*importer.Directory, error) {
+	var lister interface {
+		Employees(ctx context.Context) ([]mapping.Employee, error)
+	}
+	if cfg.HR.Employees.File == "" {
+		hr, err := importer.OpenHR(ctx, cfg, false)
+		if err != nil {
+			return nil, err
+		}
+		defer hr.Close()
+		lister = hr
+	}
+	return importer.LoadDirectory(ctx, cfg, lister)
 }
 
 func pickSource(cfg *config.Config, name string) (*config.Source, error) {

@@ -31,17 +31,9 @@ func CheckScope(cfg *config.Config, profile string, selected []*mapping.Employee
 		}
 		return fmt.Errorf("--profile %q: no such profile in resync.profiles (have: %s)", profile, strings.Join(names, ", "))
 	}
-	deps, branches := normSet(p.Departments), normSet(p.Branches)
 	var outside []string
 	for _, e := range selected {
-		var why []string
-		if len(deps) > 0 && !deps[norm(e.Department)] {
-			why = append(why, fmt.Sprintf("department %q", e.Department))
-		}
-		if len(branches) > 0 && !branches[norm(e.Branch)] {
-			why = append(why, fmt.Sprintf("branch %q", e.Branch))
-		}
-		if len(why) > 0 {
+		if why := outsideWhy(p, e); len(why) > 0 {
 			outside = append(outside, e.ID+" ("+strings.Join(why, ", ")+")")
 		}
 	}
@@ -54,6 +46,73 @@ func CheckScope(cfg *config.Config, profile string, selected []*mapping.Employee
 	}
 	return fmt.Errorf("profile %q may resync only %s; %d selected employee(s) are outside it, e.g. %s: narrow the filters (e.g. --department) or ask an administrator",
 		profile, describeScope(p), len(outside), strings.Join(shown, ", "))
+}
+
+// outsideWhy says why e is outside the profile (nothing when inside).
+func outsideWhy(p config.ResyncProfile, e *mapping.Employee) []string {
+	var why []string
+	if len(p.Departments) > 0 && !normSet(p.Departments)[norm(e.Department)] {
+		why = append(why, fmt.Sprintf("department %q", e.Department))
+	}
+	if len(p.Branches) > 0 && !normSet(p.Branches)[norm(e.Branch)] {
+		why = append(why, fmt.Sprintf("branch %q", e.Branch))
+	}
+	return why
+}
+
+// InProfile reports whether e is inside the named profile (any employee is
+// inside "", no employee inside a profile the config lacks).
+func InProfile(cfg *config.Config, profile string, e *mapping.Employee) bool {
+	if profile == "" {
+		return true
+	}
+	if cfg.Resync == nil {
+		return false
+	}
+	p, ok := cfg.Resync.Profiles[profile]
+	return ok && len(outsideWhy(p, e)) == 0
+}
+
+// ProfileFor is the profile a resync by osUser runs under when asked names
+// one ("" for none): a user the config lists in some profiles' os_users
+// gets his profile when he names none (several: he must pick one of them),
+// and is refused one that does not list him. Anyone else gets what he asked.
+func ProfileFor(cfg *config.Config, osUser, asked string) (string, error) {
+	var bound []string
+	if cfg.Resync != nil && osUser != "" {
+		for name, p := range cfg.Resync.Profiles {
+			for _, u := range p.OSUsers {
+				if sameUser(u, osUser) {
+					bound = append(bound, name)
+					break
+				}
+			}
+		}
+	}
+	sort.Strings(bound)
+	switch {
+	case len(bound) == 0:
+		return asked, nil
+	case asked != "" && contains(bound, asked):
+		return asked, nil
+	case asked != "":
+		return "", fmt.Errorf("--profile %q: user %s is bound to resync.profiles %s (os_users) and may resync only inside it", asked, osUser, strings.Join(bound, ", "))
+	case len(bound) == 1:
+		return bound[0], nil
+	}
+	return "", fmt.Errorf("user %s is bound to several resync profiles (%s): name one with --profile", osUser, strings.Join(bound, ", "))
+}
+
+// sameUser compares OS account names as Windows and Unix write them:
+// without case, and "DOMAIN\\name" matches "name".
+func sameUser(listed, user string) bool {
+	if strings.EqualFold(listed, user) {
+		return true
+	}
+	if i := strings.LastIndexByte(user, '\\'); i >= 0 && !strings.Contains(listed, `\`) {
+		return strings.EqualFold(listed, user[i+1:])
+	}
+	return false
 }
 
 func describeScope(p config.ResyncProfile) string {

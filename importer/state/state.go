@@ -70,6 +70,8 @@ CREATE TABLE IF NOT EXISTS runs (
   error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
+CREATE INDEX IF NOT EXISTS runs_command ON runs(command, id);
+CREATE INDEX IF NOT EXISTS runs_exit ON runs(exit_code, id);
 CREATE TABLE IF NOT EXISTS watermarks (
   source TEXT PRIMARY KEY,
   value TEXT NOT NULL,
@@ -88,7 +90,7 @@ CREATE TABLE IF NOT EXISTS pulled_files (
 `
 
 func (s *Store) migrate(ctx context.Context) error {
-	_, err := s.DB.ExecContext(ctx, schema)
+	_, err := s.DB.ExecContext(ctx, schema+usersSchema)
 	return err
 }
 
@@ -153,8 +155,12 @@ func (s *Store) GetRun(ctx context.Context, id int64) (Run, error) {
 }
 
 func (s *Store) queryRuns(ctx context.Context, tail string, arg any) ([]Run, error) {
+	return s.queryRunsArgs(ctx, tail, arg)
+}
+
+func (s *Store) queryRunsArgs(ctx context.Context, tail string, args ...any) ([]Run, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT id,command,args,user,host,config_path,config_sha256,started_at,
-		finished_at,COALESCE(duration_ms,0),exit_code,counts,report_path,error FROM runs `+tail, arg)
+		finished_at,COALESCE(duration_ms,0),exit_code,counts,report_path,error FROM runs `+tail, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,7 @@ var layers = []layer{
 	{"importer/mapcheck", 6, "built on the engine"},
 	{"importer/resync", 6, "built on the engine"},
 	{"importer/pushusers", 6, "built on the engine"},
+	{"console", 6, "the browser console, an http.Handler over the state, the outbox and the push registry; resync comes in through an interface"},
 	{"commands", 7, "the cobra tree over all of the above"},
 	{"cmd/hrsync", 8, "main"},
 	{"cmd/zkemu", 8, "main of the device emulator"},

@@ -99,6 +99,14 @@ CREATE TABLE IF NOT EXISTS outbox_events (
 );
 CREATE INDEX IF NOT EXISTS outbox_events_due ON outbox_events (next_attempt) WHERE next_attempt IS NOT NULL;
 CREATE INDEX IF NOT EXISTS outbox_events_status ON outbox_events (status, updated_at);
+CREATE INDEX IF NOT EXISTS outbox_events_status_id ON outbox_events (status, id);
+CREATE TABLE IF NOT EXISTS outbox_replies (
+	event_id INTEGER NOT NULL,
+	at       TEXT    NOT NULL,
+	status   INTEGER NOT NULL DEFAULT 0,
+	response TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS outbox_replies_event ON outbox_replies (event_id, at);
 `
 
 // Migrate creates the outbox tables if they are missing.
@@ -349,6 +357,9 @@ func clip(s string) string { return httpx.Clip(s, MaxResponse) }
 
 // MarkSucceeded records a try the target accepted.
 func MarkSucceeded(ctx context.Context, db Querier, id int64, status int, response string, now time.Time) error {
+	if err := addReply(ctx, db, id, status, response, now); err != nil {
+		return err
+	}
 	return update(ctx, db, id, "mark succeeded",
 		`status = 'succeeded', attempts = attempts + 1, next_attempt = NULL, last_status = ?, last_response = ?, updated_at = ?`,
 		status, clip(response), fmtTime(now))
@@ -367,6 +378,9 @@ func MarkFailed(ctx context.Context, db Querier, id int64, status int, response 
 		return false, fmt.Errorf("outbox: mark failed event %d: %w", id, err)
 	}
 	attempts++
+	if err := addReply(ctx, db, id, status, response, now); err != nil {
+		return false, err
+	}
 	var next time.Time
 	if !permanent && attempts <= len(schedule) {
 		next = now.Add(schedule[attempts-1])
@@ -416,6 +430,10 @@ func Requeue(ctx context.Context, db Querier, now time.Time, ids ...int64) (int,
 // pruned. SQLite reuses the freed pages; the file does not shrink unless
 // the database is vacuumed.
 func Prune(ctx context.Context, db Querier, olderThan time.Time) (int, error) {
+	if _, err := db.ExecContext(ctx, `DELETE FROM outbox_replies WHERE event_id IN (SELECT id FROM outbox_events
+		WHERE status IN ('succeeded', 'processed') AND updated_at < ?)`, fmtTime(olderThan)); err != nil {
+		return 0, fmt.Errorf("outbox: prune: %w", err)
+	}
 	res, err := db.ExecContext(ctx, `DELETE FROM outbox_events WHERE status IN ('succeeded', 'processed') AND updated_at < ?`, fmtTime(olderThan))
 	if err != nil {
 		return 0, fmt.Errorf("outbox: prune: %w", err)
@@ -450,4 +468,73 @@ func Peek(ctx context.Context, db Querier, ids ...int64) (map[int64]Event, error
 		return nil, fmt.Errorf("outbox: peek: %w", err)
 	}
 	return out, nil
+}
+
+// Reply is one answer of the target (or the error of a try that got none).
+type Reply struct {
+	At       time.Time
+	Status   int
+	Response string
+}
+
+// addReply keeps every try's reply, not only the last: support reads the
+// whole story of an event.
+func addReply(ctx context.Context, db Querier, id int64, status int, response string, now time.Time) error {
+	if _, err := db.ExecContext(ctx, `INSERT INTO outbox_replies (event_id, at, status, response) VALUES (?, ?, ?, ?)`,
+		id, fmtTime(now), status, clip(response)); err != nil {
+		return fmt.Errorf("outbox: event %d: record reply: %w", id, err)
+	}
+	return nil
+}
+
+// Replies returns every reply recorded for an event, oldest first.
+func Replies(ctx context.Context, db Querier, id int64) ([]Reply, error) {
+	rows, err := db.QueryContext(ctx, `SELECT at, status, response FROM outbox_replies WHERE event_id = ? ORDER BY at, rowid`, id)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: replies of event %d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []Reply
+	for rows.Next() {
+		var r Reply
+		var at string
+		if err := rows.Scan(&at, &r.Status, &r.Response); err != nil {
+			return nil, fmt.Errorf("outbox: replies of event %d: %w", id, err)
+		}
+		r.At, _ = time.Parse(timeLayout, at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Page lists events without their payloads (Payload is nil), newest first:
+// those with the status ("" for all) and an id below before (0: from the
+// newest), at most limit. Keyset paging, so the thousandth page costs what
+// the first does.
+func Page(ctx context.Context, db Querier, status string, before int64, limit int) ([]Event, error) {
+	if status != "" && !validStatus(status) {
+		return nil, fmt.Errorf("outbox: list: unknown status %q (want pending, succeeded, failed or processed)", status)
+	}
+	where, args := "WHERE 1 = 1", []any{}
+	if status != "" {
+		where, args = where+" AND status = ?", append(args, status)
+	}
+	if before > 0 {
+		where, args = where+" AND id < ?", append(args, before)
+	}
+	cols := strings.Replace(columns, "payload,", "NULL,", 1)
+	rows, err := db.QueryContext(ctx, `SELECT `+cols+` FROM outbox_events `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: list: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }

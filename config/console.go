@@ -1,0 +1,78 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+)
+
+// DefaultConsoleListen is where `hrsync console` listens unless told
+// otherwise: this machine only.
+const DefaultConsoleListen = "127.0.0.1:8478"
+
+// Console is the console: section, the browser UI for support.
+//
+//	console:
+//	  listen: 127.0.0.1:8478     # default; 0.0.0.0:8478 to serve the network (give TLS files then)
+//	  cert_file: console.crt     # TLS when both are given
+//	  key_file: console.key
+//	  session_ttl: 8h            # idle sessions end after this (default 8h)
+type Console struct {
+	Listen     string   `yaml:"listen"`
+	CertFile   string   `yaml:"cert_file"`
+	KeyFile    string   `yaml:"key_file"`
+	SessionTTL Duration `yaml:"session_ttl"`
+}
+
+// ConsoleSettings returns the console section with its defaults, whether
+// or not the file has one.
+func (c *Config) ConsoleSettings() Console {
+	var s Console
+	if c.Console != nil {
+		s = *c.Console
+	}
+	if s.Listen == "" {
+		s.Listen = DefaultConsoleListen
+	}
+	if s.SessionTTL == 0 {
+		s.SessionTTL = Duration(8 * time.Hour)
+	}
+	return s
+}
+
+// TLS reports whether the console serves HTTPS.
+func (s Console) TLS() bool { return s.CertFile != "" }
+
+func (c *Config) validateConsole() error {
+	s := c.Console
+	if s == nil {
+		return nil
+	}
+	if s.Listen != "" {
+		host, port, err := net.SplitHostPort(s.Listen)
+		if err != nil {
+			return c.errAt("console.listen", fmt.Sprintf("%q: want host:port, e.g. %s", s.Listen, DefaultConsoleListen))
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			return c.errAt("console.listen", fmt.Sprintf("%q: the port must be a number from 0 to 65535", s.Listen))
+		}
+		if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+			return c.errAt("console.listen", fmt.Sprintf("%q: the host must be an IP address or localhost", s.Listen))
+		}
+	}
+	if (s.CertFile == "") != (s.KeyFile == "") {
+		return c.errAt("console", "give both cert_file and key_file for TLS, or neither")
+	}
+	if s.SessionTTL < 0 {
+		return c.errAt("console.session_ttl", "must be positive")
+	}
+	return nil
+}
+
+func (c *Config) resolveConsolePaths() {
+	if s := c.Console; s != nil {
+		s.CertFile = c.Resolve(s.CertFile)
+		s.KeyFile = c.Resolve(s.KeyFile)
+	}
+}
