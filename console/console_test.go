@@ -60,13 +60,16 @@ type fixture struct {
 	cfg    *config.Config
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, "") }
+
+// newFixtureWith adds sources (YAML under sources:) to the fixture's config.
+func newFixtureWith(t *testing.T, sources string) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "hrsync.yaml")
 	os.WriteFile(filepath.Join(dir, "employees.csv"), []byte("id,attendance_no\nE1,1\n"), 0o644)
 	os.WriteFile(cfgPath, []byte("data_dir: data\nhr:\n  url: https://127.0.0.1:1/punches\n  employees: { file: employees.csv }\n"+
-		"sources:\n  gate:\n    path: punches.csv\n    mapping: { employee_key: { column: 1 }, time: { column: 2, layout: \"2006-01-02 15:04:05\" } }\n"+
+		"sources:\n  gate:\n    path: punches.csv\n    mapping: { employee_key: { column: 1 }, time: { column: 2, layout: \"2006-01-02 15:04:05\" } }\n"+sources+
 		"resync:\n  profiles:\n    sales: { departments: [Sales] }\n"), 0o644)
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
@@ -342,5 +345,25 @@ func TestReportPagedAndDownloaded(t *testing.T) {
 	}
 	if _, status := c.getStatus("/runs/" + itoa(id) + "/state.db"); status != http.StatusNotFound {
 		t.Errorf("another file name under a run: %d, want 404", status)
+	}
+}
+
+// TestDevicesPageShowsDrift: the machines the config pulls are listed with
+// the clock drift their last pull measured, beyond the tolerance marked,
+// and one never reached says so.
+func TestDevicesPageShowsDrift(t *testing.T) {
+	f := newFixtureWith(t, "  machines:\n    drift_tolerance: 1m\n    devices:\n"+
+		"      - { name: door, url: \"zk://127.0.0.1:1\" }\n      - { name: yard, url: \"zk://127.0.0.1:2\" }\n")
+	at := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	if err := f.st.SetDevicePosition(context.Background(), "machines", "door",
+		state.DevicePosition{Serial: "CKJ1", Count: 42, Drift: -7 * time.Minute, CheckedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := f.login("vera", "password-vera")
+	page := c.get("/devices")
+	for _, want := range []string{"Pulled over the network", "door", "CKJ1", "42", "-7m0s", "beyond the tolerance of 1m0s", "yard", "never"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("no %q on the page:\n%s", want, page)
+		}
 	}
 }

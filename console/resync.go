@@ -287,7 +287,21 @@ func (s *Server) resyncPost(w http.ResponseWriter, r *http.Request, rq *request)
 type devicesData struct {
 	Devices []deviceRow
 	None    bool
+	// Pulled are the machines the config reads over the network, with the
+	// clock drift their last pull measured.
+	Pulled []pulledRow
 }
+
+type pulledRow struct {
+	Source, Device, Serial string
+	Records                int
+	CheckedAt              time.Time
+	Drift, Tolerance       time.Duration
+	Never                  bool // no pull has reached it yet
+}
+
+// Beyond says whether the measured drift is past the device's tolerance.
+func (p pulledRow) Beyond() bool { return !p.Never && (p.Drift > p.Tolerance || -p.Drift > p.Tolerance) }
 
 type deviceRow struct {
 	Serial, Name, TimeZone, RemoteAddr string
@@ -309,6 +323,15 @@ func (s *Server) devicesPage(w http.ResponseWriter, r *http.Request, rq *request
 			d.Devices = append(d.Devices, deviceRow{Serial: v.Serial, Name: v.Name, TimeZone: v.TimeZone, RemoteAddr: v.RemoteAddr,
 				Allowed: v.Allowed, Online: v.Online(now, 5*time.Minute), LastSeen: v.LastSeen, LastUpload: v.LastUpload, Received: v.Received})
 		}
+	}
+	for _, dc := range s.d.Config.AllDevices() {
+		p, err := s.d.State.DevicePosition(r.Context(), dc.Source, dc.Name)
+		if err != nil {
+			s.fail(w, r, rq, http.StatusInternalServerError, err.Error())
+			return
+		}
+		d.Pulled = append(d.Pulled, pulledRow{Source: dc.Source, Device: dc.Name, Serial: p.Serial, Records: p.Count,
+			CheckedAt: p.CheckedAt, Drift: p.Drift, Tolerance: dc.Drift, Never: p.CheckedAt.IsZero()})
 	}
 	s.render(w, r, "devices", rq, http.StatusOK, d)
 }

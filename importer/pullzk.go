@@ -229,7 +229,8 @@ func pullDevice(ctx context.Context, cfg *config.Config, src *config.Source, dc 
 	if restarted {
 		how = fmt.Sprintf("the log no longer holds the last pulled record where it was (cleared or replaced): read all %d records, all new", n)
 	}
-	next := state.DevicePosition{Serial: line.Device.Serial, Count: n, Last: last, Pending: pos.Pending}
+	next := state.DevicePosition{Serial: line.Device.Serial, Count: n, Last: last, Pending: pos.Pending,
+		Drift: line.Device.Drift, CheckedAt: now}
 	if n-start > 0 {
 		path, bytes, sum, err := w.commit()
 		if err != nil {
@@ -276,7 +277,7 @@ func clearDevice(ctx context.Context, c *zk.Client, cfg *config.Config, src *con
 	line.Device.Cleared = true
 	// A kill before this is saved finds fewer records than the position
 	// next time and starts from the first.
-	if err := st.SetDevicePosition(context.WithoutCancel(ctx), src.Name, dc.Name, state.DevicePosition{Serial: pos.Serial}); err != nil {
+	if err := st.SetDevicePosition(context.WithoutCancel(ctx), src.Name, dc.Name, state.DevicePosition{Serial: pos.Serial, Drift: pos.Drift, CheckedAt: pos.CheckedAt}); err != nil {
 		return "cleared the log; saving the position failed (" + err.Error() + "): the next pull starts again from the first record"
 	}
 	return fmt.Sprintf("cleared the log: its %d records are all imported", pos.Count)

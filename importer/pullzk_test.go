@@ -264,6 +264,10 @@ func TestDeviceDrift(t *testing.T) {
 	if err != nil || run.Counts["device_clock_drift_warnings"] != 1 {
 		t.Fatalf("history %+v %v", run.Counts, err)
 	}
+	// The position keeps the drift for the console's Devices page.
+	if p, err := st.DevicePosition(context.Background(), "machines", "gate"); err != nil || p.Drift != l.Device.Drift || p.CheckedAt.IsZero() {
+		t.Fatalf("position %+v %v", p, err)
+	}
 }
 
 func openTestState(t *testing.T, cfg *config.Config) *state.Store {

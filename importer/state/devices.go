@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // DevicePosition is how far `hrsync pull` has read one punch machine's
@@ -17,6 +18,10 @@ type DevicePosition struct {
 	// Pending are the inbox files written since the log was last cleared;
 	// after_pull: clear waits until every one of them is archived by import.
 	Pending []string `json:"pending,omitempty"`
+	// Drift is the device clock minus the host's, measured at CheckedAt
+	// (the last pull that reached it), for support's view of the devices.
+	Drift     time.Duration `json:"drift_ns,omitempty"`
+	CheckedAt time.Time     `json:"checked_at,omitzero"`
 }
 
 func deviceKey(source, device string) string { return "device:" + source + "/" + device }
