@@ -301,7 +301,9 @@ type pulledRow struct {
 }
 
 // Beyond says whether the measured drift is past the device's tolerance.
-func (p pulledRow) Beyond() bool { return !p.Never && (p.Drift > p.Tolerance || -p.Drift > p.Tolerance) }
+func (p pulledRow) Beyond() bool {
+	return !p.Never && (p.Drift > p.Tolerance || -p.Drift > p.Tolerance)
+}
 
 type deviceRow struct {
 	Serial, Name, TimeZone, RemoteAddr string
