@@ -168,6 +168,7 @@ func ConsoleServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	srv.RegisterOnShutdown(func() {
 		inFlight.Wait()
+		h.Wait() // a resync started from a page finishes before the stores close
 		push.Close()
 		sess.Close()
 	})
@@ -216,7 +217,7 @@ func (c consoleResync) Run(ctx context.Context, r console.ResyncRequest) (*conso
 		args += " --dry-run"
 	}
 	res, err := resync.Run(ctx, resync.Options{Config: c.cfg, Filter: resync.Filter{"employee": r.IDs}, Source: r.Source, From: r.From, To: r.To,
-		Profile: r.Profile, DryRun: r.DryRun, User: r.User, Log: c.log, Args: args})
+		Profile: r.Profile, DryRun: r.DryRun, User: r.User, Log: c.log, Args: args, Progress: r.Progress})
 	if err != nil {
 		return nil, err
 	}

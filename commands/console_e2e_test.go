@@ -258,7 +258,7 @@ E5,105,Giang,active,Textiles,Dong Nai,Bien Hoa,Sales,Retail,Clerk,Contract
 	do(chromedp.Click(chromedp.CSS(`#allmatching`)), chromedp.SetValue(chromedp.CSS(`#from`), "2025-12-01"), shot(dir, "resync"),
 		chromedp.Click(chromedp.CSS(`#plan`)), chromedp.WaitVisible(chromedp.CSS(`#plantable, #error`)))
 	noError(t, ctx)
-	do(shot(dir, "plan"), acceptConfirms, chromedp.Click(chromedp.CSS(`#run`)), chromedp.WaitVisible(chromedp.CSS(`#summary, #error`)))
+	do(shot(dir, "plan"), acceptConfirms, chromedp.Click(chromedp.CSS(`#run`)), chromedp.WaitVisible(chromedp.CSS(`#done, #error`)) /* the real run has its own page, which reloads until done */)
 	noError(t, ctx)
 	summary := text(t, ctx, "#summary")
 	do(chromedp.Navigate(rbase+"/resync?department=Production"), chromedp.WaitVisible(chromedp.CSS(`#error`)))
@@ -284,7 +284,7 @@ E5,105,Giang,active,Textiles,Dong Nai,Bien Hoa,Sales,Retail,Clerk,Contract
 		chromedp.WaitVisible(chromedp.CSS(`#report`)), shot(dir, "run"),
 		chromedp.Navigate(rbase+"/devices"), chromedp.WaitVisible(chromedp.CSS(`#devices`)), shot(dir, "devices"),
 		chromedp.SendKeys(chromedp.CSS(`tr.approve input[name=name]`), "Gate 2"), chromedp.Click(chromedp.CSS(`tr.approve button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#devices`)))
+		chromedp.WaitNotPresent(chromedp.CSS(`tr.approve`)), chromedp.WaitVisible(chromedp.CSS(`#devices`)))
 	if n := evalJS[int](t, ctx, `document.querySelectorAll('tr.approve').length`); n != 0 {
 		t.Errorf("after Approve, %d devices still wait", n)
 	}
@@ -345,7 +345,7 @@ func pendingDevice(t *testing.T, cfgPath string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := pushstore.Open(context.Background(), filepath.Join(cfg.DataDir, "state.db"))
+	ps, err := pushstore.Open(context.Background(), cfg.PushStorePath()) // the registry serve keeps
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/state"
 	"github.com/hrsync/hrsync/internal/pushstore"
 	"github.com/hrsync/hrsync/internal/setting"
@@ -97,6 +98,8 @@ type ResyncRequest struct {
 	Source   string // "" when the config has one source
 	From, To string // YYYY-MM-DD
 	DryRun   bool
+	// Progress, when set, is told how far the read of the source has got.
+	Progress func(importer.Progress)
 }
 
 // ResyncOutcome is what a resync did or would do.
@@ -144,6 +147,11 @@ type Server struct {
 	dir     []mapping.Employee
 	dirText []string
 	dirRead time.Time
+
+	jobsMu  sync.Mutex
+	jobs    map[int64]*resyncJob // real resyncs, running or done, by number
+	lastJob int64
+	running sync.WaitGroup
 }
 
 type session struct {
@@ -208,6 +216,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /deliveries/{id}/processed", s.auth(Operator, s.markProcessed))
 	m.HandleFunc("GET /resync", s.auth(Viewer, s.resyncPage))
 	m.HandleFunc("POST /resync", s.auth(Operator, s.resyncPost))
+	m.HandleFunc("GET /resync/jobs/{id}", s.auth(Operator, s.resyncJobPage))
 	m.HandleFunc("GET /devices", s.auth(Viewer, s.devicesPage))
 	m.HandleFunc("POST /devices/approve", s.auth(Admin, s.approveDevice))
 	s.mux = m

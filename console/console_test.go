@@ -13,10 +13,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/state"
 	"github.com/hrsync/hrsync/internal/outbox"
 	"github.com/hrsync/hrsync/mapping"
@@ -27,7 +29,10 @@ import (
 type fakeResync struct {
 	emps []mapping.Employee
 	cfg  *config.Config
+	mu   sync.Mutex
 	runs []ResyncRequest
+	// hold, when set, keeps a real run going until it is closed.
+	hold chan struct{}
 }
 
 func (f *fakeResync) Employees(context.Context) ([]mapping.Employee, error) { return f.emps, nil }
@@ -44,7 +49,15 @@ func (f *fakeResync) InProfile(p string, e *mapping.Employee) bool {
 	return false
 }
 func (f *fakeResync) Run(_ context.Context, r ResyncRequest) (*ResyncOutcome, error) {
+	f.mu.Lock()
 	f.runs = append(f.runs, r)
+	f.mu.Unlock()
+	if r.Progress != nil {
+		r.Progress(importer.Progress{Rows: 1200, Bytes: 30, TotalBytes: 120})
+	}
+	if f.hold != nil && !r.DryRun {
+		<-f.hold
+	}
 	out := &ResyncOutcome{RunID: 1, Counts: map[string]int64{"would_insert": 1}}
 	for _, id := range r.IDs {
 		out.Employees = append(out.Employees, PlanRow{ID: id, Counts: map[string]int{"would_insert": 1}})
@@ -365,5 +378,44 @@ func TestDevicesPageShowsDrift(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("no %q on the page:\n%s", want, page)
 		}
+	}
+}
+
+// TestRealResyncFollowsItsProgress: a real resync runs past its request;
+// its page reloads with the progress, then shows the outcome; another
+// operator cannot follow it.
+func TestRealResyncFollowsItsProgress(t *testing.T) {
+	f := newFixture(t)
+	f.resync.hold = make(chan struct{})
+	c, _ := f.login("otto", "password-otto")
+	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.http.PostForm(f.srv.URL+"/resync", url.Values{"csrf": {c.csrf}, "emp": {"E2"}, "from": {"2025-12-01"}, "action": {"run"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	where := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(where, "/resync/jobs/") {
+		t.Fatalf("POST /resync: %d %q", resp.StatusCode, where)
+	}
+	resp, err = c.http.Get(f.srv.URL + where)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Refresh") == "" || !strings.Contains(string(body), "1200 rows of the source read, 25% of its bytes") {
+		t.Fatalf("running page (Refresh %q):\n%s", resp.Header.Get("Refresh"), body)
+	}
+	mona, _ := f.login("mona", "password-mona")
+	if _, status := mona.getStatus(where); status != http.StatusNotFound {
+		t.Fatalf("another operator's view of the job: %d", status)
+	}
+	close(f.resync.hold)
+	h := f.srv.Config.Handler.(*Server)
+	h.Wait()
+	page := c.get(where)
+	if !strings.Contains(page, "Resync done") || !strings.Contains(page, `id="summary"`) {
+		t.Fatalf("done page:\n%s", page)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hrsync/hrsync/importer"
@@ -266,8 +267,14 @@ func (s *Server) resyncPost(w http.ResponseWriter, r *http.Request, rq *request)
 		return
 	}
 	dry := r.PostForm.Get("action") != "run"
-	out, err := s.d.Resync.Run(r.Context(), ResyncRequest{User: auditName(rq.User), Profile: rq.User.Profile, IDs: ids,
-		Source: d.Source, From: d.From, To: d.To, DryRun: dry})
+	req := ResyncRequest{User: auditName(rq.User), Profile: rq.User.Profile, IDs: ids, Source: d.Source, From: d.From, To: d.To, DryRun: dry}
+	if !dry {
+		// The real run goes on past this request; its page follows it.
+		job := s.startResync(req, d, rq.User.Name)
+		http.Redirect(w, r, fmt.Sprintf("/resync/jobs/%d", job.id), http.StatusSeeOther)
+		return
+	}
+	out, err := s.d.Resync.Run(r.Context(), req)
 	if err != nil {
 		s.fail(w, r, rq, http.StatusConflict, "resync: "+err.Error())
 		return
@@ -282,6 +289,84 @@ func (s *Server) resyncPost(w http.ResponseWriter, r *http.Request, rq *request)
 		d.Message = out.Err.Error()
 	}
 	s.render(w, r, "plan", rq, http.StatusOK, d)
+}
+
+// resyncJob is a real resync the console runs past the request that
+// started it, so a long one neither holds a request open nor ends when the
+// browser goes away; its page reloads with the progress until it is done.
+type resyncJob struct {
+	id                 int64
+	user               string // the account that started it: only it (or an admin) follows it
+	data               *resyncData
+	rows, bytes, total atomic.Int64
+	done               chan struct{}
+	out                *ResyncOutcome
+	err                error
+}
+
+func (s *Server) startResync(req ResyncRequest, d *resyncData, user string) *resyncJob {
+	s.jobsMu.Lock()
+	if s.jobs == nil {
+		s.jobs = map[int64]*resyncJob{}
+	}
+	s.lastJob++
+	job := &resyncJob{id: s.lastJob, user: user, data: d, done: make(chan struct{})}
+	s.jobs[job.id] = job
+	s.jobsMu.Unlock()
+	req.Progress = func(p importer.Progress) {
+		job.rows.Store(p.Rows)
+		job.bytes.Store(p.Bytes)
+		job.total.Store(p.TotalBytes)
+	}
+	s.running.Go(func() {
+		defer close(job.done)
+		job.out, job.err = s.d.Resync.Run(context.Background(), req)
+	})
+	return job
+}
+
+// Wait returns once every resync the console started has ended: a
+// shutdown waits for them before the stores close.
+func (s *Server) Wait() { s.running.Wait() }
+
+type progressData struct {
+	Rows, Bytes, Total int64
+}
+
+// Percent is how much of the source's bytes have been read, when known.
+func (p progressData) Percent() int64 {
+	if p.Total <= 0 {
+		return -1
+	}
+	return min(100, p.Bytes*100/p.Total)
+}
+
+func (s *Server) resyncJobPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	s.jobsMu.Lock()
+	job := s.jobs[id]
+	s.jobsMu.Unlock()
+	if job == nil || (job.user != rq.User.Name && roleRank(rq.User.Role) < roleRank(Admin)) {
+		s.fail(w, r, rq, http.StatusNotFound, "no such resync (the console keeps them until it restarts; the run history has every one)")
+		return
+	}
+	select {
+	case <-job.done:
+	default:
+		w.Header().Set("Refresh", "2")
+		s.render(w, r, "progress", rq, http.StatusOK, progressData{Rows: job.rows.Load(), Bytes: job.bytes.Load(), Total: job.total.Load()})
+		return
+	}
+	if job.err != nil {
+		s.fail(w, r, rq, http.StatusConflict, "resync: "+job.err.Error())
+		return
+	}
+	d := *job.data
+	d.Plan, d.DryRun = job.out, false
+	if job.out.Err != nil {
+		d.Message = job.out.Err.Error()
+	}
+	s.render(w, r, "plan", rq, http.StatusOK, &d)
 }
 
 type devicesData struct {
