@@ -72,12 +72,19 @@ func openPushStore(ctx context.Context, cfg *config.Config) (*pushstore.Store, e
 	return pushstore.Open(ctx, cfg.PushStorePath())
 }
 
-func runDevicesList(ctx context.Context, app *App, o devicesListOptions) error {
+// readPushStore opens the push database for a listing: the config read
+// without its secrets, no run recorded.
+func readPushStore(ctx context.Context, app *App) (*config.Config, *pushstore.Store, error) {
 	cfg, err := app.loadConfigForReading()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	st, err := openPushStore(ctx, cfg)
+	return cfg, st, err
+}
+
+func runDevicesList(ctx context.Context, app *App, o devicesListOptions) error {
+	cfg, st, err := readPushStore(ctx, app)
 	if err != nil {
 		return err
 	}
@@ -406,11 +413,7 @@ func runDevicesCommands(ctx context.Context, app *App, o devicesCommandsOptions)
 	if err := checkSerial(o.Serial); err != nil {
 		return err
 	}
-	cfg, err := app.loadConfigForReading()
-	if err != nil {
-		return err
-	}
-	st, err := openPushStore(ctx, cfg)
+	_, st, err := readPushStore(ctx, app)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/internal/exitcode"
 )
@@ -50,14 +51,20 @@ func unreadable(n int, what string) error {
 	return exitcode.Incomplete(exitcode.Failed, "%d devices could not be %s", n, what)
 }
 
-func runDevicesInfo(ctx context.Context, app *App, o devicesInfoOptions) error {
+// configuredDevices are the config's devices the --device names pick (all
+// when none); a config error or an unknown name is a usage error already.
+func configuredDevices(app *App, names []string) ([]config.DeviceConn, error) {
 	cfg, err := app.loadConfig()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	devs, err := importer.SelectDevices(cfg, o.Devices)
+	return importer.SelectDevices(cfg, names)
+}
+
+func runDevicesInfo(ctx context.Context, app *App, o devicesInfoOptions) error {
+	devs, err := configuredDevices(app, o.Devices)
 	if err != nil {
-		return err // a config error or an unknown --device: usage errors already
+		return err
 	}
 	infos := importer.DevicesInfo(ctx, devs)
 	failed := 0
@@ -129,13 +136,9 @@ Exit codes: 0 every device answered, 1 a device could not be read.`,
 }
 
 func runDevicesUsers(ctx context.Context, app *App, o devicesUsersOptions) error {
-	cfg, err := app.loadConfig()
+	devs, err := configuredDevices(app, o.Devices)
 	if err != nil {
 		return err
-	}
-	devs, err := importer.SelectDevices(cfg, o.Devices)
-	if err != nil {
-		return err // a config error or an unknown --device: usage errors already
 	}
 	all := importer.ReadDeviceUsers(ctx, devs)
 	failed := 0
