@@ -277,7 +277,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	prepared := make(chan *batch, 1)
 	go func() {
 		defer close(prepared)
-		p := preparer{seen: map[mapping.Key]int{}, encoder: first.Encoder}
+		p := preparer{seen: map[mapping.Key]int{}, encoder: first.Encoder, ident: identityOf(cfg, first)}
 		for b := range mapped {
 			p.prepare(b)
 			select {
@@ -429,6 +429,8 @@ func newWriter(s sinks.PunchSink) writer {
 type preparer struct {
 	seen    map[mapping.Key]int
 	encoder sinks.BatchEncoder // nil: the sink takes plain punches, or there is none
+	// ident is which punches are one (identityOf).
+	ident mapping.Identity
 }
 
 // shortRun is the most punches of one second that prepare compares
@@ -437,7 +439,7 @@ const shortRun = 32
 
 func (p *preparer) prepare(b *batch) {
 	b.punches, b.owners = b.punches[:0], b.owners[:0]
-	repeatOf := repeatBySecond
+	repeatOf := p.repeatBySecond
 	if !inShortRuns(b.items) {
 		clear(p.seen)
 		repeatOf = p.repeatByMap
@@ -489,10 +491,10 @@ func inShortRuns(items []item) bool {
 // repeatBySecond finds the punch of items[i] among the punches listed so
 // far that share its second (input in time order), returning the item it
 // repeats.
-func repeatBySecond(b *batch, i int) (int, bool) {
-	k := b.items[i].punch.Key()
+func (p *preparer) repeatBySecond(b *batch, i int) (int, bool) {
+	k := p.ident.Of(&b.items[i].punch)
 	for j := len(b.punches) - 1; j >= 0 && b.punches[j].Time.Unix() == k.Unix; j-- {
-		if b.punches[j].Key() == k {
+		if p.ident.Of(&b.punches[j]) == k {
 			return b.owners[j], true
 		}
 	}
@@ -502,7 +504,7 @@ func repeatBySecond(b *batch, i int) (int, bool) {
 // repeatByMap finds the punch of items[i] among every punch seen in the
 // batch so far, returning the item it repeats.
 func (p *preparer) repeatByMap(b *batch, i int) (int, bool) {
-	k := b.items[i].punch.Key()
+	k := p.ident.Of(&b.items[i].punch)
 	if first, dup := p.seen[k]; dup {
 		return first, true
 	}

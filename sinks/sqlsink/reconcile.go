@@ -26,9 +26,9 @@ type StoredPunch struct {
 	SourceKey  string
 }
 
-// Key is the stored punch's unique key.
-func (p *StoredPunch) Key() mapping.Key {
-	return mapping.Key{EmployeeID: p.EmployeeID, Unix: p.Time.Unix(), DeviceID: p.DeviceID}
+// Key is the stored punch's unique key under the identity.
+func (p *StoredPunch) Key(id mapping.Identity) mapping.Key {
+	return id.Stored(p.EmployeeID, p.Time.Unix(), p.DeviceID, string(p.Direction))
 }
 
 // HasPunchColumn reports whether the punch table has a column for the
