@@ -81,6 +81,10 @@ type Result struct {
 	// StoredNote, for a dry run, says why punches already in the HR
 	// database could not be told apart (no database or punch table yet).
 	StoredNote string
+	// Identity is which punches the run held to be one (the sink's, or for
+	// a dry run the HR table's): with the direction, an in and an out of
+	// one employee in one second are two punches.
+	Identity mapping.Identity
 
 	read []*sourceRead // what each source read, for settleInbox
 }

@@ -212,6 +212,7 @@ func selectSources(cfg *config.Config, names []string) ([]*config.Source, error)
 // with no sink.
 func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []writer, marks watermarks, rep *report.Writer, mt *meter, opts Options, res *Result) error {
 	first := writers[0]
+	res.Identity = identityOf(cfg, first)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	mapped := make(chan *batch, 1)
@@ -277,7 +278,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	prepared := make(chan *batch, 1)
 	go func() {
 		defer close(prepared)
-		p := preparer{seen: map[mapping.Key]int{}, encoder: first.Encoder, ident: identityOf(cfg, first)}
+		p := preparer{seen: map[mapping.Key]int{}, encoder: first.Encoder, ident: res.Identity}
 		for b := range mapped {
 			p.prepare(b)
 			select {

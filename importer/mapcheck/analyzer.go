@@ -41,7 +41,9 @@ type Analyzer struct {
 	order   []string
 	dir     *DirectoryView
 	seen    map[string]bool // employee ids with a punch
-	files   []string        // file names, indexed by origin.file
+	// ident is the run's punch identity (importer.Result.Identity), for the pairs' note.
+	ident   mapping.Identity
+	files   []string // file names, indexed by origin.file
 	fileIdx map[string]int32
 	pending map[string]*fileState // files opened, no row seen yet (Detection has no source name)
 	lastSrc *sourceState
@@ -553,8 +555,17 @@ func (s *sourceState) report(a *Analyzer, near *nearFinder) *SourceReport {
 	}
 	r.Suspicions = s.suspicions()
 	r.SameSecondPairs = s.shape.pairs
-	r.SameSecondPairs.Note = "an in and an out of one employee in the same second and device, as minute-precision exports write them; the punch's identity (employee, second, device) keeps only the first"
+	r.SameSecondPairs.Note = pairsNote(a.ident)
 	return r
+}
+
+// pairsNote says what the HR target makes of an in and an out of one
+// employee in one second, by its punch identity.
+func pairsNote(id mapping.Identity) string {
+	if id.Direction {
+		return "an in and an out of one employee in the same second and device, as minute-precision exports write them; the HR table's key includes the direction, so both are imported"
+	}
+	return "an in and an out of one employee in the same second and device, as minute-precision exports write them; the HR target's identity (employee, second, device) keeps only the first: see README, \"A punch's identity\""
 }
 
 func nonEmpty(s string) []string {

@@ -67,6 +67,7 @@ func Run(ctx context.Context, o RunOptions) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	an.ident = res.Identity
 	doc := an.Finish(res.Failures)
 	doc.StoredNote = res.StoredNote
 	if rep != nil {
