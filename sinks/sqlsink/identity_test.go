@@ -1,9 +1,11 @@
 package sqlsink
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hrsync/hrsync/internal/setting"
 	"github.com/hrsync/hrsync/mapping"
@@ -78,5 +80,53 @@ func TestDirectionInKeyChecked(t *testing.T) {
 	}
 	if !NewTableIdentity("postgres://u@h/db", PunchesTable{}).Direction {
 		t.Error("a new PostgreSQL table would not key on the direction")
+	}
+}
+
+// Resync's writes name one row each: with the direction in the key, the in
+// of an in-and-out pair is corrected and deleted without touching the out.
+func TestApplyChangesNamesTheDirection(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			reachable(t, b)
+			s, err := b.open(t, testConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.Identity().Direction {
+				t.Skip("this database keeps the key without the direction")
+			}
+			at := time.Date(2025, 12, 1, 8, 0, 0, 0, time.UTC)
+			in := mapping.Punch{EmployeeID: "E1", Time: at, Direction: mapping.DirIn, DeviceID: "G1", Source: "gate"}
+			out := in
+			out.Direction = mapping.DirOut
+			stored, err := write(ctx, s, []mapping.Punch{in, out})
+			if err != nil || !stored[0] || !stored[1] {
+				t.Fatalf("write the pair: %v %v", stored, err)
+			}
+			read := func() map[mapping.Direction]StoredPunch {
+				got := map[mapping.Direction]StoredPunch{}
+				if err := s.ReadPunches(ctx, []string{"E1"}, at, at.Add(time.Second), func(p StoredPunch) error {
+					got[p.Direction] = p
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			before := read()
+			moved := out
+			moved.DeviceID = "G2"
+			err = s.ApplyChanges(ctx, EmployeeChanges{EmployeeID: "E1",
+				Update: []PunchFix{{Before: before[mapping.DirOut], After: moved}}, Delete: []StoredPunch{before[mapping.DirIn]}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			after := read()
+			if len(after) != 1 || after[mapping.DirOut].DeviceID != "G2" {
+				t.Fatalf("after the changes: %+v", after)
+			}
+		})
 	}
 }
