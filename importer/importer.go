@@ -68,6 +68,13 @@ type DirectoryObserver interface {
 	Directory(*Directory)
 }
 
+// IdentityObserver is an Observer that also wants the punch identity the
+// run settles repeats by (map-check: its duplicates finding and the note on
+// in-and-out pairs). PunchIdentity is called once, before the first row.
+type IdentityObserver interface {
+	PunchIdentity(mapping.Identity)
+}
+
 // Result is what a run did.
 type Result struct {
 	RunID      int64

@@ -213,6 +213,9 @@ func selectSources(cfg *config.Config, names []string) ([]*config.Source, error)
 func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []writer, marks watermarks, rep *report.Writer, mt *meter, opts Options, res *Result) error {
 	first := writers[0]
 	res.Identity = identityOf(cfg, first)
+	if io, ok := opts.Observer.(IdentityObserver); ok {
+		io.PunchIdentity(res.Identity)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	mapped := make(chan *batch, 1)

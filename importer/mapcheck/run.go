@@ -67,7 +67,6 @@ func Run(ctx context.Context, o RunOptions) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	an.ident = res.Identity
 	doc := an.Finish(res.Failures)
 	doc.StoredNote = res.StoredNote
 	if rep != nil {
