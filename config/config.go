@@ -96,6 +96,10 @@ type PunchesTable struct {
 	// EmployeeIndex adds an (employee_id, punch_time) index when hrsync
 	// creates the table. Off by default: it slows every import several times.
 	EmployeeIndex *bool `yaml:"employee_index"`
+	// DirectionInKey puts the direction in the key of a table hrsync
+	// creates (default: yes on SQLite, MySQL/MariaDB, PostgreSQL); an
+	// existing table keeps its key (sqlsink.PunchesTable.DirectionInKey).
+	DirectionInKey *bool `yaml:"direction_in_key"`
 }
 
 // Source is one named place punches come from.
@@ -514,7 +518,7 @@ func (c *Config) HRTables() (sqlsink.EmployeesTable, sqlsink.PunchesTable) {
 		emps = sqlsink.EmployeesTable{Table: e.Table, Query: e.Query, Columns: e.Columns}
 	}
 	p := c.HR.Punches
-	return emps, sqlsink.PunchesTable{Table: p.Table, Columns: p.Columns, EmployeeIndex: p.EmployeeIndex}
+	return emps, sqlsink.PunchesTable{Table: p.Table, Columns: p.Columns, EmployeeIndex: p.EmployeeIndex, DirectionInKey: p.DirectionInKey}
 }
 
 // MatchFields are the employee fields a punch key may match.

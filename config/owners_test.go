@@ -65,6 +65,8 @@ func TestOwnerValues(t *testing.T) {
 			`hrsync.yaml:4: hr.punches.columns: unknown field when (fields are employee_id, punch_time, direction, device_id, source, source_key, imported_at)`},
 		{"punches key column", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr:\n  url: sqlite://hr.db\n  punches:\n    columns:\n      punch_time: ''", 1),
 			`hrsync.yaml:5: hr.punches.columns.punch_time: cannot be empty, it is part of the punch's unique key`},
+		{"direction in key without a direction column", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr:\n  url: sqlite://hr.db\n  punches:\n    columns: { direction: '' }\n    direction_in_key: true", 1),
+			`hrsync.yaml:5: hr.punches.direction_in_key: needs a direction column (punches.columns.direction is empty)`},
 		{"employees table name", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr:\n  url: sqlite://hr.db\n  employees:\n    table: staff list", 1),
 			`hrsync.yaml:4: hr.employees.table: "staff list" is not a valid SQL name`},
 		{"employees table and query", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr:\n  url: sqlite://hr.db\n  employees: { table: staff, query: SELECT 1 }", 1),

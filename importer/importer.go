@@ -71,6 +71,13 @@ type DirectoryObserver interface {
 	Directory(*Directory)
 }
 
+// IdentityObserver is an Observer that also wants the punch identity the
+// run settles repeats by (map-check: its duplicates finding and the note on
+// in-and-out pairs). PunchIdentity is called once, before the first row.
+type IdentityObserver interface {
+	PunchIdentity(mapping.Identity)
+}
+
 // Result is what a run did.
 type Result struct {
 	RunID      int64
@@ -84,6 +91,10 @@ type Result struct {
 	// StoredNote, for a dry run, says why punches already in the HR
 	// database could not be told apart (no database or punch table yet).
 	StoredNote string
+	// Identity is which punches the run held to be one (the sink's, or for
+	// a dry run the HR table's): with the direction, an in and an out of
+	// one employee in one second are two punches.
+	Identity mapping.Identity
 
 	read []*sourceRead // what each source read, for settleInbox
 }

@@ -135,14 +135,18 @@ func mayShare(sa, sb span, a, b []mapping.Punch) bool {
 	case from < to:
 		return true
 	}
+	// The key without the direction is the coarser one: two punches that
+	// differ in it alone may share a row under some identity, so holding
+	// such batches apart is safe under every identity.
+	var coarse mapping.Identity
 	keys := map[mapping.Key]bool{}
 	for i := range a {
 		if a[i].Time.Unix() == from {
-			keys[a[i].Key()] = true
+			keys[coarse.Of(&a[i])] = true
 		}
 	}
 	for i := range b {
-		if b[i].Time.Unix() == from && keys[b[i].Key()] {
+		if b[i].Time.Unix() == from && keys[coarse.Of(&b[i])] {
 			return true
 		}
 	}

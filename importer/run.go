@@ -216,6 +216,10 @@ func selectSources(cfg *config.Config, names []string) ([]*config.Source, error)
 // with no sink.
 func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source, dir *Directory, writers []writer, marks watermarks, rep *report.Writer, mt *meter, opts Options, res *Result) error {
 	first := writers[0]
+	res.Identity = identityOf(cfg, first)
+	if io, ok := opts.Observer.(IdentityObserver); ok {
+		io.PunchIdentity(res.Identity)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	mapped := make(chan *batch, 1)
@@ -281,7 +285,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	prepared := make(chan *batch, 1)
 	go func() {
 		defer close(prepared)
-		p := preparer{seen: map[mapping.Key]int{}, encoder: first.Encoder}
+		p := preparer{seen: map[mapping.Key]int{}, encoder: first.Encoder, ident: res.Identity}
 		for b := range mapped {
 			p.prepare(b)
 			select {
@@ -433,6 +437,8 @@ func newWriter(s sinks.PunchSink) writer {
 type preparer struct {
 	seen    map[mapping.Key]int
 	encoder sinks.BatchEncoder // nil: the sink takes plain punches, or there is none
+	// ident is which punches are one (identityOf).
+	ident mapping.Identity
 }
 
 // shortRun is the most punches of one second that prepare compares
@@ -441,7 +447,7 @@ const shortRun = 32
 
 func (p *preparer) prepare(b *batch) {
 	b.punches, b.owners = b.punches[:0], b.owners[:0]
-	repeatOf := repeatBySecond
+	repeatOf := p.repeatBySecond
 	if !inShortRuns(b.items) {
 		clear(p.seen)
 		repeatOf = p.repeatByMap
@@ -493,10 +499,10 @@ func inShortRuns(items []item) bool {
 // repeatBySecond finds the punch of items[i] among the punches listed so
 // far that share its second (input in time order), returning the item it
 // repeats.
-func repeatBySecond(b *batch, i int) (int, bool) {
-	k := b.items[i].punch.Key()
+func (p *preparer) repeatBySecond(b *batch, i int) (int, bool) {
+	k := p.ident.Of(&b.items[i].punch)
 	for j := len(b.punches) - 1; j >= 0 && b.punches[j].Time.Unix() == k.Unix; j-- {
-		if b.punches[j].Key() == k {
+		if p.ident.Of(&b.punches[j]) == k {
 			return b.owners[j], true
 		}
 	}
@@ -506,7 +512,7 @@ func repeatBySecond(b *batch, i int) (int, bool) {
 // repeatByMap finds the punch of items[i] among every punch seen in the
 // batch so far, returning the item it repeats.
 func (p *preparer) repeatByMap(b *batch, i int) (int, bool) {
-	k := b.items[i].punch.Key()
+	k := p.ident.Of(&b.items[i].punch)
 	if first, dup := p.seen[k]; dup {
 		return first, true
 	}

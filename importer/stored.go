@@ -22,6 +22,23 @@ import (
 // [from, to): sqlsink.Sink's ReadPunches, the read resync uses too.
 type storedReader interface {
 	ReadPunches(ctx context.Context, employeeIDs []string, from, to time.Time, fn func(sqlsink.StoredPunch) error) error
+	Identity() mapping.Identity
+}
+
+// identityOf is the punch identity a run compares punches with: its sink's;
+// for a dry run, that of the HR table it reads or, when there is none yet,
+// of the table an import would create.
+func identityOf(cfg *config.Config, w writer) mapping.Identity {
+	switch {
+	case w.sink != nil:
+		return w.Identity
+	case w.stored != nil:
+		return w.stored.Identity()
+	case cfg.HRIsHTTP():
+		return mapping.Identity{}
+	}
+	_, punches := cfg.HRTables()
+	return sqlsink.NewTableIdentity(cfg.HR.URL, punches)
 }
 
 // alreadyStored is the outcome of a dry run's punch the HR table holds,
@@ -96,9 +113,10 @@ func markStored(ctx context.Context, r storedReader, punches []mapping.Punch, st
 			ids = append(ids, p.EmployeeID)
 		}
 	}
+	id := r.Identity()
 	exact, folded := map[mapping.Key]bool{}, map[mapping.Key]bool{}
 	err := r.ReadPunches(ctx, ids, first.Truncate(time.Second), last.Truncate(time.Second).Add(time.Second), func(sp sqlsink.StoredPunch) error {
-		k := sp.Key()
+		k := sp.Key(id)
 		exact[k] = true
 		folded[k.Folded()] = true
 		return nil
@@ -107,7 +125,7 @@ func markStored(ctx context.Context, r storedReader, punches []mapping.Punch, st
 		return fmt.Errorf("reading the punches the HR database holds: %w", err)
 	}
 	for i := range punches {
-		k := punches[i].Key()
+		k := id.Of(&punches[i])
 		stored[i] = exact[k] || folded[k.Folded()]
 	}
 	return nil

@@ -62,11 +62,13 @@ type Punch struct {
 	Origin     Origin
 }
 
-// Key is the idempotency key of a punch: (employee, time to the second, device).
+// Key is the idempotency key of a punch: (employee, time to the second,
+// device), and the direction when the Identity includes it (else empty).
 type Key struct {
 	EmployeeID string
 	Unix       int64
 	DeviceID   string
+	Direction  Direction
 }
 
 // Folded is the key as a case-insensitive, trailing-space-blind collation
@@ -75,12 +77,44 @@ type Key struct {
 func (k Key) Folded() Key {
 	k.EmployeeID = strings.ToLower(strings.TrimRight(k.EmployeeID, " "))
 	k.DeviceID = strings.ToLower(strings.TrimRight(k.DeviceID, " "))
+	k.Direction = Direction(strings.ToLower(strings.TrimRight(string(k.Direction), " ")))
 	return k
 }
 
-// Key returns the punch's idempotency key.
-func (p *Punch) Key() Key {
-	return Key{EmployeeID: p.EmployeeID, Unix: p.Time.Unix(), DeviceID: p.DeviceID}
+// Identity is the one rule for which punches are the same punch, given by
+// the sink (its table's unique key): always employee, time to the second
+// and device; with Direction, the direction too, so an in and an out of
+// one employee in the same minute of a minute-precision export are two
+// punches. The zero Identity is the key without the direction.
+type Identity struct {
+	Direction bool
+}
+
+// Of is the key of p under the identity.
+func (id Identity) Of(p *Punch) Key {
+	k := Key{EmployeeID: p.EmployeeID, Unix: p.Time.Unix(), DeviceID: p.DeviceID}
+	if id.Direction {
+		k.Direction = StoredDirection(p.Direction)
+	}
+	return k
+}
+
+// Stored is a key read back from a target: a stored direction is compared
+// as written, and ignored when the identity leaves it out.
+func (id Identity) Stored(employee string, unix int64, device, direction string) Key {
+	k := Key{EmployeeID: employee, Unix: unix, DeviceID: device}
+	if id.Direction {
+		k.Direction = StoredDirection(Direction(direction))
+	}
+	return k
+}
+
+// StoredDirection is the direction as a target stores it: none is unknown.
+func StoredDirection(d Direction) Direction {
+	if d == "" {
+		return DirUnknown
+	}
+	return d
 }
 
 // Code is the outcome of one input row.

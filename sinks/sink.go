@@ -21,7 +21,7 @@ type Outcome struct {
 // PunchSink is a place punches are written to. An implementation:
 //
 //  1. stores each punch of a WritePunches call at most once, by its key
-//     (mapping.Punch.Key): a punch whose key is already stored is not
+//     (the key its Identity gives, mapping.Identity.Of): a punch whose key is already stored is not
 //     stored again, whether it was stored by this sink, an earlier run, or
 //     another writer;
 //  2. sets out[i] to the outcome of batch[i] for every i (len(out) ==
@@ -35,7 +35,7 @@ type Outcome struct {
 //     every punch stored exactly once (reported Duplicate where the first
 //     try got through);
 //  5. is given no two punches with the same key in one call (the engine
-//     settles repeats within a batch itself);
+//     settles repeats within a batch itself, by the sink's Identity);
 //  6. is not used from two goroutines at once, except where an ability
 //     below says otherwise.
 type PunchSink interface {
@@ -72,11 +72,21 @@ type Twinner interface {
 	Twin(ctx context.Context) (PunchSink, error)
 }
 
+// Identifier is a sink whose punch identity is not the default one (the
+// zero mapping.Identity): the HR table whose unique key includes the
+// direction. The identity is fixed from the moment the sink opens.
+type Identifier interface {
+	Identity() mapping.Identity
+}
+
 // Abilities are the optional abilities of one sink, found once when it
 // opens.
 type Abilities struct {
 	Encoder BatchEncoder // nil: the sink takes plain punches
 	Twinner Twinner      // nil: one writer
+	// Identity is which punches the sink holds to be one: everything that
+	// compares punches on the way to it uses this rule.
+	Identity mapping.Identity
 }
 
 // Discover finds the abilities of s.
@@ -84,5 +94,8 @@ func Discover(s PunchSink) Abilities {
 	var a Abilities
 	a.Encoder, _ = s.(BatchEncoder)
 	a.Twinner, _ = s.(Twinner)
+	if id, ok := s.(Identifier); ok {
+		a.Identity = id.Identity()
+	}
 	return a
 }

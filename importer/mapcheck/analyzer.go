@@ -41,7 +41,10 @@ type Analyzer struct {
 	order   []string
 	dir     *DirectoryView
 	seen    map[string]bool // employee ids with a punch
-	files   []string        // file names, indexed by origin.file
+	// ident is the run's punch identity (PunchIdentity): duplicates and the
+	// pairs' note follow it.
+	ident   mapping.Identity
+	files   []string // file names, indexed by origin.file
 	fileIdx map[string]int32
 	pending map[string]*fileState // files opened, no row seen yet (Detection has no source name)
 	lastSrc *sourceState
@@ -273,9 +276,14 @@ func (a *Analyzer) Row(row *mapping.Row, p *mapping.Punch, line *report.Line) {
 	s.watchShape(a, p, line)
 	if p != nil && line.EmployeeID != "" {
 		a.seen[line.EmployeeID] = true
-		if twin, dup := s.dupes.seen(line.EmployeeID, p.Time.Unix(), p.DeviceID, at); dup {
+		k := a.ident.Of(p)
+		if twin, dup := s.dupes.seen(line.EmployeeID, k.Unix, k.DeviceID, string(k.Direction), at); dup {
 			ex := a.example(line, "")
-			ex.Reason = fmt.Sprintf("same employee, second and device as %s line %d", a.files[twin.file], twin.line)
+			what := "second and device"
+			if a.ident.Direction {
+				what = "second, device and direction"
+			}
+			ex.Reason = fmt.Sprintf("same employee, %s as %s line %d", what, a.files[twin.file], twin.line)
 			s.duplicates.add(a.opt.Examples, ex)
 		}
 	}
@@ -423,6 +431,14 @@ func (s *sourceState) addUnmapped(a *Analyzer, line *report.Line) {
 
 // Finish turns what was seen into the document. failures are the run's
 // unreadable files or sources (importer.Result.Failures).
+// PunchIdentity is the importer hook (importer.IdentityObserver): the
+// identity the run settles repeats by.
+func (a *Analyzer) PunchIdentity(id mapping.Identity) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ident = id
+}
+
 func (a *Analyzer) Finish(failures []string) *Document {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -553,8 +569,17 @@ func (s *sourceState) report(a *Analyzer, near *nearFinder) *SourceReport {
 	}
 	r.Suspicions = s.suspicions()
 	r.SameSecondPairs = s.shape.pairs
-	r.SameSecondPairs.Note = "an in and an out of one employee in the same second and device, as minute-precision exports write them; the punch's identity (employee, second, device) keeps only the first"
+	r.SameSecondPairs.Note = pairsNote(a.ident)
 	return r
+}
+
+// pairsNote says what the HR target makes of an in and an out of one
+// employee in one second, by its punch identity.
+func pairsNote(id mapping.Identity) string {
+	if id.Direction {
+		return "an in and an out of one employee in the same second and device, as minute-precision exports write them; the HR table's key includes the direction, so both are imported"
+	}
+	return "an in and an out of one employee in the same second and device, as minute-precision exports write them; the HR target's identity (employee, second, device) keeps only the first: see README, \"A punch's identity\""
 }
 
 func nonEmpty(s string) []string {

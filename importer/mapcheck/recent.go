@@ -7,7 +7,8 @@ import (
 
 // recentPunches finds punches that repeat inside the input with bounded
 // memory: it remembers the last `size` distinct punch keys (employee, time
-// to the second, device) as 64-bit hashes, evicting the oldest first.
+// to the second, device, and the direction where the identity has it) as
+// 64-bit hashes, evicting the oldest first.
 //
 // Why a window and not a set of every key: a set grows with the input,
 // and map-check must stay flat in rows. Clock exports are sorted by time,
@@ -43,7 +44,7 @@ func newRecentPunches(size int) *recentPunches {
 
 // seen records the punch and returns where its twin was, if it was seen
 // within the window.
-func (r *recentPunches) seen(employee string, unix int64, device string, at origin) (origin, bool) {
+func (r *recentPunches) seen(employee string, unix int64, device, direction string, at origin) (origin, bool) {
 	var h maphash.Hash
 	h.SetSeed(r.seed)
 	h.WriteString(employee)
@@ -52,6 +53,8 @@ func (r *recentPunches) seen(employee string, unix int64, device string, at orig
 	binary.LittleEndian.PutUint64(b[:], uint64(unix))
 	h.Write(b[:])
 	h.WriteString(device)
+	h.WriteByte(0)
+	h.WriteString(direction)
 	k := h.Sum64()
 	if first, ok := r.index[k]; ok {
 		return first, true

@@ -357,6 +357,11 @@ func TestOnTheHourAndSameSecondPairs(t *testing.T) {
 	if s.SameSecondPairs.Count != 1 || !strings.Contains(s.SameSecondPairs.Examples[0].Reason, "in and out of E3") {
 		t.Fatalf("pairs %+v", s.SameSecondPairs)
 	}
+	// The table an import would create keys on the direction too: the
+	// pair is two punches, neither a duplicate, and the note says so.
+	if s.Duplicates.Count != 0 || doc.Counts[string(mapping.WouldImport)] != 26 || !strings.Contains(s.SameSecondPairs.Note, "both are imported") {
+		t.Fatalf("duplicates %+v, counts %v, note %q", s.Duplicates, doc.Counts, s.SameSecondPairs.Note)
+	}
 }
 
 // TestTimesInTheSourceZone: the floor's message, the coverage window and

@@ -90,16 +90,20 @@ func TestNearFinderChecksWithTheRealLookup(t *testing.T) {
 func TestRecentPunchesForgetsTheOldest(t *testing.T) {
 	r := newRecentPunches(2)
 	at := func(l int) origin { return origin{line: int32(l)} }
-	r.seen("E1", 1, "G", at(1))
-	r.seen("E1", 2, "G", at(2))
-	if first, dup := r.seen("E1", 1, "G", at(3)); !dup || first.line != 1 {
+	r.seen("E1", 1, "G", "", at(1))
+	r.seen("E1", 2, "G", "", at(2))
+	if first, dup := r.seen("E1", 1, "G", "", at(3)); !dup || first.line != 1 {
 		t.Fatal("twin within the window not found")
 	}
-	r.seen("E1", 3, "G", at(4)) // pushes out E1@1
-	if _, dup := r.seen("E1", 1, "G", at(5)); dup {
+	r.seen("E1", 3, "G", "", at(4)) // pushes out E1@1
+	if _, dup := r.seen("E1", 1, "G", "", at(5)); dup {
 		t.Fatal("twin beyond the window should be forgotten")
 	}
-	if _, dup := r.seen("E1", 1, "H", at(6)); dup {
+	if _, dup := r.seen("E1", 1, "H", "", at(6)); dup {
 		t.Fatal("another device is another punch")
+	}
+	r.seen("E1", 9, "G", "in", at(7))
+	if _, dup := r.seen("E1", 9, "G", "out", at(8)); dup {
+		t.Fatal("another direction, where the identity has it, is another punch")
 	}
 }

@@ -57,6 +57,8 @@ type planOptions struct {
 	// hasSource: the HR table says which source stored each punch; without
 	// it every stored punch counts as this source's.
 	hasSource bool
+	// ident is the HR table's punch identity (Store.Identity).
+	ident mapping.Identity
 }
 
 // planEmployee compares one employee's source punches with the stored
@@ -77,14 +79,14 @@ func planEmployee(e *mapping.Employee, src []sourcePunch, stored []sqlsink.Store
 	own := func(s *sqlsink.StoredPunch) bool { return !o.hasSource || s.Source == o.source }
 	byKey := make(map[mapping.Key]int, len(stored))
 	for i := range stored {
-		byKey[stored[i].Key()] = i
+		byKey[stored[i].Key(o.ident)] = i
 	}
 	matched := make([]bool, len(stored))
 	seen := make(map[mapping.Key]int, len(src))
 	var pending []int // source punches with no exact key
 	for i := range src {
 		sp := &src[i]
-		k := sp.punch.Key()
+		k := o.ident.Of(&sp.punch)
 		if first, dup := seen[k]; dup {
 			sp.line.Outcome = mapping.DuplicateInInput
 			sp.line.Reason = fmt.Sprintf("same punch as %s line %d", src[first].line.File, src[first].line.Line)
@@ -110,7 +112,8 @@ func planEmployee(e *mapping.Employee, src []sourcePunch, stored []sqlsink.Store
 			p.add(Row{Line: sp.line})
 		}
 	}
-	// Device corrections: same employee and second, this source, another device.
+	// Corrections: same employee and second, this source, another device
+	// (or, with the direction in the identity, another direction).
 	bySecond := map[int64][]int{}
 	for j := range stored {
 		if !matched[j] && own(&stored[j]) {

@@ -53,6 +53,8 @@ type Store interface {
 	ReadPunches(ctx context.Context, employeeIDs []string, from, to time.Time, fn func(sqlsink.StoredPunch) error) error
 	ApplyChanges(ctx context.Context, c sqlsink.EmployeeChanges) error
 	HasPunchColumn(field string) bool
+	// Identity is the table's punch identity: the plan matches by it.
+	Identity() mapping.Identity
 }
 
 // usage is a resync refused before anything was read: a bad filter,
@@ -252,7 +254,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 			return res, err
 		}
 	}
-	po := planOptions{source: src.Name, prune: o.Prune, updateChanged: cfg.ResyncUpdatesChanged(), hasSource: store.HasPunchColumn("source")}
+	po := planOptions{source: src.Name, prune: o.Prune, updateChanged: cfg.ResyncUpdatesChanged(), hasSource: store.HasPunchColumn("source"), ident: store.Identity()}
 	for _, e := range selected {
 		if err := ctx.Err(); err != nil {
 			return res, err

@@ -481,10 +481,11 @@ func TestResync(t *testing.T) {
 				e := newEnv(t, b)
 				e.seed(seed)
 				// While E2 is applied, another writer stores the punch E2's
-				// plan inserts: the insert fails after E2's delete ran, so
+				// plan inserts (the same identity: the table's key includes
+				// the direction): the insert fails after E2's delete ran, so
 				// E2's transaction must roll back whole.
 				failing := func(s Store) Store {
-					return &collidingStore{Store: s, env: e, at: 2, punch: "E2 2025-12-01 17:05 unknown GATE-1 gate"}
+					return &collidingStore{Store: s, env: e, at: 2, punch: "E2 2025-12-01 17:05 out GATE-1 gate"}
 				}
 				res, err := e.run(Options{Filter: production(), Prune: true, wrapStore: failing})
 				if err == nil {
@@ -504,14 +505,15 @@ func TestResync(t *testing.T) {
 						expect = append(expect, s)
 					}
 				}
-				expect = append(expect, "E2 2025-12-01 17:05 unknown GATE-1 gate")
+				expect = append(expect, "E2 2025-12-01 17:05 out GATE-1 gate")
 				equal(t, "after the crash: E1 reconciled, E2 untouched", e.rows(), sortedCopy(expect))
 
 				res, err = e.run(Options{Filter: production(), Prune: true})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got, want := counts(res), "removed=1 unchanged=5 unmapped=1 updated=1"; got != want {
+				// The other writer's punch is E2's own: unchanged on the re-run.
+				if got, want := counts(res), "removed=1 unchanged=6 unmapped=1"; got != want {
 					t.Errorf("re-run counts %s, want %s", got, want)
 				}
 				equal(t, "after the re-run", e.rows(), sortedCopy(afterPrune))

@@ -30,6 +30,10 @@ type Target struct {
 	// a batch written again is (an HTTP API through the outbox, which
 	// knows what it delivered, and leaves the rest to the target).
 	SeesStored bool
+	// Identity is the punch identity the sink must declare (sinks.Discover):
+	// with the direction, an in and an out of one employee in one second
+	// are two punches; without, the second is one punch already stored.
+	Identity mapping.Identity
 }
 
 // Run runs the suite; newTarget makes a fresh target for each subtest.
@@ -73,6 +77,36 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 		batch := []mapping.Punch{p, other, elsewhere}
 		expect(t, write(t, tg, batch), mapping.Imported, 3)
 		tg.checkStored(t, batch)
+	})
+	t.Run("the sink declares its identity", func(t *testing.T) {
+		tg := newTarget(t)
+		if got := sinks.Discover(open(t, tg)).Identity; got != tg.Identity {
+			t.Fatalf("identity %+v, want %+v", got, tg.Identity)
+		}
+	})
+	t.Run("two punches differing only in direction", func(t *testing.T) {
+		tg := newTarget(t)
+		in := Punches(0, 1)[0]
+		out := in
+		out.Direction, out.Origin.Line = mapping.DirOut, in.Origin.Line+1
+		expect(t, write(t, tg, []mapping.Punch{in}), mapping.Imported, 1)
+		second := write(t, tg, []mapping.Punch{out})
+		if tg.Identity.Direction {
+			expect(t, second, mapping.Imported, 1)
+			tg.checkStored(t, []mapping.Punch{in, out})
+			// Both in one batch, as a minute-precision export holds them.
+			both := []mapping.Punch{in, out}
+			for i := range both {
+				both[i].Time = both[i].Time.Add(time.Hour)
+			}
+			expect(t, write(t, tg, both), mapping.Imported, 2)
+			expect(t, write(t, tg, both), mapping.Duplicate, 2)
+			return
+		}
+		if tg.SeesStored {
+			expect(t, second, mapping.Duplicate, 1)
+		}
+		tg.checkStored(t, []mapping.Punch{in})
 	})
 	t.Run("an empty batch is no error", func(t *testing.T) {
 		tg := newTarget(t)
@@ -200,7 +234,7 @@ func (tg Target) checkStored(t *testing.T, want []mapping.Punch) {
 	got := tg.Stored(t)
 	keys := make([]mapping.Key, len(want))
 	for i := range want {
-		keys[i] = want[i].Key()
+		keys[i] = tg.Identity.Of(&want[i])
 	}
 	slices.SortFunc(got, compareKeys)
 	slices.SortFunc(keys, compareKeys)
@@ -210,5 +244,5 @@ func (tg Target) checkStored(t *testing.T, want []mapping.Punch) {
 }
 
 func compareKeys(a, b mapping.Key) int {
-	return cmp.Or(cmp.Compare(a.Unix, b.Unix), cmp.Compare(a.EmployeeID, b.EmployeeID), cmp.Compare(a.DeviceID, b.DeviceID))
+	return cmp.Or(cmp.Compare(a.Unix, b.Unix), cmp.Compare(a.EmployeeID, b.EmployeeID), cmp.Compare(a.DeviceID, b.DeviceID), cmp.Compare(a.Direction, b.Direction))
 }

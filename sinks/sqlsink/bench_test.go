@@ -22,6 +22,21 @@ const (
 	benchBatch     = 10_000 // punches per WritePunches call (one transaction)
 )
 
+// benchDirectionInKey is hr.punches.direction_in_key for the tables the
+// benchmarks create: HRSYNC_BENCH_DIRECTION_IN_KEY=false measures the key
+// without the direction (nil: the default).
+func benchDirectionInKey(b *testing.B) *bool {
+	v := os.Getenv("HRSYNC_BENCH_DIRECTION_IN_KEY")
+	if v == "" {
+		return nil
+	}
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		b.Fatalf("HRSYNC_BENCH_DIRECTION_IN_KEY=%q: want true or false", v)
+	}
+	return &on
+}
+
 func benchRows(b *testing.B) int {
 	if v := os.Getenv("HRSYNC_BENCH_ROWS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -103,7 +118,7 @@ func BenchmarkWritePunches(b *testing.B) {
 	ids := benchIDs()
 	for _, employeeIndex := range []bool{true, false} {
 		open := func(b *testing.B, path string) *Sink {
-			s, err := Open(context.Background(), Config{URL: "sqlite://" + path, Punches: PunchesTable{EmployeeIndex: &employeeIndex}})
+			s, err := Open(context.Background(), Config{URL: "sqlite://" + path, Punches: PunchesTable{EmployeeIndex: &employeeIndex, DirectionInKey: benchDirectionInKey(b)}})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -189,7 +204,7 @@ func BenchmarkWritePunchesServer(b *testing.B) {
 			for _, size := range []int{5000, 20_000, 50_000} {
 				b.Run(fmt.Sprintf("%s/%s/batch=%d", be.name, path, size), func(b *testing.B) {
 					yes := true
-					cfg := Config{URL: be.url, Create: &yes, Punches: PunchesTable{Table: uniqueName("bench_punch")}}
+					cfg := Config{URL: be.url, Create: &yes, Punches: PunchesTable{Table: uniqueName("bench_punch"), DirectionInKey: benchDirectionInKey(b)}}
 					if z := os.Getenv("HRSYNC_BENCH_HR_ZONE"); z != "" {
 						loc, err := time.LoadLocation(z)
 						if err != nil {

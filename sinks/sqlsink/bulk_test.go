@@ -47,7 +47,7 @@ func TestLoadDataLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Sink{db: &sqldb.DB{Dialect: d}, st: statements{d: d, p: p}}
+	s := &Sink{db: &sqldb.DB{Dialect: d}, st: statements{d: d, p: p, key: keyFields}}
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		sources []string
@@ -245,6 +245,9 @@ func (r *keyRows) Scan(dest ...any) error {
 	*dest[0].(*any) = time.Unix(k.Unix, 0)
 	*dest[1].(*any) = k.EmployeeID
 	*dest[2].(*any) = []byte(k.DeviceID)
+	if len(dest) > 3 {
+		*dest[3].(*any) = string(k.Direction)
+	}
 	return nil
 }
 
@@ -260,8 +263,15 @@ func TestMarkKeys(t *testing.T) {
 		k.DeviceID = strings.TrimSpace(k.DeviceID) + "  "
 		return k
 	}
+	for _, ident := range []mapping.Identity{{}, {Direction: true}} {
+		t.Run(fmt.Sprintf("direction %v", ident.Direction), func(t *testing.T) { testMarkKeys(t, rows, collated, ident) })
+	}
+}
+
+func testMarkKeys(t *testing.T, rows []mapping.Punch, collated func(mapping.Key) mapping.Key, ident mapping.Identity) {
 	few, many := []int{0, 3, 5, 39}, []int{0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 39}
-	var s Sink // one for every case: its reused key map must not carry over
+	// one for every case: its reused key map must not carry over
+	s := Sink{ident: ident, st: statements{key: keyOf(ident.Direction)}}
 	for _, tc := range []struct {
 		name       string
 		stored     []int // rows whose key is read back
@@ -283,7 +293,7 @@ func TestMarkKeys(t *testing.T) {
 			}
 			var keys []mapping.Key
 			for _, i := range tc.stored {
-				k := rows[i].Key()
+				k := s.ident.Of(&rows[i])
 				if tc.collated {
 					k = collated(k)
 				}

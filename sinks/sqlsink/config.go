@@ -75,6 +75,14 @@ type PunchesTable struct {
 	// about 5x slower; see BenchmarkWritePunches), while resync reads a
 	// slice of employees well enough off the time-first unique key.
 	EmployeeIndex *bool
+	// DirectionInKey, when Create makes the table, puts the direction in
+	// its unique key, so an in and an out of one employee in the same
+	// second (a minute-precision export) are two rows. nil means yes on
+	// SQLite, MySQL/MariaDB and PostgreSQL, whose keys Open reads back
+	// from an existing table; no on SQL Server and Oracle, where it cannot
+	// be set. An existing table keeps the key it has: true there is an
+	// error when its key lacks the direction.
+	DirectionInKey *bool
 }
 
 // EmployeeFields are the employee fields, in the order of the table hrsync
@@ -92,6 +100,14 @@ var PunchFields = []string{"employee_id", "punch_time", "direction", "device_id"
 // by time, so this order appends to the index instead of scattering
 // writes across it.
 var keyFields = []string{"punch_time", "employee_id", "device_id"}
+
+// keyOf is the unique key, with the direction last when it is part of it.
+func keyOf(direction bool) []string {
+	if direction {
+		return append(slices.Clip(keyFields), "direction")
+	}
+	return keyFields
+}
 
 const (
 	defaultEmployeesTable = "employees"
@@ -171,7 +187,11 @@ func CheckTables(url string, employees EmployeesTable, punches PunchesTable) err
 	if err != nil {
 		return err
 	}
-	if _, err := resolvePunches(d, punches); err != nil {
+	p, err := resolvePunches(d, punches)
+	if err != nil {
+		return err
+	}
+	if _, err := createWithDirection(d, p, punches.DirectionInKey); err != nil {
 		return err
 	}
 	_, err = resolveEmployees(d, employees)

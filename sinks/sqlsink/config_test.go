@@ -89,7 +89,7 @@ func TestCreatePunchesSchemaQualified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stmts, err := statements{d: d, p: p}.createPunches()
+	stmts, err := statements{d: d, p: p, key: keyFields}.createPunches()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,9 +26,9 @@ type StoredPunch struct {
 	SourceKey  string
 }
 
-// Key is the stored punch's unique key.
-func (p *StoredPunch) Key() mapping.Key {
-	return mapping.Key{EmployeeID: p.EmployeeID, Unix: p.Time.Unix(), DeviceID: p.DeviceID}
+// Key is the stored punch's unique key under the identity.
+func (p *StoredPunch) Key(id mapping.Identity) mapping.Key {
+	return id.Stored(p.EmployeeID, p.Time.Unix(), p.DeviceID, string(p.Direction))
 }
 
 // HasPunchColumn reports whether the punch table has a column for the
@@ -174,11 +174,18 @@ func (s *Sink) ApplyChanges(ctx context.Context, c EmployeeChanges) error {
 }
 
 // keyWhere appends "punch_time = ? AND employee_id = ? AND device_id = ?"
-// for sp, starting at placeholder n. Oracle stores an empty device as NULL.
+// (and "direction = ?" when the key has it: an in and an out of one second
+// are two rows) for sp, starting at placeholder n. Oracle stores an empty
+// device as NULL.
 func (s *Sink) keyWhere(b *strings.Builder, args []any, n int, sp StoredPunch) []any {
 	d, p := s.db.Dialect, s.st.p
 	fmt.Fprintf(b, "%s = %s AND %s = %s AND ", p.col("punch_time"), d.Placeholder(n), p.col("employee_id"), d.Placeholder(n+1))
 	args = append(args, d.BindTime(sp.Time, s.clock), sp.EmployeeID)
+	if s.ident.Direction {
+		fmt.Fprintf(b, "%s = %s AND ", p.col("direction"), d.Placeholder(n+2))
+		args = append(args, string(mapping.StoredDirection(sp.Direction)))
+		n++
+	}
 	if sp.DeviceID == "" && d.Name() == sqldb.Oracle {
 		fmt.Fprintf(b, "%s IS NULL", p.col("device_id"))
 		return args

@@ -52,6 +52,8 @@ type Sink struct {
 	// encoded whole ahead (by Encode, on another goroutine) and loaded
 	// whole without reading stored keys first.
 	expectNew atomic.Bool
+	// ident is the punch identity of the table's unique key (Identity).
+	ident mapping.Identity
 	// keys and exact are markKeys' list and map, reused.
 	keys  []mapping.Key
 	exact map[mapping.Key]int
@@ -138,12 +140,17 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 	if s.batchSize, err = batchSize(db.Dialect, cfg.BatchSize, len(p.fields)); err != nil {
 		return nil, err
 	}
-	if s.plan, err = s.choosePlan(ctx); err != nil {
-		return nil, err
-	}
-	s.bulk = s.chooseBulk()
+	s.st.key = keyFields
 	if !cfg.EmployeesOnly {
+		create, err := createWithDirection(db.Dialect, p, cfg.Punches.DirectionInKey)
+		if err != nil {
+			return nil, err
+		}
+		s.st.key = keyOf(create)
 		if err := s.ensurePunchTable(ctx); err != nil {
+			return nil, err
+		}
+		if err := s.readIdentity(ctx, cfg.Punches.DirectionInKey); err != nil {
 			return nil, err
 		}
 		types, err := s.punchColumnTypes(ctx)
@@ -156,6 +163,11 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 			s.copyBinary = copyBinaryFits(s.st.p.fields, types)
 		}
 	}
+	// The plan's statements name the key, known from here on.
+	if s.plan, err = s.choosePlan(ctx); err != nil {
+		return nil, err
+	}
+	s.bulk = s.chooseBulk()
 	if s.create && emp.query == "" {
 		if err := s.ensureEmployeeTable(ctx); err != nil {
 			return nil, err
@@ -214,7 +226,7 @@ func (s *Sink) twin(ctx context.Context) (*Sink, error) {
 		return nil, fmt.Errorf("a second connection to %s: %w", s.db.URL, err)
 	}
 	second.Close()
-	t := &Sink{db: s.db, st: s.st, emp: s.emp, batchSize: s.batchSize, plan: s.plan,
+	t := &Sink{db: s.db, st: s.st, emp: s.emp, batchSize: s.batchSize, plan: s.plan, ident: s.ident,
 		clock: s.clock, atClock: s.atClock, copyBinary: s.copyBinary, now: s.now, isTwin: true}
 	if s.bulk != nil {
 		t.bulk = t.chooseBulk() // bound to t: its buffers are its own
@@ -661,19 +673,20 @@ func (s *Sink) markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value
 	defer res.Close()
 	keys := s.keys[:0]
 	defer func() { s.keys = keys[:0] }()
-	var t, emp, dev any
+	var t, emp, dev, dir any
+	dest := []any{&t, &emp, &dev, &dir}[:len(s.st.key)]
 	for n := 1; res.Next(); n++ {
 		if limit > 0 && n > limit {
 			return true, nil
 		}
-		if err := res.Scan(&t, &emp, &dev); err != nil {
+		if err := res.Scan(dest...); err != nil {
 			return false, err
 		}
 		when, err := s.clock.Read(t)
 		if err != nil {
 			return false, fmt.Errorf("read back punch key: %w", err)
 		}
-		keys = append(keys, mapping.Key{EmployeeID: text(emp), Unix: when.Unix(), DeviceID: text(dev)})
+		keys = append(keys, s.ident.Stored(text(emp), when.Unix(), text(dev), text(dir)))
 	}
 	if err := res.Err(); err != nil {
 		return false, err
@@ -682,7 +695,7 @@ func (s *Sink) markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value
 		// New punches in time order read back none, or the few stored
 		// rows of the chunk's first second: no map is cheaper.
 		for _, k := range keys {
-			markKeyScan(k, rows, mark, value, fold)
+			s.markKeyScan(k, rows, mark, value, fold)
 		}
 		return false, nil
 	}
@@ -692,7 +705,7 @@ func (s *Sink) markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value
 	exact := s.exact
 	clear(exact)
 	for i := range rows {
-		k := rows[i].Key()
+		k := s.ident.Of(&rows[i])
 		if _, seen := exact[k]; !seen { // a repeated key: the first copy counts
 			exact[k] = i
 		}
@@ -710,7 +723,7 @@ func (s *Sink) markKeys(res rowScanner, rows []mapping.Punch, mark []bool, value
 		if folded == nil {
 			folded = make(map[mapping.Key][]int, len(rows))
 			for i := range rows {
-				fk := rows[i].Key().Folded()
+				fk := s.ident.Of(&rows[i]).Folded()
 				folded[fk] = append(folded[fk], i)
 			}
 		}
@@ -728,9 +741,9 @@ const fewKeys = 8
 // markKeyScan is markKeys for one key, by scanning rows: the first row
 // with the key exactly or, with fold and none exactly, every row that
 // matches it folded.
-func markKeyScan(k mapping.Key, rows []mapping.Punch, mark []bool, value, fold bool) {
+func (s *Sink) markKeyScan(k mapping.Key, rows []mapping.Punch, mark []bool, value, fold bool) {
 	for i := range rows {
-		if rows[i].Time.Unix() == k.Unix && rows[i].Key() == k {
+		if rows[i].Time.Unix() == k.Unix && s.ident.Of(&rows[i]) == k {
 			mark[i] = value
 			return
 		}
@@ -740,7 +753,7 @@ func markKeyScan(k mapping.Key, rows []mapping.Punch, mark []bool, value, fold b
 	}
 	fk := k.Folded()
 	for i := range rows {
-		if rows[i].Time.Unix() == k.Unix && rows[i].Key().Folded() == fk {
+		if rows[i].Time.Unix() == k.Unix && s.ident.Of(&rows[i]).Folded() == fk {
 			mark[i] = value
 		}
 	}

@@ -18,6 +18,9 @@ type statements struct {
 	p punchColumns
 	// employeeIndex: createPunches adds the (employee_id, punch_time) index.
 	employeeIndex bool
+	// key is the punch's unique key, in index order (keyOf): the one the
+	// table has, or the one createPunches gives it.
+	key []string
 }
 
 // valueRows writes n rows of len(fields) placeholders: (?,?),(?,?)
@@ -40,8 +43,8 @@ func (st statements) valueRows(b *strings.Builder, n int, open, close string) {
 }
 
 func (st statements) keyColumns(prefix string) string {
-	cols := make([]string, len(keyFields))
-	for i, f := range keyFields {
+	cols := make([]string, len(st.key))
+	for i, f := range st.key {
 		cols[i] = prefix + st.p.col(f)
 	}
 	return strings.Join(cols, ", ")
@@ -147,7 +150,7 @@ func (st statements) mergeOutput(n int) string {
 	fmt.Fprintf(&b, "MERGE INTO %s WITH (HOLDLOCK) AS t USING (VALUES ", st.p.table)
 	st.valueRows(&b, n, "(", ")")
 	fmt.Fprintf(&b, ") AS s (%s) ON ", strings.Join(src, ", "))
-	for i, f := range keyFields {
+	for i, f := range st.key {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
@@ -188,11 +191,11 @@ func (st statements) mergeOracle(n int) string {
 		b.WriteString(" FROM dual")
 	}
 	b.WriteString(") s ON (")
-	for i, f := range keyFields {
+	for i, f := range st.key {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
-		if f == "device_id" {
+		if f == "device_id" || f == "direction" {
 			fmt.Fprintf(&b, "DECODE(t.%s, s.c%d, 1, 0) = 1", st.p.col(f), st.fieldIndex(f))
 		} else {
 			fmt.Fprintf(&b, "t.%s = s.c%d", st.p.col(f), st.fieldIndex(f))

@@ -20,7 +20,7 @@ func goldenStatements(t *testing.T, dialect string) statements {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return statements{d: d, p: p, employeeIndex: true}
+	return statements{d: d, p: p, employeeIndex: true, key: keyFields}
 }
 
 // golden holds the SQL text per dialect, reviewed by hand: SQL Server and

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
-	"github.com/hrsync/hrsync/sinks"
 	"github.com/hrsync/hrsync/sinks/sinktest"
 )
 
@@ -130,7 +129,7 @@ func TestNaiveTimesInHRZone(t *testing.T) {
 						t.Fatalf("read %d punches of the day, want 3: %v", len(read), read)
 					}
 					for i, p := range read {
-						if !p.Time.Equal(all3[i].Time) || p.Key() != all3[i].Key() {
+						if !p.Time.Equal(all3[i].Time) || p.Key(mapping.Identity{}) != (mapping.Identity{}).Of(&all3[i]) {
 							t.Errorf("read %s at %v, wrote %s at %v", p.EmployeeID, p.Time, all3[i].EmployeeID, all3[i].Time)
 						}
 					}
@@ -172,18 +171,7 @@ func TestPunchSinkContractInHRZone(t *testing.T) {
 			sinktest.Run(t, func(t *testing.T) sinktest.Target {
 				cfg := testConfig()
 				cfg.Zone = hcm
-				open := func(t *testing.T) *Sink {
-					s, err := b.open(t, cfg)
-					if err != nil {
-						t.Fatal(err)
-					}
-					return s
-				}
-				return sinktest.Target{
-					Open:       func(t *testing.T) sinks.PunchSink { return open(t) },
-					Stored:     func(t *testing.T) []mapping.Key { return storedKeys(t, open(t)) },
-					SeesStored: true,
-				}
+				return sinkTarget(b, cfg)
 			})
 		})
 	}
