@@ -99,7 +99,7 @@ func TestNodeClients(t *testing.T) {
 		want[i].Verify = uint8(i % 16)
 	}
 	d.SetRecords(want)
-	d.PacketGap = 15 * time.Millisecond // they take one packet per socket read; see PacketGap
+	d.PacketGap = 25 * time.Millisecond // they take one packet per socket read; see PacketGap
 	s, err := zkemu.Listen("127.0.0.1:0", d)
 	if err != nil {
 		t.Fatal(err)
@@ -135,64 +135,89 @@ func TestNodeClients(t *testing.T) {
 			if err := os.WriteFile(script, []byte(nc.script), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			run := exec.CommandContext(ctx, node, script, host, port)
-			run.Dir = dir
-			run.Env = append(os.Environ(), "TZ=UTC") // both build dates in the local zone
-			var stderr bytes.Buffer
-			run.Stderr = &stderr
-			out, err := run.Output()
-			if err != nil {
-				t.Fatalf("%s: %v\n%s", nc.pkg, err, stderr.Bytes())
-			}
-			var got nodeOut
-			// node-zklib prints "ok tcp" on stdout before our JSON.
-			if i := bytes.IndexByte(out, '{'); i >= 0 {
-				out = out[i:]
-			}
-			if err := json.Unmarshal(out, &got); err != nil {
-				t.Fatalf("%s output: %v", nc.pkg, err)
-			}
-			if got.UserCount != len(ours) || got.LogCount != len(recs) {
-				t.Errorf("counts %d users, %d records; we read %d, %d", got.UserCount, got.LogCount, len(ours), len(recs))
-			}
-			if len(got.Users) != len(ours) {
-				t.Fatalf("%d users, ours %d", len(got.Users), len(ours))
-			}
-			for i, u := range got.Users {
-				o := ours[i]
-				if u.UID != o.UID || u.PIN != o.PIN || u.Name != o.Name || u.Card != o.Card || u.Role != o.Privilege {
-					t.Errorf("user %d: %s %+v, ours %+v", i, nc.pkg, u, o)
+			// These clients take one packet per socket read: on a loaded
+			// machine (go test runs packages side by side) packets that
+			// arrive together are lost, and a read comes up short, garbled
+			// or timed out. That is theirs to fix, so a run that disagrees
+			// is tried again, twice, and only the third one fails the test.
+			var problems []string
+			for attempt := 1; attempt <= 3; attempt++ {
+				problems = nodeDisagrees(ctx, node, dir, script, host, port, ours, recs, info)
+				if len(problems) == 0 {
+					break
 				}
+				t.Logf("attempt %d: %s: %s", attempt, nc.pkg, problems[0])
 			}
-			if len(got.Records) != len(recs) {
-				t.Fatalf("%d records, ours %d", len(got.Records), len(recs))
-			}
-			for i, r := range got.Records {
-				o := recs[i]
-				w := [5]any{float64(o.UID), o.PIN, o.Time.UTC().Format("2006-01-02T15:04:05.000Z"), float64(o.Verify), float64(o.State)}
-				if r[3] == nil {
-					w[3], w[4] = nil, nil
-				}
-				if fmt.Sprint(r) != fmt.Sprint(w) {
-					t.Fatalf("record %d: %s %v, ours %v", i, nc.pkg, r, w)
-				}
-			}
-			if got.Serial != "" || got.Firmware != "" {
-				if got.Serial != info.Serial || got.Platform != info.Platform || got.Firmware != info.Firmware {
-					t.Errorf("identity %q %q %q, ours %+v", got.Serial, got.Platform, got.Firmware, info)
-				}
-				tm, err1 := time.Parse(time.RFC3339, got.Time)
-				host, err2 := time.Parse(time.RFC3339, got.Host)
-				if err1 != nil || err2 != nil || host.Sub(tm).Abs() > 2*time.Second {
-					t.Errorf("device clock %q at host time %q", got.Time, got.Host)
-				}
+			for _, p := range problems {
+				t.Error(p)
 			}
 			if d.Disabled() {
 				t.Fatal("left disabled")
 			}
-			t.Logf("%s and zk agree on %d users and %d records", nc.pkg, len(ours), len(recs))
+			if len(problems) == 0 {
+				t.Logf("%s and zk agree on %d users and %d records", nc.pkg, len(ours), len(recs))
+			}
 		})
 	}
+}
+
+// nodeDisagrees runs a node client's script against the emulator and says
+// where what it read differs from what our client read (nothing: agreed).
+func nodeDisagrees(ctx context.Context, node, dir, script, host, port string, ours []zk.User, recs []zk.Record, info zk.Info) []string {
+	run := exec.CommandContext(ctx, node, script, host, port)
+	run.Dir = dir
+	run.Env = append(os.Environ(), "TZ=UTC") // both build dates in the local zone
+	var stderr bytes.Buffer
+	run.Stderr = &stderr
+	out, err := run.Output()
+	if err != nil {
+		return []string{fmt.Sprintf("%v: %s", err, stderr.Bytes())}
+	}
+	var got nodeOut
+	// node-zklib prints "ok tcp" on stdout before our JSON.
+	if i := bytes.IndexByte(out, '{'); i >= 0 {
+		out = out[i:]
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		return []string{fmt.Sprintf("output: %v", err)}
+	}
+	var p []string
+	if got.UserCount != len(ours) || got.LogCount != len(recs) {
+		p = append(p, fmt.Sprintf("counts %d users, %d records; we read %d, %d", got.UserCount, got.LogCount, len(ours), len(recs)))
+	}
+	if len(got.Users) != len(ours) {
+		return append(p, fmt.Sprintf("%d users, ours %d", len(got.Users), len(ours)))
+	}
+	for i, u := range got.Users {
+		o := ours[i]
+		if u.UID != o.UID || u.PIN != o.PIN || u.Name != o.Name || u.Card != o.Card || u.Role != o.Privilege {
+			p = append(p, fmt.Sprintf("user %d: %+v, ours %+v", i, u, o))
+		}
+	}
+	if len(got.Records) != len(recs) {
+		return append(p, fmt.Sprintf("%d records, ours %d", len(got.Records), len(recs)))
+	}
+	for i, r := range got.Records {
+		o := recs[i]
+		w := [5]any{float64(o.UID), o.PIN, o.Time.UTC().Format("2006-01-02T15:04:05.000Z"), float64(o.Verify), float64(o.State)}
+		if r[3] == nil {
+			w[3], w[4] = nil, nil
+		}
+		if fmt.Sprint(r) != fmt.Sprint(w) {
+			return append(p, fmt.Sprintf("record %d: %v, ours %v", i, r, w))
+		}
+	}
+	if got.Serial != "" || got.Firmware != "" {
+		if got.Serial != info.Serial || got.Platform != info.Platform || got.Firmware != info.Firmware {
+			p = append(p, fmt.Sprintf("identity %q %q %q, ours %+v", got.Serial, got.Platform, got.Firmware, info))
+		}
+		tm, err1 := time.Parse(time.RFC3339, got.Time)
+		host, err2 := time.Parse(time.RFC3339, got.Host)
+		if err1 != nil || err2 != nil || host.Sub(tm).Abs() > 2*time.Second {
+			p = append(p, fmt.Sprintf("device clock %q at host time %q", got.Time, got.Host))
+		}
+	}
+	return p
 }
 
 func splitHostPort(addr string) (string, string, error) {
