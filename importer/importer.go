@@ -255,10 +255,16 @@ func readFiles(ctx context.Context, src *config.Source, files []string, m *rowMa
 // guard runs one file's open or read and turns a panic in a reader (a bug
 // a hostile file found) into that file's failure, so the other files are
 // still read and the process never dies of it.
-func guard(path string, fn func() error) (err error) {
+func guard(path string, fn func() error) error { return noPanic(path+": reading", fn) }
+
+// noPanic runs fn and turns a panic in it into an error naming what
+// failed. The run's goroutines go through it: a panic in one of them would
+// end the process with the runtime's exit code 2 (the one for usage
+// errors) and skip the run's history; as an error it is a failed run, exit 1.
+func noPanic(what string, fn func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%s: reading failed (an internal error, please report it): %v", path, p)
+			err = fmt.Errorf("%s failed (an internal error, please report it): %v", what, p)
 		}
 	}()
 	return fn()

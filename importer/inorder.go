@@ -70,7 +70,9 @@ func writeInOrder(ctx context.Context, writers []writer, prepared <-chan *batch,
 			}
 		}
 		f := &writing{b: b, w: freeWriter(queue, len(writers)), span: sp, done: make(chan error, 1)}
-		go func() { f.done <- writeBatch(ctx, writers[f.w], f.b) }()
+		go func() {
+			f.done <- noPanic("writing a batch", func() error { return writeBatch(ctx, writers[f.w], f.b) })
+		}()
 		queue = append(queue, f)
 		// With every writer busy, wait for the oldest before taking the
 		// next batch: a batch held here is live heap for nothing.

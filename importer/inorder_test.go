@@ -8,13 +8,16 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hrsync/hrsync/config"
+	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks"
+	"github.com/hrsync/hrsync/sources"
 )
 
 func TestMayShare(t *testing.T) {
@@ -297,3 +300,42 @@ func allNew(out []sinks.Outcome) {
 
 func (g *gateWriter) Close() error    { return nil }
 func (w *failingWriter) Close() error { return nil }
+
+// panicWriter panics on its second batch, as a bug in a sink would.
+type panicWriter struct{ n atomic.Int32 }
+
+func (w *panicWriter) WritePunches(ctx context.Context, batch []mapping.Punch, out []sinks.Outcome) error {
+	if w.n.Add(1) == 2 {
+		var m map[string]int
+		m["x"]++ // a nil map: the kind of bug a hostile input finds
+	}
+	allNew(out)
+	return nil
+}
+
+func (w *panicWriter) Close() error { return nil }
+
+// panicObserver panics on the row at line at.
+type panicObserver struct{ at int }
+
+func (o panicObserver) File(sources.Detection, *mapping.Binding, error) {}
+func (o panicObserver) Row(row *mapping.Row, _ *mapping.Punch, _ *report.Line) {
+	if row.Origin.Line == o.at {
+		panic("observer bug")
+	}
+}
+
+// TestPanicInAStageIsARunError: a panic in the write or the report stage
+// (their own goroutines) ends the run with an error naming the stage, not
+// the process with the runtime's exit 2; what was committed before stays.
+func TestPanicInAStageIsARunError(t *testing.T) {
+	cfg := setup(t, punchLines(3*batchRows, 0), "")
+	_, err := Import(context.Background(), Options{Config: cfg, writers: []sinks.PunchSink{&panicWriter{}}})
+	if err == nil || !strings.Contains(err.Error(), "writing a batch failed (an internal error") {
+		t.Fatalf("import with a panicking writer: %v", err)
+	}
+	_, err = Import(context.Background(), Options{Config: cfg, DryRun: true, NoState: true, Observer: panicObserver{at: batchRows + 5}})
+	if err == nil || !strings.Contains(err.Error(), "writing the report failed (an internal error, please report it): observer bug") {
+		t.Fatalf("import with a panicking observer: %v", err)
+	}
+}

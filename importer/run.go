@@ -243,6 +243,11 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(mapped)
+		defer func() { // each file's read is guarded; this is for the rest of the stage
+			if p := recover(); p != nil {
+				readErr <- noPanic("reading and mapping", func() error { panic(p) })
+			}
+		}()
 		b := newBatch()
 		emit := func(it item) error {
 			b.items = append(b.items, it)
@@ -283,19 +288,23 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	// Preparing has a goroutine of its own, so the database loads one
 	// batch while the next is encoded.
 	prepared := make(chan *batch, 1)
+	prepareErr := make(chan error, 1)
 	go func() {
 		defer close(prepared)
-		p := preparer{seen: map[mapping.Key]int{}, encoder: first.Encoder, ident: res.Identity}
-		for b := range mapped {
-			p.prepare(b)
-			select {
-			case prepared <- b:
-			case <-ctx.Done():
-				for range mapped {
+		prepareErr <- noPanic("preparing a batch", func() error {
+			p := preparer{seen: map[mapping.Key]int{}, encoder: first.Encoder, ident: res.Identity}
+			for b := range mapped {
+				p.prepare(b)
+				select {
+				case prepared <- b:
+				case <-ctx.Done():
+					for range mapped {
+					}
+					return nil
 				}
-				return
 			}
-		}
+			return nil
+		})
 	}()
 
 	// The report has a goroutine of its own, so writing lines never holds
@@ -303,13 +312,21 @@ func runPipeline(ctx context.Context, cfg *config.Config, srcs []*config.Source,
 	written := make(chan *batch, 1)
 	reportErr := make(chan error, 1)
 	go func() {
-		reportErr <- reportBatches(written, free, rep, mt, opts)
+		err := noPanic("writing the report", func() error { return reportBatches(written, free, rep, mt, opts) })
+		for range written { // after a panic: the writer must not block on a reader gone
+		}
+		reportErr <- err
 	}()
 	writeErr := writeInOrder(ctx, writers, prepared, written, marks, opts.afterCommit)
 	if writeErr != nil {
 		cancel()
 		for range prepared {
 		}
+	}
+	if err := <-prepareErr; err != nil && writeErr == nil {
+		// The prepare stage stopped short: what it never handed on was not written.
+		cancel()
+		writeErr = err
 	}
 	if err := <-reportErr; err != nil {
 		cancel()
