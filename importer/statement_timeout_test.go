@@ -141,4 +141,3 @@ func countRows(t *testing.T, db *sqldb.DB, table string) int {
 	}
 	return n
 }
-
