@@ -67,6 +67,10 @@ type HR struct {
 	PasswordFile string `yaml:"password_file"`
 	CreateTables *bool  `yaml:"create_tables"`
 	BatchSize    int    `yaml:"batch_size"`
+	// StatementTimeout bounds each operation on the HR database (a batch,
+	// the directory read, a resync employee's changes) and push_users'
+	// query; 0 = sqldb.DefaultStatementTimeout (10m).
+	StatementTimeout Duration `yaml:"statement_timeout"`
 	// Timezone is the zone in which the HR database keeps naive date-times
 	// (DATETIME, timestamp without time zone): punch times are written and
 	// read as its wall clock. Default: the top-level timezone; UTC keeps
@@ -109,13 +113,16 @@ type Source struct {
 	// A database source: a URL (mysql://, sqlserver://, oracle://,
 	// postgres://, sqlite://) and either a table (hrsync writes the SELECT
 	// from the mapped columns) or a query of its own.
-	URL          string     `yaml:"url"`
-	User         string     `yaml:"user"`
-	Password     Secret     `yaml:"password"`
-	PasswordFile string     `yaml:"password_file"`
-	Table        string     `yaml:"table"`
-	Query        string     `yaml:"query"`
-	Watermark    *Watermark `yaml:"watermark"`
+	URL          string `yaml:"url"`
+	User         string `yaml:"user"`
+	Password     Secret `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	Table        string `yaml:"table"`
+	// StatementTimeout bounds a database source's checks, the start of a
+	// read and each wait for its next row; 0 = 10m.
+	StatementTimeout Duration   `yaml:"statement_timeout"`
+	Query            string     `yaml:"query"`
+	Watermark        *Watermark `yaml:"watermark"`
 	// Pull brings remote files into Inbox before import reads them.
 	Pull  *Pull  `yaml:"pull"`
 	Inbox string `yaml:"inbox"`
@@ -544,6 +551,9 @@ func (c *Config) validate() error {
 		if err := sqlsink.CheckBatchSize(c.HR.BatchSize); err != nil {
 			return c.errAt("hr.batch_size", strings.TrimPrefix(err.Error(), "batch_size: "))
 		}
+		if err := sqldb.CheckStatementTimeout(time.Duration(c.HR.StatementTimeout)); err != nil {
+			return c.errAt("hr.statement_timeout", err.Error())
+		}
 	}
 	if c.MaxRunTime < 0 {
 		return c.errAt("max_run_time", fmt.Sprintf("%s: want a positive duration such as 2h, or 0 for no limit", time.Duration(c.MaxRunTime)))
@@ -620,6 +630,11 @@ func (c *Config) validateSource(s *Source) error {
 		if err := sqldb.CheckScheme(s.URL); err != nil {
 			return c.errAt(key+".url", err.Error())
 		}
+		if err := sqldb.CheckStatementTimeout(time.Duration(s.StatementTimeout)); err != nil {
+			return c.errAt(key+".statement_timeout", err.Error())
+		}
+	} else if s.StatementTimeout != 0 {
+		return c.errAt(key+".statement_timeout", "is for a database source (url:)")
 	}
 	if err := c.validatePull(s); err != nil {
 		return err

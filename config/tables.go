@@ -1,6 +1,8 @@
 package config
 
 import (
+	"time"
+
 	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/sources"
 )
@@ -38,5 +40,6 @@ func (c *Config) UsersSourceTable() *sources.Table {
 	}
 	return &sources.Table{Key: "push_users.source", PathKey: "push_users.source.path", Source: "push_users",
 		Path: s.Path, Format: s.Format.FileFormat(hints),
-		URL: s.URL, Credentials: sqldb.Credentials{User: s.User, Password: string(s.Password)}, Query: s.Query}
+		URL: s.URL, Credentials: sqldb.Credentials{User: s.User, Password: string(s.Password)}, Query: s.Query,
+		Deadline: sqldb.Deadline{Limit: time.Duration(c.HR.StatementTimeout), Key: "hr.statement_timeout"}}
 }

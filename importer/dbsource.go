@@ -51,7 +51,8 @@ func (s *Sample) Close() error {
 // starts reading it whole; the caller stops after the rows it wants.
 func SampleDatabase(ctx context.Context, src *config.Source) (*Sample, error) {
 	sc := sqlsrc.Config{Name: src.Name, URL: src.URL, Table: src.Table, Query: src.Query, AllColumns: src.Table != "",
-		Credentials: sqldb.Credentials{User: src.User, Password: string(src.Password)}, Location: src.Location()}
+		Credentials: sqldb.Credentials{User: src.User, Password: string(src.Password)}, Location: src.Location(),
+		StatementTimeout: time.Duration(src.StatementTimeout)}
 	s, err := sqlsrc.Open(ctx, sc)
 	if err != nil {
 		return nil, err
@@ -67,7 +68,8 @@ func SampleDatabase(ctx context.Context, src *config.Source) (*Sample, error) {
 // sourceConfig turns a database source of the config into sqlsrc's.
 func sourceConfig(src *config.Source) (sqlsrc.Config, error) {
 	sc := sqlsrc.Config{Name: src.Name, URL: src.URL, Table: src.Table, Query: src.Query,
-		Credentials: sqldb.Credentials{User: src.User, Password: string(src.Password)}, Location: src.Location()}
+		Credentials: sqldb.Credentials{User: src.User, Password: string(src.Password)}, Location: src.Location(),
+		StatementTimeout: time.Duration(src.StatementTimeout)}
 	m := src.Mapping
 	if src.Table != "" {
 		for _, f := range []*mapping.Field{&m.EmployeeKey, &m.Time, m.Date, directionField(m), m.Device} {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/internal/sqldb"
@@ -39,14 +40,15 @@ func openHR(ctx context.Context, cfg *config.Config, writing, employeesOnly bool
 	// The tables as config checked them: the same settings, read once.
 	emps, punches := cfg.HRTables()
 	s, err := sqlsink.Open(ctx, sqlsink.Config{
-		URL:           cfg.HR.URL, // a sqlite path resolved when the config was parsed
-		Credentials:   sqldb.Credentials{User: cfg.HR.User, Password: string(cfg.HR.Password)},
-		Employees:     emps,
-		Punches:       punches,
-		Create:        create,
-		BatchSize:     cfg.HR.BatchSize,
-		Zone:          cfg.HR.Location(),
-		EmployeesOnly: employeesOnly,
+		URL:              cfg.HR.URL, // a sqlite path resolved when the config was parsed
+		Credentials:      sqldb.Credentials{User: cfg.HR.User, Password: string(cfg.HR.Password)},
+		Employees:        emps,
+		Punches:          punches,
+		Create:           create,
+		BatchSize:        cfg.HR.BatchSize,
+		StatementTimeout: time.Duration(cfg.HR.StatementTimeout),
+		Zone:             cfg.HR.Location(),
+		EmployeesOnly:    employeesOnly,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hr: %w", err)

@@ -209,6 +209,36 @@ func TestMappingThatNoLongerBindsFailsTheFile(t *testing.T) {
 	}
 }
 
+// TestOverlapIsReported: a wall time the clocks showed twice is imported
+// as the first occurrence, and its report line says so; other rows keep an
+// empty reason.
+func TestOverlapIsReported(t *testing.T) {
+	cfg := setup(t, []byte("Pin,Time\n1001,2025-10-26 02:30:00\n1002,2025-10-26 09:00:00\n"), "    timezone: Europe/Paris")
+	rep := filepath.Join(t.TempDir(), "report.jsonl")
+	res, err := Import(context.Background(), Options{Config: cfg, ReportPath: rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := readLines(t, rep)
+	if len(lines) != 2 || res.Counts[mapping.Imported] != 2 {
+		t.Fatalf("counts %v, report %+v", res.Counts, lines)
+	}
+	if l := lines[0]; l.Outcome != mapping.Imported || !strings.Contains(l.Reason, "daylight-saving overlap") || !strings.Contains(l.Reason, "first occurrence (+02:00)") {
+		t.Errorf("overlap line %+v, want imported with the rule in its reason", l)
+	}
+	if l := lines[1]; l.Reason != "" {
+		t.Errorf("ordinary line has reason %q", l.Reason)
+	}
+	// Again: the duplicate's reason keeps the note after its own.
+	res, err = Import(context.Background(), Options{Config: cfg, ReportPath: rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := readLines(t, rep)[0]; l.Outcome != mapping.Duplicate || !strings.HasPrefix(l.Reason, alreadyStoredReason+"; ambiguous local time") {
+		t.Errorf("re-run line %+v, want duplicate with both reasons", l)
+	}
+}
+
 // TestBrokenLineInTheRawCell: a line csv cannot split still reaches the
 // CSV report's raw cell as it was written (re-quoted as one field), in the
 // same twelve columns as every other row.

@@ -356,6 +356,9 @@ func reportBatches(written <-chan *batch, free chan<- *batch, rep *report.Writer
 		}
 		batch := b.items
 		for i := range batch {
+			if batch[i].mapped && batch[i].punch.Note != "" {
+				withNote(&batch[i].line, batch[i].punch.Note)
+			}
 			if opts.Observer != nil {
 				var p *mapping.Punch
 				if batch[i].mapped {
@@ -574,6 +577,16 @@ func writeBatch(ctx context.Context, w writer, b *batch) error {
 		b.items[i].line.Outcome, b.items[i].line.Reason = b.outcomes[j].Code, b.outcomes[j].Reason
 	}
 	return nil
+}
+
+// withNote adds what the mapping said of a punch's time (a rule it
+// applied) to the reason its outcome has, so an imported row says it too.
+func withNote(line *report.Line, note string) {
+	if line.Reason == "" {
+		line.Reason = note
+		return
+	}
+	line.Reason += "; " + note
 }
 
 func firstNonEmpty(s ...string) string {

@@ -254,14 +254,14 @@ func (b *Binding) Map(row Row) (Punch, *Reject) {
 	}
 	// Past this point a reject still carries the key, so the report can say
 	// whose punch it was.
-	t, rej := b.when(&row)
+	t, note, rej := b.when(&row)
 	if rej != nil {
 		if f := b.footer(&row, rej); f != rej {
 			return Punch{}, f
 		}
 		return Punch{SourceKey: key}, rej
 	}
-	p := Punch{SourceKey: key, Time: t, Direction: DirUnknown, Source: row.Origin.Source, Origin: row.Origin}
+	p := Punch{SourceKey: key, Time: t, Direction: DirUnknown, Source: row.Origin.Source, Origin: row.Origin, Note: note}
 	if b.direction != nil {
 		d, rej := b.dir(&row)
 		if rej != nil {
@@ -308,35 +308,35 @@ func (b *Binding) value(f *boundField, row *Row) (string, *Reject) {
 	return f.tf.Apply(raw), nil
 }
 
-func (b *Binding) when(row *Row) (time.Time, *Reject) {
+func (b *Binding) when(row *Row) (time.Time, string, *Reject) {
 	m := b.m
 	timeVal, rej := b.value(&b.time, row)
 	if rej != nil {
-		return time.Time{}, rej
+		return time.Time{}, "", rej
 	}
 	timeVal = trimValue(timeVal)
 	tp, ok := m.timeParse.parse(timeVal, m.loc)
 	if !ok {
-		return time.Time{}, b.badTime(row, &b.time, timeVal, m.timeParse)
+		return time.Time{}, "", b.badTime(row, &b.time, timeVal, m.timeParse)
 	}
 	var t time.Time
 	var dateVal string
-	var gap bool // the wall time never happens in m.loc
+	kind := wallOnce // how the wall time stands in m.loc
 	if b.date == nil {
 		t = tp.t
 		if !tp.zoned {
-			t, gap = resolveWallGap(t, m.loc)
+			t, kind = resolveWallKind(t, m.loc)
 		}
 	} else {
 		var rej *Reject
 		dateVal, rej = b.value(b.date, row)
 		if rej != nil {
-			return time.Time{}, rej
+			return time.Time{}, "", rej
 		}
 		dateVal = trimValue(dateVal)
 		dp, ok := m.dateParse.parse(dateVal, m.loc)
 		if !ok {
-			return time.Time{}, b.badTime(row, b.date, dateVal, m.dateParse)
+			return time.Time{}, "", b.badTime(row, b.date, dateVal, m.dateParse)
 		}
 		y, mo, d := dp.t.Date()
 		h, mi, s := tp.t.Clock()
@@ -349,7 +349,7 @@ func (b *Binding) when(row *Row) (time.Time, *Reject) {
 		if tp.zoned {
 			t = time.Date(y, mo, d+extraDay, h, mi, s, 0, tp.t.Location())
 		} else {
-			t, gap = resolveWallGap(time.Date(y, mo, d+extraDay, h, mi, s, 0, time.UTC), m.loc)
+			t, kind = resolveWallKind(time.Date(y, mo, d+extraDay, h, mi, s, 0, time.UTC), m.loc)
 		}
 	}
 	t = t.UTC()
@@ -363,22 +363,39 @@ func (b *Binding) when(row *Row) (time.Time, *Reject) {
 		}
 		return s
 	}
-	if gap {
-		return time.Time{}, b.reject(row, InvalidTime, &b.time, fmt.Sprintf(
+	if kind == wallGap {
+		return time.Time{}, "", b.reject(row, InvalidTime, &b.time, fmt.Sprintf(
 			"%s a local time that does not exist in %s: the clocks skipped it for daylight saving time (a device clock or an export that ignores the change?)",
 			shown(), m.loc))
 	}
 	if !m.floor.IsZero() && t.Before(m.floor) {
-		return time.Time{}, b.reject(row, InvalidTime, &b.time, fmt.Sprintf(
+		return time.Time{}, "", b.reject(row, InvalidTime, &b.time, fmt.Sprintf(
 			"%s %s, before the earliest accepted time %s",
 			shown(), t.In(m.zone()).Format(time.RFC3339), m.floor.In(m.zone()).Format(time.RFC3339)))
 	}
 	if t.After(b.latest) {
-		return time.Time{}, b.reject(row, FutureTime, &b.time, fmt.Sprintf(
+		return time.Time{}, "", b.reject(row, FutureTime, &b.time, fmt.Sprintf(
 			"%s %s, later than now plus %s (%s)",
 			shown(), t.In(m.zone()).Format(time.RFC3339), m.tolerance, b.latest.In(m.zone()).Format(time.RFC3339)))
 	}
-	return t, nil
+	note := ""
+	if kind == wallOverlap {
+		note = overlapNote(t, m.loc)
+	}
+	return t, note, nil
+}
+
+// overlapNote is what the report says of a wall time the clocks showed
+// twice: the rule that chose between the two instants.
+func overlapNote(t time.Time, loc *time.Location) string {
+	_, first := t.In(loc).Zone()
+	second := offsetAt(t.Unix()+86400, loc)
+	return fmt.Sprintf("ambiguous local time in the daylight-saving overlap of %s: the first occurrence (%s) was taken, not the second (%s)",
+		loc, formatOffset(first), formatOffset(second))
+}
+
+func formatOffset(sec int) string {
+	return time.Unix(0, 0).In(time.FixedZone("", sec)).Format("-07:00")
 }
 
 func (b *Binding) badTime(row *Row, f *boundField, val string, p *timeParser) *Reject {

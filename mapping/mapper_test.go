@@ -409,9 +409,18 @@ func TestDaylightSaving(t *testing.T) {
 	if rej != nil || !p.Time.Equal(time.Date(2025, 10, 26, 0, 30, 0, 0, time.UTC)) {
 		t.Fatalf("overlap: %v %v, want 00:30 UTC (02:30 on summer time, the first)", p.Time, rej)
 	}
+	if want := "the first occurrence (+02:00) was taken, not the second (+01:00)"; !strings.Contains(p.Note, want) || !strings.Contains(p.Note, "Europe/Paris") {
+		t.Fatalf("overlap note %q, want it to say %q and name the zone", p.Note, want)
+	}
+	if p, _ := b.Map(Row{Fields: []string{"9", "2025-10-26 04:30:00"}}); p.Note != "" {
+		t.Fatalf("a time after the overlap has a note: %q", p.Note)
+	}
 	dated := Spec{EmployeeKey: spec.EmployeeKey, Date: &Field{Column: Column{Index: 2}}, Time: Field{Column: Column{Index: 3}}}
 	b = mustBind(t, dated, opt, nil)
 	if _, rej := b.Map(Row{Fields: []string{"9", "2025-03-30", "02:30:00"}}); rej == nil || rej.Code != InvalidTime {
 		t.Fatalf("gap with a date column: %v, want invalid_time", rej)
+	}
+	if p, rej := b.Map(Row{Fields: []string{"9", "2025-10-26", "02:30:00"}}); rej != nil || p.Note == "" {
+		t.Fatalf("overlap with a date column: %+v %v, want a punch with the note", p, rej)
 	}
 }

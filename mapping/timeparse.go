@@ -311,16 +311,27 @@ func parseExcelNumber(s string) (float64, bool) {
 // This is the "compatible" choice of RFC 9557/Temporal and of most
 // calendar programs.
 func resolveWall(wall time.Time, loc *time.Location) time.Time {
-	t, _ := resolveWallGap(wall, loc)
+	t, _ := resolveWallKind(wall, loc)
 	return t
 }
 
-// resolveWallGap is resolveWall that also says when the wall time never
-// happens in loc (clocks went forward over it): the mapping refuses such a
-// time as invalid_time rather than shift it silently.
-func resolveWallGap(wall time.Time, loc *time.Location) (time.Time, bool) {
+// wallKind says how a wall time stands in its zone around a
+// daylight-saving change.
+type wallKind uint8
+
+const (
+	wallOnce    wallKind = iota // happens exactly once
+	wallGap                     // never happens (clocks went forward over it)
+	wallOverlap                 // happens twice (clocks went back over it)
+)
+
+// resolveWallKind is resolveWall that also says when the wall time never
+// happens in loc (the mapping refuses it as invalid_time rather than shift
+// it silently) or happens twice (the mapping takes the first and says so
+// in the row's report line).
+func resolveWallKind(wall time.Time, loc *time.Location) (time.Time, wallKind) {
 	if loc == time.UTC {
-		return wall, false
+		return wall, wallOnce
 	}
 	u := wall.Unix()
 	offBefore := offsetAt(u-86400, loc)
@@ -328,19 +339,19 @@ func resolveWallGap(wall time.Time, loc *time.Location) (time.Time, bool) {
 	c1 := u - int64(offBefore)
 	ok1 := offsetAt(c1, loc) == offBefore
 	if offBefore == offAfter && ok1 {
-		return time.Unix(c1, 0).UTC(), false
+		return time.Unix(c1, 0).UTC(), wallOnce
 	}
 	c2 := u - int64(offAfter)
 	ok2 := offsetAt(c2, loc) == offAfter
 	switch {
 	case ok1 && ok2:
-		return time.Unix(min(c1, c2), 0).UTC(), false
+		return time.Unix(min(c1, c2), 0).UTC(), wallOverlap
 	case ok2:
-		return time.Unix(c2, 0).UTC(), false
+		return time.Unix(c2, 0).UTC(), wallOnce
 	case ok1:
-		return time.Unix(c1, 0).UTC(), false
+		return time.Unix(c1, 0).UTC(), wallOnce
 	}
-	return time.Unix(c1, 0).UTC(), true
+	return time.Unix(c1, 0).UTC(), wallGap
 }
 
 func offsetAt(unix int64, loc *time.Location) int {

@@ -60,6 +60,10 @@ type Punch struct {
 	DeviceID   string
 	Source     string // the configured source name, kept in the HR table
 	Origin     Origin
+	// Note is what the row's report line says of a punch whose time a
+	// documented rule chose (a wall time the clocks showed twice); "" for
+	// most punches.
+	Note string
 }
 
 // Key is the idempotency key of a punch: (employee, time to the second,

@@ -28,6 +28,8 @@ type Table struct {
 	URL         string
 	Credentials sqldb.Credentials
 	Query       string
+	// Deadline bounds the query's start and each wait for its next row.
+	Deadline sqldb.Deadline
 }
 
 // Each opens the table's parts in turn, every file of Path or the query's
@@ -66,13 +68,17 @@ func (t *Table) openQuery(ctx context.Context) (FileReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s.url: %w", t.Key, err)
 	}
+	ctx, idle := t.Deadline.StartIdle(ctx, t.Key+".query in "+db.URL)
 	rows, err := db.QueryContext(ctx, t.Query)
+	idle.Got()
 	if err == nil {
 		var rr *sqldb.RowReader
 		if rr, err = sqldb.NewRowReader(rows); err == nil {
-			return &queryRows{db: db, rows: rr, key: t.Key, source: t.Source}, nil
+			return &queryRows{db: db, rows: rr, key: t.Key, source: t.Source, ctx: ctx, idle: idle}, nil
 		}
 	}
+	err = sqldb.Timeout(ctx, err)
+	idle.Stop()
 	db.Close()
 	return nil, fmt.Errorf("%s.query in %s: %w", t.Key, db.URL, err)
 }
@@ -81,15 +87,20 @@ type queryRows struct {
 	db          *sqldb.DB
 	rows        *sqldb.RowReader
 	key, source string
+	ctx         context.Context // the query's, ended by idle
+	idle        *sqldb.Idle
 }
 
 // employeeText: dates as dates, other times as stored.
 var employeeText = sqldb.TextFormat{Dates: true}
 
 func (q *queryRows) Next() (mapping.Row, error) {
-	if !q.rows.Next() {
+	q.idle.Wait()
+	more := q.rows.Next()
+	q.idle.Got()
+	if !more {
 		if err := q.rows.Err(); err != nil {
-			return mapping.Row{}, fmt.Errorf("%s.query in %s, row %d: %w", q.key, q.db.URL, q.rows.N+1, err)
+			return mapping.Row{}, fmt.Errorf("%s.query in %s, row %d: %w", q.key, q.db.URL, q.rows.N+1, sqldb.Timeout(q.ctx, err))
 		}
 		return mapping.Row{}, io.EOF
 	}
@@ -105,5 +116,6 @@ func (q *queryRows) Next() (mapping.Row, error) {
 
 func (q *queryRows) Close() error {
 	q.rows.Close()
+	q.idle.Stop()
 	return q.db.Close()
 }

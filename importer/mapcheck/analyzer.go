@@ -90,6 +90,7 @@ type sourceState struct {
 	dupes                  *recentPunches
 	duplicates             Finding
 	future, floor          Finding
+	ambiguous              Finding // wall times the clocks showed twice
 	unreadable             Finding
 	first, last            time.Time
 	shape                  *shapeState
@@ -272,6 +273,9 @@ func (a *Analyzer) Row(row *mapping.Row, p *mapping.Punch, line *report.Line) {
 		if strings.Contains(line.Reason, "before the earliest accepted time") {
 			s.floor.add(a.opt.Examples, a.example(line, ""))
 		}
+	}
+	if p != nil && p.Note != "" {
+		s.ambiguous.add(a.opt.Examples, a.example(line, ""))
 	}
 	s.watchShape(a, p, line)
 	if p != nil && line.EmployeeID != "" {
@@ -529,7 +533,7 @@ func (a *Analyzer) coverage() *Coverage {
 
 func (s *sourceState) report(a *Analyzer, near *nearFinder) *SourceReport {
 	r := &SourceReport{Name: s.name, Timezone: s.loc.String(), Rows: s.rows, Counts: map[string]int64{},
-		Duplicates: s.duplicates, Future: s.future, BeforeFrom: s.floor, Unreadable: s.unreadable}
+		Duplicates: s.duplicates, Future: s.future, BeforeFrom: s.floor, Ambiguous: s.ambiguous, Unreadable: s.unreadable}
 	r.Duplicates.Note = fmt.Sprintf("checked against the last %d distinct punches (exports are time-sorted; a twin further back is not seen here, the import still catches it)", s.dupes.size)
 	for k, v := range s.counts {
 		r.Counts[string(k)] = v

@@ -53,6 +53,9 @@ type SourceReport struct {
 	Duplicates Finding          `json:"duplicates_in_input"`
 	Future     Finding          `json:"future_times"`
 	BeforeFrom Finding          `json:"before_floor"`
+	// Ambiguous rows hold a local time the clocks showed twice (the
+	// daylight-saving overlap): the first occurrence was taken.
+	Ambiguous Finding `json:"ambiguous_times"`
 	// Unreadable rows could not be read or the mapping could not bind to
 	// their file; no field was looked at.
 	Unreadable Finding `json:"unreadable_rows"`

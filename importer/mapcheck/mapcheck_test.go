@@ -195,6 +195,30 @@ func TestGateFindings(t *testing.T) {
 	})
 }
 
+// TestOverlapFinding: map-check counts the rows whose local time fell in
+// the daylight-saving overlap, with the rule in the example's reason.
+func TestOverlapFinding(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gate.csv")
+	if err := os.WriteFile(path, []byte("Emp,Time\n1001,2024-10-27 02:30:00\n1002,2024-10-27 02:59:59\n1001,2024-10-27 09:00:00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := check(t, `  gate:
+    path: "`+path+`"
+    timezone: Europe/Paris
+    mapping:
+      employee_key: { column: Emp }
+      time: { column: Time, layout: "2006-01-02 15:04:05" }
+`, RunOptions{})
+	f := doc.Sources[0].Ambiguous
+	if f.Count != 2 || len(f.Examples) != 2 || f.Examples[0].Line != 2 || !strings.Contains(f.Examples[0].Reason, "first occurrence") {
+		t.Fatalf("ambiguous = %+v, want 2 rows from line 2 with the rule", f)
+	}
+	if n := doc.Sources[0].Counts["would_import"]; n != 3 {
+		t.Fatalf("counts = %v, want 3 would_import", doc.Sources[0].Counts)
+	}
+}
+
 func TestDayMonthAmbiguity(t *testing.T) {
 	doc := check(t, `  gate:
     path: "`+fixture(t, "ambiguous.csv")+`"

@@ -206,7 +206,8 @@ func summaryRows(d *Document) [][2]string {
 		rows = append(rows,
 			[2]string{p + "duplicates inside the input", strconv.FormatInt(s.Duplicates.Count, 10)},
 			[2]string{p + "times in the future", strconv.FormatInt(s.Future.Count, 10)},
-			[2]string{p + "times before the floor date", strconv.FormatInt(s.BeforeFrom.Count, 10)})
+			[2]string{p + "times before the floor date", strconv.FormatInt(s.BeforeFrom.Count, 10)},
+			[2]string{p + "ambiguous local times (first occurrence taken)", strconv.FormatInt(s.Ambiguous.Count, 10)})
 	}
 	if c := d.Coverage; c != nil {
 		rows = append(rows, [2]string{"active employees without punches", fmt.Sprintf("%d of %d", c.ActiveWithout, c.Active)})
@@ -403,6 +404,7 @@ func findingRows(d *Document) [][]string {
 			what string
 			f    Finding
 		}{{"duplicate inside the input", s.Duplicates}, {"time in the future", s.Future}, {"time before the floor date", s.BeforeFrom},
+			{"ambiguous local time (first occurrence taken)", s.Ambiguous},
 			{"in and out in the same second", s.SameSecondPairs}, {"unreadable row", s.Unreadable}} {
 			for _, ex := range f.f.Examples {
 				rows = append(rows, []string{s.Name, f.what, filepath.Base(ex.File), strconv.Itoa(ex.Line), ex.Key, ex.Reason})

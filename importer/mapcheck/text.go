@@ -225,6 +225,7 @@ func (p *printer) source(s *SourceReport) {
 	p.finding("duplicates inside the input", s.Duplicates)
 	p.finding("times in the future", s.Future)
 	p.finding("times before the floor date", s.BeforeFrom)
+	p.finding("ambiguous local times (daylight-saving overlap, first occurrence taken)", s.Ambiguous)
 	p.finding("in and out of one employee in the same second", s.SameSecondPairs)
 	if len(s.Suspicions) > 0 {
 		p.head("The mapping of " + s.Name + " looks wrong")

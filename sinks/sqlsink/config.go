@@ -42,6 +42,16 @@ type Config struct {
 	// EmployeesOnly opens the sink for the employees table alone (push-users):
 	// the punch table is neither checked nor created, and need not exist.
 	EmployeesOnly bool
+
+	// StatementTimeout bounds each operation on the database: a batch's
+	// transaction (with its retries), a directory read, a resync
+	// employee's transaction, the wait for a stored punch read's next row.
+	// 0 means sqldb.DefaultStatementTimeout (hr.statement_timeout).
+	StatementTimeout time.Duration
+}
+
+func (c *Config) deadline() sqldb.Deadline {
+	return sqldb.Deadline{Limit: c.StatementTimeout, Key: "hr.statement_timeout"}
 }
 
 // EmployeesTable is where the employee directory is read from: a table

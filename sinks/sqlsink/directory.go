@@ -16,6 +16,13 @@ import (
 // query the configuration names. Columns that match no field land in
 // Employee.Extra under their own (lower-cased) name.
 func (s *Sink) Employees(ctx context.Context) ([]mapping.Employee, error) {
+	ctx, cancel := s.deadline.Start(ctx, "reading the employee directory from "+s.db.URL)
+	defer cancel()
+	out, err := s.employees(ctx)
+	return out, sqldb.Timeout(ctx, err)
+}
+
+func (s *Sink) employees(ctx context.Context) ([]mapping.Employee, error) {
 	q, where := s.emp.query, "employees query"
 	if q == "" {
 		q, where = "SELECT * FROM "+s.emp.table, "table "+s.emp.rawTable
@@ -81,6 +88,12 @@ func setField(e *mapping.Employee, field, column, value string) {
 // has (fields by their configured column, Extra by column name); it is
 // meant for seeding examples and tests, not for bulk loads.
 func (s *Sink) UpsertEmployees(ctx context.Context, employees []mapping.Employee) error {
+	ctx, cancel := s.deadline.Start(ctx, "writing employees to "+s.emp.rawTable)
+	defer cancel()
+	return sqldb.Timeout(ctx, s.upsertEmployees(ctx, employees))
+}
+
+func (s *Sink) upsertEmployees(ctx context.Context, employees []mapping.Employee) error {
 	if s.emp.query != "" {
 		return fmt.Errorf("employees come from a query: there is no table to write them to")
 	}

@@ -29,6 +29,12 @@ type EmployeeWrite struct {
 // with an error naming the id. Values never appear in errors (a password
 // column may be among them).
 func (s *Sink) WriteEmployees(ctx context.Context, writes []EmployeeWrite) error {
+	ctx, cancel := s.deadline.Start(ctx, fmt.Sprintf("writing %d employees to %s", len(writes), s.emp.rawTable))
+	defer cancel()
+	return sqldb.Timeout(ctx, s.writeEmployees(ctx, writes))
+}
+
+func (s *Sink) writeEmployees(ctx context.Context, writes []EmployeeWrite) error {
 	if s.emp.query != "" {
 		return fmt.Errorf("employees come from a query: there is no table to write them to (set hr.employees.table)")
 	}

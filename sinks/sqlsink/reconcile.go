@@ -76,7 +76,15 @@ func (s *Sink) ReadPunches(ctx context.Context, employeeIDs []string, from, to t
 }
 
 func (s *Sink) readStored(ctx context.Context, query string, args []any, fn func(StoredPunch) error) error {
+	// The limit is on each wait for the database, not on what fn does.
+	ctx, idle := s.deadline.StartIdle(ctx, "reading stored punches from "+s.st.p.rawTable)
+	defer idle.Stop()
+	return sqldb.Timeout(ctx, s.readStoredRows(ctx, idle, query, args, fn))
+}
+
+func (s *Sink) readStoredRows(ctx context.Context, idle *sqldb.Idle, query string, args []any, fn func(StoredPunch) error) error {
 	rows, err := s.db.QueryContext(ctx, query, args...)
+	idle.Got()
 	if err != nil {
 		return err
 	}
@@ -92,7 +100,8 @@ func (s *Sink) readStored(ctx context.Context, query string, args []any, fn func
 			dest = append(dest, f.v)
 		}
 	}
-	for rows.Next() {
+	for idle.Wait(); rows.Next(); idle.Wait() {
+		idle.Got()
 		dir, src, key = nil, nil, nil
 		if err := rows.Scan(dest...); err != nil {
 			return err
@@ -137,6 +146,12 @@ func (c *EmployeeChanges) Empty() bool {
 // plan was read fails the transaction instead of being overwritten: the
 // employee is then left as it was. A transient failure runs it again.
 func (s *Sink) ApplyChanges(ctx context.Context, c EmployeeChanges) error {
+	ctx, cancel := s.deadline.Start(ctx, "changing the punches of employee "+c.EmployeeID)
+	defer cancel()
+	return sqldb.Timeout(ctx, s.applyChanges(ctx, c))
+}
+
+func (s *Sink) applyChanges(ctx context.Context, c EmployeeChanges) error {
 	if c.Empty() {
 		return nil
 	}

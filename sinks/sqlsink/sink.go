@@ -28,6 +28,7 @@ type Sink struct {
 	create    bool
 	batchSize int
 	plan      writePlan
+	deadline  sqldb.Deadline // each operation's limit (hr.statement_timeout)
 	// clock and atClock are how punch_time and imported_at keep times:
 	// a wall clock in the configured zone, or instants (see sqldb.Clock).
 	clock, atClock sqldb.Clock
@@ -113,7 +114,12 @@ func Open(ctx context.Context, cfg Config) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSink(ctx, db, cfg)
+	// The checks and creation at open wait on the server too (a table
+	// another session holds locked).
+	octx, cancel := cfg.deadline().Start(ctx, "checking the HR tables in "+db.URL)
+	s, err := newSink(octx, db, cfg)
+	err = sqldb.Timeout(octx, err)
+	cancel()
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -131,7 +137,7 @@ func newSink(ctx context.Context, db *sqldb.DB, cfg Config) (*Sink, error) {
 		return nil, err
 	}
 	st := statements{d: db.Dialect, p: p, employeeIndex: cfg.Punches.EmployeeIndex != nil && *cfg.Punches.EmployeeIndex}
-	s := &Sink{db: db, st: st, emp: emp, now: time.Now}
+	s := &Sink{db: db, st: st, emp: emp, now: time.Now, deadline: cfg.deadline()}
 	s.clock, s.atClock = sqldb.NaiveIn(cfg.Zone), sqldb.NaiveIn(cfg.Zone)
 	s.create = db.Dialect.Name() == sqldb.SQLite
 	if cfg.Create != nil {
@@ -226,7 +232,7 @@ func (s *Sink) twin(ctx context.Context) (*Sink, error) {
 		return nil, fmt.Errorf("a second connection to %s: %w", s.db.URL, err)
 	}
 	second.Close()
-	t := &Sink{db: s.db, st: s.st, emp: s.emp, batchSize: s.batchSize, plan: s.plan, ident: s.ident,
+	t := &Sink{db: s.db, st: s.st, emp: s.emp, batchSize: s.batchSize, plan: s.plan, ident: s.ident, deadline: s.deadline,
 		clock: s.clock, atClock: s.atClock, copyBinary: s.copyBinary, now: s.now, isTwin: true}
 	if s.bulk != nil {
 		t.bulk = t.chooseBulk() // bound to t: its buffers are its own
@@ -432,7 +438,15 @@ func (s *Sink) writeOutcomes(ctx context.Context, e *Encoded, out []sinks.Outcom
 	if len(out) != len(e.punches) {
 		return fmt.Errorf("sqlsink: %d outcomes for %d punches", len(out), len(e.punches))
 	}
-	stored, err := s.writeEncoded(ctx, e)
+	// A batch that outlives its deadline is rolled back with its context
+	// (database/sql ends the transaction), so a re-run finds it unwritten.
+	tctx, cancel := s.deadline.Start(ctx, fmt.Sprintf("writing a batch of %d punches to %s", len(e.punches), s.st.p.rawTable))
+	stored, err := s.writeEncoded(tctx, e)
+	err = sqldb.Timeout(tctx, err)
+	cancel()
+	if te := (*sqldb.TimeoutError)(nil); errors.As(err, &te) {
+		return fmt.Errorf("%w; the batch was rolled back, and a re-run writes it", err)
+	}
 	if err != nil {
 		return err
 	}

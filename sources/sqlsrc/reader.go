@@ -16,6 +16,8 @@ import (
 // Reader streams the rows of one read.
 type Reader struct {
 	s      *Source
+	ctx    context.Context // the read's, ended by idle
+	idle   *sqldb.Idle
 	rows   *sqldb.RowReader
 	zoned  []bool
 	keep   map[string]struct{}
@@ -43,20 +45,27 @@ func (s *Source) Read(ctx context.Context, w Window) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", s.cfg.Name, err)
 	}
+	// The read's context lives as long as its rows; the limit applies to
+	// each wait for the database, so a slow consumer never trips it.
+	ctx, idle := s.cfg.deadline().StartIdle(ctx, "reading its rows")
 	var rows *sql.Rows
 	err = sqldb.Retry(ctx, s.cfg.Attempts, func(ctx context.Context) error {
 		var err error
 		rows, err = s.db.QueryContext(ctx, st.sql, st.args...)
 		return err
 	})
+	idle.Got()
 	if err != nil {
+		err = sqldb.Timeout(ctx, err)
+		idle.Stop()
 		return nil, fmt.Errorf("source %s: %w", s.cfg.Name, s.explain(err))
 	}
 	rr, err := sqldb.NewRowReader(rows)
 	if err != nil {
+		idle.Stop()
 		return nil, fmt.Errorf("source %s: %w", s.cfg.Name, s.explain(err))
 	}
-	r := &Reader{s: s, rows: rr, keep: st.keep, header: s.header, safe: w.After}
+	r := &Reader{s: s, ctx: ctx, idle: idle, rows: rr, keep: st.keep, header: s.header, safe: w.After}
 	// A partial read (time range, key list) says nothing about the rows it
 	// left out, so it must not move the watermark.
 	r.track = s.wmIndex >= 0 && w.Keys == nil && w.From.IsZero() && w.To.IsZero()
@@ -100,9 +109,12 @@ func (r *Reader) Next() (mapping.Row, error) {
 // fetch reads the next row that passes the key filter; nil at the end.
 func (r *Reader) fetch() (*fetched, error) {
 	for {
-		if !r.rows.Next() {
+		r.idle.Wait()
+		more := r.rows.Next()
+		r.idle.Got()
+		if !more {
 			if err := r.rows.Err(); err != nil {
-				return nil, fmt.Errorf("source %s: %s, after row %d: %w", r.s.cfg.Name, r.s.where, r.rows.N, err)
+				return nil, fmt.Errorf("source %s: %s, after row %d: %w", r.s.cfg.Name, r.s.where, r.rows.N, sqldb.Timeout(r.ctx, err))
 			}
 			return nil, nil
 		}
@@ -130,7 +142,11 @@ func (r *Reader) fetch() (*fetched, error) {
 }
 
 // Close ends the read.
-func (r *Reader) Close() error { return r.rows.Close() }
+func (r *Reader) Close() error {
+	err := r.rows.Close()
+	r.idle.Stop()
+	return err
+}
 
 // text writes a value as the mapping reads it. Times are wall clock in the
 // source's zone: a column without a zone as stored, an instant converted;

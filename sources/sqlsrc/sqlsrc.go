@@ -59,6 +59,15 @@ type Config struct {
 	// Attempts bounds the tries for transient faults (lost connection,
 	// deadlock) when connecting and starting a read; 0 means 4.
 	Attempts int
+	// StatementTimeout bounds the checks at open, the start of a read and
+	// each wait for a read's next row (not the time the caller takes
+	// between rows); 0 means sqldb.DefaultStatementTimeout. A read stopped
+	// by it fails with a sqldb.TimeoutError naming the source's key.
+	StatementTimeout time.Duration
+}
+
+func (c *Config) deadline() sqldb.Deadline {
+	return sqldb.Deadline{Limit: c.StatementTimeout, Key: "sources." + c.Name + ".statement_timeout"}
 }
 
 // Window is the part of the source one read wants.
@@ -109,7 +118,10 @@ func Open(ctx context.Context, cfg Config) (*Source, error) {
 		return nil, fmt.Errorf("source %s: %w", cfg.Name, err)
 	}
 	s := &Source{cfg: cfg, db: db}
-	if err := s.prepare(ctx); err != nil {
+	pctx, cancel := cfg.deadline().Start(ctx, "checking the columns of "+db.URL)
+	err = sqldb.Timeout(pctx, s.prepare(pctx))
+	cancel()
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("source %s: %w", cfg.Name, err)
 	}
