@@ -7,7 +7,7 @@ package main
 // punch of the input stored once, nothing else. A scenario is one entry in
 // trialScenarios. .ci/run runs a few trials per scenario; the long run is
 //
-//	HRSYNC_TRIALS=25 go test -tags trials -run TestFaultTrials -v -timeout 2h ./cmd/hrsync/
+//	HRSYNC_TRIALS=25 go test -count=1 -tags trials -run TestFaultTrials -v -timeout 2h ./cmd/hrsync/
 //
 // which prints "N of N exact" per scenario.
 
