@@ -7,7 +7,7 @@ package main
 // punch of the input stored once, nothing else. A scenario is one entry in
 // trialScenarios. .ci/run runs a few trials per scenario; the long run is
 //
-//	HRSYNC_TRIALS=25 go test -tags trials -run TestFaultTrials -v -timeout 2h ./cmd/hrsync/
+//	HRSYNC_TRIALS=25 go test -count=1 -tags trials -run TestFaultTrials -v -timeout 2h ./cmd/hrsync/
 //
 // which prints "N of N exact" per scenario.
 
@@ -17,13 +17,20 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hrsync/hrsync/sources/iclock/iclocksim"
+	"github.com/hrsync/hrsync/sources/zk/zkemu"
 
 	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -40,6 +47,12 @@ type trialScenario struct {
 	// command's arguments (after the binary) and the check that the data
 	// is exact once a run finished.
 	prepare func(t *testing.T, dir string, trial int) (args []string, exact func() error)
+	// staged, instead of prepare, runs a whole trial of several commands or
+	// a server in dir: kill says whether to kill the binary at random
+	// moments (false for the first, uninterrupted trial, which the scenario
+	// times its kill windows on); the error says what is not exact.
+	// It returns how many kills landed on a running process.
+	staged func(t *testing.T, bin, dir string, trial int, kill bool) (kills int, err error)
 }
 
 const trialPunches = 40000
@@ -51,6 +64,8 @@ var trialScenarios = []trialScenario{
 	{name: "database source with watermark", prepare: watermarkTrial},
 	{name: "HTTP delivery", prepare: httpTrial},
 	{name: "pull from a folder", prepare: pullTrial},
+	{name: "device pull and import with after_pull clear", staged: deviceTrial()},
+	{name: "serve receiving uploads and importing", staged: serveTrial()},
 }
 
 func TestFaultTrials(t *testing.T) {
@@ -68,6 +83,25 @@ func TestFaultTrials(t *testing.T) {
 					t.Skipf("no server at %s: %v", sc.server, err)
 				}
 				c.Close()
+			}
+			if sc.staged != nil {
+				if _, err := sc.staged(t, bin, t.TempDir(), 0, false); err != nil {
+					t.Fatalf("the uninterrupted trial is not exact: %v", err)
+				}
+				good, landed := 0, 0
+				for i := 1; i <= n; i++ {
+					kills, err := sc.staged(t, bin, t.TempDir(), i, true)
+					landed += kills
+					if err != nil {
+						t.Errorf("trial %d (%d kills): %v", i, kills, err)
+						continue
+					}
+					good++
+				}
+				line := fmt.Sprintf("%s: %d of %d exact (%d kills landed)", sc.name, good, n, landed)
+				t.Log(line)
+				summary = append(summary, line)
+				return
 			}
 			// One run to the end first: how long the command takes is the
 			// window the kills land in.
@@ -116,8 +150,9 @@ func exitCode(err error) int {
 	return -1
 }
 
-// killAfter starts the command and kills it after d (if it is still running).
-func killAfter(t *testing.T, bin string, args []string, d time.Duration) {
+// killAfter starts the command and kills it after d (if it is still
+// running), saying whether it did.
+func killAfter(t *testing.T, bin string, args []string, d time.Duration) bool {
 	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -126,9 +161,11 @@ func killAfter(t *testing.T, bin string, args []string, d time.Duration) {
 	go func() { cmd.Wait(); close(done) }()
 	select {
 	case <-done:
+		return false
 	case <-time.After(d):
 		cmd.Process.Kill()
 		<-done
+		return true
 	}
 }
 
@@ -356,5 +393,256 @@ sources:
 			return fmt.Errorf("the inbox holds %d of the %d files", got, len(sums))
 		}
 		return nil
+	}
+}
+
+// deviceTrial pulls a ZKTeco device (the emulator) with after_pull: clear
+// and imports the inbox CSV, in rounds between which the device gets new
+// punches; pulls and imports are killed at random moments within the
+// time each took in the uninterrupted trial. Every punch the device ever
+// held must be in the HR database once, no partial file left, the device
+// enabled.
+func deviceTrial() func(t *testing.T, bin, dir string, trial int, kill bool) (int, error) {
+	took := map[string]time.Duration{} // longest uninterrupted run per command
+	return func(t *testing.T, bin, dir string, trial int, kill bool) (int, error) {
+		const users, held, rounds, more = 50, 20_000, 3, 3000
+		mustWrite(t, filepath.Join(dir, "employees.csv"), []byte(trialEmployees()))
+		d := zkemu.NewDevice()
+		all := zkemu.Generate(held+rounds*more, users, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
+		d.SetRecords(all[:held])
+		srv, err := zkemu.Listen("127.0.0.1:0", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		cfg := filepath.Join(dir, "hrsync.yaml")
+		mustWrite(t, cfg, []byte(`timezone: UTC
+hr:
+  url: sqlite://hr.db
+  employees: { file: employees.csv, match: [attendance_no] }
+lock_wait: 30s
+sources:
+  machines:
+    after_pull: clear
+    timeout: 2s
+    devices:
+      - { name: gate, url: "zk://`+srv.Addr()+`" }
+`))
+		// The emulator's log is the records since its last clear.
+		punched := held
+		punch := func(n int) {
+			start := punched - d.RecordCount()
+			punched += n
+			d.SetRecords(all[start:punched])
+		}
+		var failed []string
+		killed := 0
+		finish := func(command string) {
+			started := time.Now()
+			out, err := exec.Command(bin, command, "--config", cfg, "--quiet").CombinedOutput()
+			if !kill && time.Since(started) > took[command] {
+				took[command] = time.Since(started)
+			}
+			// Exit 3 is a pull that left the log uncleared, or rows for
+			// the report; 1 and 2 are failures.
+			if c := exitCode(err); c == 1 || c == 2 || c < 0 {
+				failed = append(failed, fmt.Sprintf("%s exited %d: %s", command, c, strings.TrimSpace(string(out))))
+			}
+		}
+		maybeKill := func(command string) {
+			if kill && took[command] > 0 {
+				for range rand.IntN(3) {
+					if killAfter(t, bin, []string{command, "--config", cfg, "--quiet"}, time.Duration(rand.Int64N(int64(took[command])))) {
+						killed++
+					}
+				}
+			}
+		}
+		for r := 0; r <= rounds; r++ {
+			maybeKill("pull")
+			finish("pull")
+			maybeKill("import")
+			finish("import")
+			maybeKill("pull") // the pull that clears the log, everything being imported
+			finish("pull")
+			if r < rounds {
+				punch(more)
+			}
+		}
+		finish("import")
+		if len(failed) > 0 {
+			return killed, fmt.Errorf("%s", strings.Join(failed, "\n"))
+		}
+		rows, distinct, err := countRows("sqlite", filepath.Join(dir, "hr.db"), "attendance_punches")
+		if err := wantExact(rows, distinct, punched, err); err != nil {
+			return killed, err
+		}
+		if d.Disabled() {
+			return killed, fmt.Errorf("the device is left disabled")
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, "hrsync-data", "inbox", "machines", ".*partial*")); len(left) > 0 {
+			return killed, fmt.Errorf("partial files left: %v", left)
+		}
+		return killed, nil
+	}
+}
+
+// serveTrial runs `hrsync serve` with a push source imported every second
+// while devices (the iClock simulator) upload, resending what was not
+// acknowledged as real ones do; serve is killed at random moments within
+// the time the uploads took uninterrupted and restarted, killed once more
+// after the last upload (around its periodic import), and `hrsync import`
+// runs to the end: every record acknowledged is in the HR database once.
+func serveTrial() func(t *testing.T, bin, dir string, trial int, kill bool) (int, error) {
+	var window time.Duration // how long the uploads took uninterrupted
+	return func(t *testing.T, bin, dir string, trial int, kill bool) (int, error) {
+		const devices, batches, perBatch = 4, 15, 20
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		mustWrite(t, filepath.Join(dir, "employees.csv"), []byte(trialEmployees()))
+		cfg := filepath.Join(dir, "hrsync.yaml")
+		mustWrite(t, cfg, []byte(`timezone: UTC
+lock_wait: 30s
+hr:
+  url: sqlite://hr.db
+  employees: { file: employees.csv, match: [attendance_no] }
+sources:
+  devices:
+    push: true
+    mapping:
+      employee_key: { column: pin }
+      time: { column: time }
+      direction: { column: state, codes: { in: [0], out: [1] }, unknown: keep }
+      device: { column: serial }
+serve:
+  listen: `+addr+`
+  import_every: 1s
+  rate_limit: -1
+`))
+		run := func(args ...string) error {
+			if out, err := exec.Command(bin, append(args, "--config", cfg, "--quiet")...).CombinedOutput(); err != nil {
+				return fmt.Errorf("%v: %v\n%s", args, err, out)
+			}
+			return nil
+		}
+		for d := range devices {
+			if err := run("devices", "approve", fmt.Sprintf("TRIAL%02d", d)); err != nil {
+				return 0, err
+			}
+		}
+		start := func() (*exec.Cmd, error) {
+			cmd := exec.Command(bin, "serve", "--config", cfg, "--quiet")
+			if err := cmd.Start(); err != nil {
+				return nil, err
+			}
+			for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
+					res.Body.Close()
+					if res.StatusCode == http.StatusOK {
+						return cmd, nil
+					}
+				}
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			return nil, fmt.Errorf("serve did not answer /healthz")
+		}
+		srv, err := start()
+		if err != nil {
+			return 0, err
+		}
+		var (
+			acked    atomic.Int64
+			wg       sync.WaitGroup
+			uploaded = make(chan struct{})
+			stop     = make(chan struct{}) // a failed trial's devices give up
+			began    = time.Now()
+		)
+		defer close(stop)
+		for d := range devices {
+			wg.Go(func() {
+				dev := &iclocksim.Device{Base: "http://" + addr, SN: fmt.Sprintf("TRIAL%02d", d),
+					Client: &http.Client{Timeout: 10 * time.Second}}
+				t0 := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC).Add(time.Duration(d) * time.Hour)
+				for b := 0; b < batches; {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					var lines []string
+					for i := range perBatch {
+						n := b*perBatch + i
+						lines = append(lines, iclocksim.AttLine(strconv.Itoa(1+n%50), t0.Add(time.Duration(n)*time.Second), n%2, 1))
+					}
+					if _, got, err := dev.Upload(b+1, lines); err != nil || got != perBatch {
+						time.Sleep(20 * time.Millisecond) // serve is down: resend
+						continue
+					}
+					acked.Add(perBatch)
+					b++
+				}
+			})
+		}
+		go func() { wg.Wait(); close(uploaded) }()
+		killed := 0
+		if kill && window > 0 {
+			for k := 1 + rand.IntN(3); k > 0; k-- {
+				select {
+				case <-uploaded:
+				case <-time.After(time.Duration(rand.Int64N(int64(window)))):
+				}
+				srv.Process.Kill()
+				srv.Wait()
+				killed++
+				if srv, err = start(); err != nil {
+					return killed, err
+				}
+			}
+		}
+		// The deadlines only keep a broken serve from hanging the trials.
+		select {
+		case <-uploaded:
+		case <-time.After(2 * time.Minute):
+			srv.Process.Kill()
+			srv.Wait()
+			return killed, fmt.Errorf("the uploads did not end: %d of %d records acknowledged", acked.Load(), devices*batches*perBatch)
+		}
+		if !kill {
+			window = time.Since(began)
+		}
+		exited := make(chan struct{})
+		go func() { srv.Wait(); close(exited) }()
+		if kill {
+			// Within 1.5 import periods: often during serve's own import.
+			time.Sleep(time.Duration(rand.Int64N(int64(1500 * time.Millisecond))))
+			srv.Process.Kill()
+			killed++
+		} else {
+			srv.Process.Signal(syscall.SIGTERM)
+		}
+		select {
+		case <-exited:
+		case <-time.After(time.Minute):
+			srv.Process.Kill()
+			<-exited
+			return killed, fmt.Errorf("serve did not stop on SIGTERM")
+		}
+		if err := run("import"); err != nil {
+			return killed, err
+		}
+		total := devices * batches * perBatch
+		if int(acked.Load()) != total {
+			return killed, fmt.Errorf("%d records acknowledged, want %d", acked.Load(), total)
+		}
+		rows, distinct, err := countRows("sqlite", filepath.Join(dir, "hr.db"), "attendance_punches")
+		if err := wantExact(rows, distinct, total, err); err != nil {
+			return killed, err
+		}
+		return killed, nil
 	}
 }
