@@ -7,9 +7,11 @@
 package proc
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -69,4 +71,31 @@ func Run(name string, args ...string) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// Serve starts a child that serves until its stdin closes and prints the
+// address it listens on as its first line (a benchmark's emulator, run
+// apart so its memory stays out of the measured children's). stop closes
+// its stdin and waits for it.
+func Serve(name string, args ...string) (addr string, stop func(), err error) {
+	srv := exec.Command(name, args...)
+	srv.Stderr = os.Stderr
+	stdin, err := srv.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	out, err := srv.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := srv.Start(); err != nil {
+		return "", nil, err
+	}
+	stop = func() { stdin.Close(); srv.Wait() }
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("%s did not start: %w", name, err)
+	}
+	return strings.TrimSpace(line), stop, nil
 }

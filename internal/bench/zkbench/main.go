@@ -12,7 +12,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -136,24 +135,11 @@ func one(self, bin, dir string, n int) error {
 			return err
 		}
 	}
-	srv := exec.Command(self, "-serve", strconv.Itoa(n))
-	srv.Stderr = os.Stderr
-	stdin, err := srv.StdinPipe()
+	addr, stop, err := proc.Serve(self, "-serve", strconv.Itoa(n))
 	if err != nil {
 		return err
 	}
-	out, err := srv.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { stdin.Close(); srv.Wait() }()
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return errors.New("the emulator did not start")
-	}
+	defer stop()
 	devCfg := filepath.Join(devDir, "hrsync.yaml")
 	os.WriteFile(devCfg, []byte(`hr:
   url: sqlite://hr.db
@@ -162,7 +148,7 @@ sources:
   machines:
     timeout: 30s
     devices:
-      - { name: gate, url: "zk://`+strings.TrimSpace(addr)+`" }
+      - { name: gate, url: "zk://`+addr+`" }
 `), 0o644)
 	pull, err := hrsync(bin, devCfg, "pull")
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -100,25 +99,12 @@ func run(list string) error {
 }
 
 func one(self string, n int) error {
-	srv := exec.Command(self, "-serve", strconv.Itoa(n))
-	srv.Stderr = os.Stderr
-	stdin, err := srv.StdinPipe()
+	addr, stop, err := proc.Serve(self, "-serve", strconv.Itoa(n))
 	if err != nil {
 		return err
 	}
-	out, err := srv.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { stdin.Close(); srv.Wait() }()
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("the emulator did not start: %w", err)
-	}
-	r, err := proc.Time(proc.Cmd(self, "-pull", strings.TrimSpace(addr), "-want", strconv.Itoa(n)))
+	defer stop()
+	r, err := proc.Time(proc.Cmd(self, "-pull", addr, "-want", strconv.Itoa(n)))
 	if err != nil {
 		return err
 	}
