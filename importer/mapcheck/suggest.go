@@ -212,6 +212,9 @@ func LoadDraft(path string) (*config.Config, []string, error) {
 			if src.Kind != yaml.MappingNode {
 				continue
 			}
+			if mapValue(src, "devices") != nil {
+				continue // a device source's mapping defaults to the CSV its pull writes (config.DeviceMapping)
+			}
 			m := mapValue(src, "mapping")
 			if m != nil && !(m.Kind == yaml.MappingNode && len(m.Content) == 0) && m.Tag != "!!null" {
 				continue

@@ -158,3 +158,16 @@ func TestTransformsYAMLPastesBack(t *testing.T) {
 		t.Fatalf("%s decodes to %+v", transformsYAML(in), out)
 	}
 }
+
+// A device source without mapping: is no draft: its mapping is the pull
+// CSV's, so map-check checks it (it said "no source has a mapping yet").
+func TestDeviceSourceIsNoDraft(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hrsync.yaml")
+	os.WriteFile(filepath.Join(dir, "employees.csv"), []byte("id,attendance_no\nE1,1\n"), 0o644)
+	os.WriteFile(path, []byte("hr:\n  url: sqlite://hr.db\n  employees: { file: employees.csv }\nsources:\n  machines:\n    devices:\n      - { name: gate, url: \"zk://127.0.0.1:4370\" }\n"), 0o644)
+	cfg, draft, err := LoadDraft(path)
+	if err != nil || len(draft) != 0 || cfg.Sources["machines"].Mapping.EmployeeKey.Column.IsZero() {
+		t.Fatalf("draft %v, err %v", draft, err)
+	}
+}
