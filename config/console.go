@@ -1,9 +1,6 @@
 package config
 
 import (
-	"fmt"
-	"net"
-	"strconv"
 	"time"
 )
 
@@ -49,17 +46,8 @@ func (c *Config) validateConsole() error {
 	if s == nil {
 		return nil
 	}
-	if s.Listen != "" {
-		host, port, err := net.SplitHostPort(s.Listen)
-		if err != nil {
-			return c.errAt("console.listen", fmt.Sprintf("%q: want host:port, e.g. %s", s.Listen, DefaultConsoleListen))
-		}
-		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			return c.errAt("console.listen", fmt.Sprintf("%q: the port must be a number from 0 to 65535", s.Listen))
-		}
-		if host != "" && host != "localhost" && net.ParseIP(host) == nil {
-			return c.errAt("console.listen", fmt.Sprintf("%q: the host must be an IP address or localhost", s.Listen))
-		}
+	if err := c.checkListen("console.listen", s.Listen, DefaultConsoleListen); err != nil {
+		return err
 	}
 	if (s.CertFile == "") != (s.KeyFile == "") {
 		return c.errAt("console", "give both cert_file and key_file for TLS, or neither")

@@ -100,17 +100,8 @@ func (c *Config) validateServe() error {
 	if s == nil {
 		return nil
 	}
-	if s.Listen != "" {
-		host, port, err := net.SplitHostPort(s.Listen)
-		if err != nil {
-			return c.errAt("serve.listen", fmt.Sprintf("%q: want host:port, e.g. %s, or :8081 for every interface", s.Listen, DefaultListen))
-		}
-		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			return c.errAt("serve.listen", fmt.Sprintf("%q: the port must be a number up to 65535", s.Listen))
-		}
-		if host != "" && net.ParseIP(host) == nil && host != "localhost" {
-			return c.errAt("serve.listen", fmt.Sprintf("%q: the host must be an IP address (or empty for every interface)", s.Listen))
-		}
+	if err := c.checkListen("serve.listen", s.Listen, DefaultListen+", or :8081 for every interface"); err != nil {
+		return err
 	}
 	if t := s.TLS; t != nil && (t.CertFile == "") != (t.KeyFile == "") {
 		return c.errAt("serve.tls", "needs both cert_file and key_file")
@@ -129,6 +120,26 @@ func (c *Config) validateServe() error {
 	}
 	if s.Delay < 0 || s.OnlineWithin < 0 {
 		return c.errAt("serve.delay", "durations must be positive")
+	}
+	return nil
+}
+
+// checkListen checks a listen address (serve.listen, console.listen): a
+// port, and a host that is an IP address, localhost, or empty for every
+// interface. "" is the default and passes.
+func (c *Config) checkListen(key, addr, example string) error {
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return c.errAt(key, fmt.Sprintf("%q: want host:port, e.g. %s", addr, example))
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return c.errAt(key, fmt.Sprintf("%q: the port must be a number from 0 to 65535", addr))
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return c.errAt(key, fmt.Sprintf("%q: the host must be an IP address, localhost, or empty for every interface", addr))
 	}
 	return nil
 }
