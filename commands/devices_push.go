@@ -274,11 +274,12 @@ type devicesCommandOptions struct {
 	Serial, Command string
 	Params          []string
 	From, To        string
+	TextTime        bool
 	Args            string
 }
 
 // deviceCommandNames are the commands `devices command` queues.
-var deviceCommandNames = []string{"check", "info", "log", "query-log", "reboot", "delete-user"}
+var deviceCommandNames = []string{"check", "info", "log", "query-log", "reboot", "set-time", "delete-user"}
 
 func newDevicesCommandCmd(app *App) *cobra.Command {
 	var o devicesCommandOptions
@@ -292,15 +293,21 @@ func newDevicesCommandCmd(app *App) *cobra.Command {
   log          upload the new records (firmware that knows LOG)
   query-log    upload the punches between --from and --to (DATA QUERY ATTLOG)
   reboot       restart the device
+  set-time     set the device's clock to this machine's, in the device's zone
+               (SET OPTION DateTime=..., the time written when the device
+               takes the command; --text-time for firmware that wants
+               YYYY-MM-DD hh:mm:ss instead of ZKTeco's packed seconds)
   delete-user  PIN: remove a user and the user's templates
 
-The clock of a pushing device is set by its own time request, which serve
-answers with this machine's clock and the device's registry zone: after
-"devices approve SN --timezone ZONE", "reboot" makes it ask at once. User
-records go out with "hrsync push-users" and push_users.target.type: iclock.
-The results: hrsync devices commands SERIAL.`,
+The device's zone is the one "devices approve SN --timezone ZONE" gave it
+(else the push source's timezone). A pushing device also sets its clock by
+its own time request, which serve answers the same way; "reboot" makes it
+ask at once. User records go out with "hrsync push-users" and
+push_users.target.type: iclock. The results, with each device's return
+code: hrsync devices commands SERIAL.`,
 		Example: `  hrsync devices command CKJ8201560123 check
   hrsync devices command CKJ8201560123 query-log --from "2026-12-01 00:00:00" --to "2026-12-02 00:00:00"
+  hrsync devices command CKJ8201560123 set-time
   hrsync devices command CKJ8201560123 delete-user 1042`,
 		Args: cobra.MinimumNArgs(2),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
@@ -316,6 +323,7 @@ The results: hrsync devices commands SERIAL.`,
 	}
 	cmd.Flags().StringVar(&o.From, "from", "", "query-log: the first time, device clock (YYYY-MM-DD hh:mm:ss)")
 	cmd.Flags().StringVar(&o.To, "to", "", "query-log: the last time, device clock")
+	cmd.Flags().BoolVar(&o.TextTime, "text-time", false, "set-time: send YYYY-MM-DD hh:mm:ss, not ZKTeco's packed seconds")
 	return cmd
 }
 
@@ -327,12 +335,23 @@ func commandBody(o devicesCommandOptions) (string, error) {
 		}
 		return nil
 	}
+	if o.TextTime && o.Command != "set-time" {
+		return "", exitcode.Usagef("--text-time is for set-time")
+	}
 	switch o.Command {
 	case "check", "info", "log", "reboot":
 		if err := wantParams(0); err != nil {
 			return "", err
 		}
 		return map[string]string{"check": iclock.CmdCheck, "info": iclock.CmdInfo, "log": iclock.CmdLog, "reboot": iclock.CmdReboot}[o.Command], nil
+	case "set-time":
+		if err := wantParams(0); err != nil {
+			return "", err
+		}
+		if o.TextTime {
+			return iclock.CmdSetTimeText, nil
+		}
+		return iclock.CmdSetTime, nil
 	case "query-log":
 		if err := wantParams(0); err != nil {
 			return "", err
@@ -372,6 +391,10 @@ func runDevicesCommand(ctx context.Context, app *App, o devicesCommandOptions) e
 		id, err := st.Enqueue(ctx, o.Serial, body)
 		if err != nil {
 			return err
+		}
+		if body == iclock.CmdSetTime || body == iclock.CmdSetTimeText {
+			app.say("queued command %d for %s: %s (the time is written when the device takes it)", id, o.Serial, body)
+			return nil
 		}
 		app.say("queued command %d for %s: %s", id, o.Serial, body)
 		return nil

@@ -520,8 +520,10 @@ func (s *Store) Enqueue(ctx context.Context, serial, body string) (int64, error)
 
 // TakeCommands returns up to max queued commands for serial, oldest first,
 // and marks them sent. A command sent but never answered stays "sent"; it is
-// not resent, because a device may already have run it.
-func (s *Store) TakeCommands(ctx context.Context, serial string, max int) ([]Command, error) {
+// not resent, because a device may already have run it. expand (nil: none)
+// rewrites a body as it is sent (the clock command gets the time of the
+// poll); the row keeps the body sent, so a listing shows what the device got.
+func (s *Store) TakeCommands(ctx context.Context, serial string, max int, expand func(string) string) ([]Command, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("pushstore: %w", err)
@@ -545,8 +547,13 @@ func (s *Store) TakeCommands(ctx context.Context, serial string, max int) ([]Com
 		return nil, fmt.Errorf("pushstore: %w", err)
 	}
 	now := s.ts()
-	for _, c := range out {
-		if _, err := tx.ExecContext(ctx, `UPDATE push_commands SET status = 'sent', sent_at = ? WHERE id = ?`, now, c.ID); err != nil {
+	for i, c := range out {
+		if expand != nil {
+			if b := expand(c.Body); b != "" && !strings.ContainsAny(b, "\r\n\x00") {
+				out[i].Body, c.Body = b, b
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE push_commands SET status = 'sent', sent_at = ?, body = ? WHERE id = ?`, now, c.Body, c.ID); err != nil {
 			return nil, fmt.Errorf("pushstore: %w", err)
 		}
 	}

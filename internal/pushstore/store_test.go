@@ -93,11 +93,11 @@ func TestCommandsQueueSendAnswer(t *testing.T) {
 	if _, err := s.Enqueue(ctx, "SN1", "DATA UPDATE USERINFO PIN=1\tName=x\nC:9:REBOOT"); err == nil {
 		t.Fatal("Enqueue took a body with a line break")
 	}
-	cs, err := s.TakeCommands(ctx, "SN1", 1)
+	cs, err := s.TakeCommands(ctx, "SN1", 1, nil)
 	if err != nil || len(cs) != 1 || cs[0].ID != id1 {
 		t.Fatalf("take = %+v, %v", cs, err)
 	}
-	cs, _ = s.TakeCommands(ctx, "SN1", 10)
+	cs, _ = s.TakeCommands(ctx, "SN1", 10, nil)
 	if len(cs) != 1 || cs[0].ID != id2 {
 		t.Fatalf("second take = %+v", cs)
 	}

@@ -2,6 +2,7 @@ package iclock
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,4 +60,42 @@ func fields(vs ...string) error {
 		}
 	}
 	return nil
+}
+
+// The clock command. ZKTeco's "Attendance PUSH Communication Protocol"
+// (V5.8, §10.6 "configuration commands", public Chinese transcription)
+// documents "C:ID:SET OPTION ${Key}=${Value}", answered with CMD=SET OPTION,
+// and the options a device keeps. No copy we found names DateTime among
+// them; the public ADMS servers we read (a C# ADMS's command formatter, a
+// Python iclock server's protocol helpers, several Node iclock servers) all
+// set the clock with "SET OPTION DateTime=VALUE" and the device's wall
+// clock, VALUE either ZKTeco's packed seconds (EncodeTime, the form of the
+// rtdata reply and of the device protocol's CMD_SET_TIME) or
+// "YYYY-MM-DD hh:mm:ss". Both forms are offered; the packed one is the
+// default.
+//
+// The time is written when a poll takes the command, not when it is queued:
+// a device that polls an hour late would otherwise be set an hour behind.
+// The queued body holds a placeholder that Handler.poll replaces with the
+// device's wall clock then (ExpandTime); the stored row keeps what was sent.
+const (
+	setTimePrefix  = "SET OPTION DateTime="
+	timeNowPacked  = "${DeviceTime}"
+	timeNowText    = "${DeviceTimeText}"
+	CmdSetTime     = setTimePrefix + timeNowPacked // packed seconds
+	CmdSetTimeText = setTimePrefix + timeNowText   // YYYY-MM-DD hh:mm:ss
+)
+
+// ExpandTime returns body with wall written in when body is exactly one of
+// the clock commands above (a user's name that happens to hold the
+// placeholder is never touched), else body unchanged. wall's clock reading
+// is used as it stands: the caller puts it in the device's zone.
+func ExpandTime(body string, wall time.Time) string {
+	switch body {
+	case CmdSetTime:
+		return setTimePrefix + strconv.FormatInt(EncodeTime(wall), 10)
+	case CmdSetTimeText:
+		return setTimePrefix + wall.Format(timeLayout)
+	}
+	return body
 }

@@ -39,7 +39,9 @@ type Store interface {
 	// unknown serial as pending (first is then true).
 	Touch(ctx context.Context, serial, remote, info string) (d pushstore.Device, first bool, err error)
 	Stamps(ctx context.Context, serial string) (map[string]string, error)
-	TakeCommands(ctx context.Context, serial string, max int) ([]pushstore.Command, error)
+	// TakeCommands marks up to max queued commands sent, each body
+	// rewritten by expand first (what is stored is what was sent).
+	TakeCommands(ctx context.Context, serial string, max int, expand func(string) string) ([]pushstore.Command, error)
 	CommandResults(ctx context.Context, serial string, rs []pushstore.CommandResult) (unknown int, err error)
 }
 
@@ -228,19 +230,23 @@ func (h *Handler) clock(w http.ResponseWriter, r *http.Request, sn string) {
 		reply(w, "OK")
 		return
 	}
-	loc := h.c.Zone
-	if d.TimeZone != "" {
-		if l, err := time.LoadLocation(d.TimeZone); err == nil {
-			loc = l
-		}
-	}
 	now := h.c.Now()
-	_, off := now.In(loc).Zone()
+	_, off := now.In(h.zone(d)).Zone()
 	sign := '+'
 	if off < 0 {
 		sign, off = '-', -off
 	}
 	reply(w, fmt.Sprintf("DateTime=%d,ServerTZ=%c%02d%02d", EncodeTime(now.UTC()), sign, off/3600, off/60%60))
+}
+
+// zone is the device's clock zone: its registry row's, else the default.
+func (h *Handler) zone(d pushstore.Device) *time.Location {
+	if d.TimeZone != "" {
+		if l, err := time.LoadLocation(d.TimeZone); err == nil {
+			return l
+		}
+	}
+	return h.c.Zone
 }
 
 // EncodeTime is ZKTeco's packing of a date and time into seconds, the one
@@ -357,12 +363,16 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, sn string) {
 }
 
 // poll answers GET /iclock/getrequest: "OK" when nothing is queued, else the
-// queued commands, one "C:ID:COMMAND" a line (PUSH SDK "Get command").
+// queued commands, one "C:ID:COMMAND" a line (PUSH SDK "Get command"), a
+// clock command with the time of this answer.
 func (h *Handler) poll(w http.ResponseWriter, r *http.Request, sn string) {
-	if !h.allowed(w, r, sn) {
+	d, ok := h.device(w, r, sn)
+	if !ok {
 		return
 	}
-	cs, err := h.c.Store.TakeCommands(r.Context(), sn, h.c.MaxCommands)
+	// A clock command gets the device's wall clock as of this poll.
+	wall := h.c.Now().In(h.zone(d))
+	cs, err := h.c.Store.TakeCommands(r.Context(), sn, h.c.MaxCommands, func(body string) string { return ExpandTime(body, wall) })
 	if err != nil {
 		h.fail(w, sn, "commands", err)
 		return

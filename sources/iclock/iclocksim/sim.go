@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,6 +22,26 @@ type Device struct {
 	SN      string
 	PushVer string // "" for old firmware
 	Client  *http.Client
+
+	mu     sync.Mutex
+	offset time.Duration // the wall clock's lead over the host's UTC clock
+}
+
+// SetClock sets the device's wall clock to wall's reading (its zone is
+// dropped: a terminal's clock has none); it runs on from there.
+func (d *Device) SetClock(wall time.Time) {
+	naive := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), time.UTC)
+	d.mu.Lock()
+	d.offset = naive.Sub(time.Now().UTC())
+	d.mu.Unlock()
+}
+
+// Clock is the device's wall clock now, as a time in UTC whose reading is
+// the wall clock's (the host's UTC clock until SetClock).
+func (d *Device) Clock() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return time.Now().UTC().Add(d.offset).Truncate(time.Second)
 }
 
 func (d *Device) url(path string, kv ...string) string {
@@ -125,4 +146,75 @@ func (d *Device) Results(cs []Command, ret int) (int, error) {
 	}
 	code, _, err := d.Do("POST", "/iclock/devicecmd", b.String())
 	return code, err
+}
+
+// Execute runs cs as a terminal does and returns each one's Return code
+// (0 done, -1 a bad parameter, as the protocol's error table has them).
+// "SET OPTION DateTime=V" sets the clock, V being ZKTeco's packed seconds
+// or "YYYY-MM-DD hh:mm:ss" (the two forms public servers send); the other
+// commands are taken as done.
+func (d *Device) Execute(cs []Command) []int {
+	rets := make([]int, len(cs))
+	for i, c := range cs {
+		v, ok := strings.CutPrefix(c.Body, "SET OPTION DateTime=")
+		if !ok {
+			continue
+		}
+		wall, err := parseClock(v)
+		if err != nil {
+			rets[i] = -1
+			continue
+		}
+		d.SetClock(wall)
+	}
+	return rets
+}
+
+func parseClock(v string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02 15:04:05", v); err == nil {
+		return t, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("iclocksim: DateTime %q", v)
+	}
+	// ZKTeco's packing, decoded as the terminal's firmware does: months
+	// of 31 days, years of 12 such months, from 2000.
+	sec, n := n%60, n/60
+	minute, n := n%60, n/60
+	hour, n := n%24, n/24
+	day, n := n%31+1, n/31
+	month, year := n%12+1, n/12+2000
+	return time.Date(int(year), time.Month(month), int(day), int(hour), int(minute), int(sec), 0, time.UTC), nil
+}
+
+// Work is one round of a terminal's command loop: poll, run what came
+// (Execute) and post each result with its own code and the command word
+// the protocol names ("SET OPTION" for the option command, else the
+// first word). It returns the commands it ran.
+func (d *Device) Work() ([]Command, error) {
+	code, cs, err := d.Poll()
+	if err != nil {
+		return nil, err
+	}
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("iclocksim: poll answered %d", code)
+	}
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	rets := d.Execute(cs)
+	var b strings.Builder
+	for i, c := range cs {
+		word, _, _ := strings.Cut(c.Body, " ")
+		if strings.HasPrefix(c.Body, "SET OPTION ") {
+			word = "SET OPTION"
+		}
+		fmt.Fprintf(&b, "ID=%d&Return=%d&CMD=%s\n", c.ID, rets[i], word)
+	}
+	code, _, err = d.Do("POST", "/iclock/devicecmd", b.String())
+	if err == nil && code != http.StatusOK {
+		err = fmt.Errorf("iclocksim: results answered %d", code)
+	}
+	return cs, err
 }
