@@ -31,6 +31,9 @@ type serveOptions struct {
 	Args        string        // the command as typed, for the history of its imports
 	// ready, in tests, is told each endpoint's address once it accepts.
 	ready func(name, addr string)
+	// started is called once every endpoint accepts (the Windows service
+	// reports Running then).
+	started func()
 }
 
 func newServeCmd(app *App) *cobra.Command {
@@ -56,7 +59,9 @@ e.g. ":8081".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Args = commandLine(cmd)
-			if handled, err := runAsWindowsService(cmd.Context(), func(ctx context.Context) error {
+			if handled, err := runAsWindowsService(cmd.Context(), func(ctx context.Context, started func()) error {
+				o := o
+				o.started = started
 				return runServe(ctx, app, o)
 			}); handled {
 				return err
@@ -129,7 +134,15 @@ func runServe(ctx context.Context, app *App, o serveOptions) error {
 	if s.ImportEvery > 0 {
 		background.Go(func() { importLoop(ctx, cfg, st, time.Duration(s.ImportEvery), o.Args, log) })
 	}
-	err = serveEndpoints(ctx, endpoints, o.ready, log)
+	listening := 0
+	err = serveEndpoints(ctx, endpoints, func(name, addr string) {
+		if o.ready != nil {
+			o.ready(name, addr)
+		}
+		if listening++; listening == len(endpoints) && o.started != nil {
+			o.started()
+		}
+	}, log)
 	stop()
 	background.Wait() // the import batch in flight finishes
 	return err

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hrsync/hrsync/config"
 )
 
 // serviceOptions name the Windows service and the config it serves.
@@ -39,6 +41,9 @@ unit in examples/systemd instead (see the README).`,
 		c := &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs,
 			Example: "  hrsync service " + use + " --name hrsync",
 			RunE: func(c *cobra.Command, _ []string) error {
+				if err := checkServiceName(o.Name); err != nil {
+					return err
+				}
 				return run(c.Context(), app, o)
 			}}
 		return c
@@ -48,13 +53,7 @@ unit in examples/systemd instead (see the README).`,
 		if err != nil {
 			return err
 		}
-		o.Config = cfg.Path
-		if o.LogFile == "" {
-			o.LogFile = filepath.Join(cfg.DataDir, "serve.log")
-		} else if o.LogFile, err = filepath.Abs(o.LogFile); err != nil {
-			return err
-		}
-		return installService(ctx, app, o)
+		return installService(ctx, app, installOptions(cfg, o))
 	})
 	install.Example = `  hrsync service install --config C:\hrsync\hrsync.yaml`
 	install.Flags().StringVar(&o.LogFile, "service-log", "", "the service's log file (default <data_dir>/serve.log)")
@@ -63,4 +62,15 @@ unit in examples/systemd instead (see the README).`,
 		sub("stop", "Stop the service (requests in flight are answered first)", stopService),
 		sub("uninstall", "Stop and remove the service", uninstallService))
 	return cmd
+}
+
+// installOptions are o for the config the service will serve: the config's
+// own (absolute) path, the log file <data_dir>/serve.log unless given
+// (serviceArgs makes both absolute).
+func installOptions(cfg *config.Config, o serviceOptions) serviceOptions {
+	o.Config = cfg.Path
+	if o.LogFile == "" {
+		o.LogFile = filepath.Join(cfg.DataDir, "serve.log")
+	}
+	return o
 }

@@ -11,7 +11,7 @@ import (
 // file does their work.
 var errNoServiceManager = errors.New("hrsync service is for Windows; on Linux run hrsync serve under systemd (examples/systemd/hrsync-serve.service, see the README)")
 
-func runAsWindowsService(context.Context, func(context.Context) error) (bool, error) {
+func runAsWindowsService(context.Context, func(context.Context, func()) error) (bool, error) {
 	return false, nil
 }
 

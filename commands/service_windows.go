@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/windows"
@@ -17,9 +18,9 @@ import (
 )
 
 // runAsWindowsService runs run under the service manager when the process
-// was started by it (hrsync service install registered "serve"), stopping
-// it on the manager's Stop or Shutdown; handled is false otherwise.
-func runAsWindowsService(ctx context.Context, run func(context.Context) error) (handled bool, err error) {
+// was started by it (hrsync service install registered "serve"), through
+// serviceRun's loop (service_loop.go); handled is false otherwise.
+func runAsWindowsService(ctx context.Context, run func(context.Context, func()) error) (handled bool, err error) {
 	is, err := svc.IsWindowsService()
 	if err != nil || !is {
 		return false, nil
@@ -33,32 +34,67 @@ func runAsWindowsService(ctx context.Context, run func(context.Context) error) (
 
 type serviceHandler struct {
 	ctx context.Context
-	run func(context.Context) error
+	run func(context.Context, func()) error
 	err error
 }
 
 func (h *serviceHandler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
-	status <- svc.Status{State: svc.StartPending}
-	ctx, cancel := context.WithCancel(h.ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- h.run(ctx) }()
-	status <- svc.Status{State: svc.Running, Accepts: svc.AcceptStop | svc.AcceptShutdown}
+	m := &winManager{req: req, status: status, ctl: make(chan svcControl), done: make(chan struct{})}
+	go m.forward()
+	defer close(m.done)
+	code, err := serviceRun{Manager: m, Run: h.run, StartHint: 30 * time.Second, StopHint: serviceStopHint, Tick: 2 * time.Second}.loop(h.ctx)
+	h.err = err
+	return code != 0, code
+}
+
+// winManager is the service manager as the loop sees it.
+type winManager struct {
+	req    <-chan svc.ChangeRequest
+	status chan<- svc.Status
+	ctl    chan svcControl
+	done   chan struct{}
+}
+
+func (m *winManager) Requests() <-chan svcControl { return m.ctl }
+
+func (m *winManager) Report(s svcStatus) {
+	st := svc.Status{CheckPoint: s.CheckPoint, WaitHint: uint32(s.WaitHint / time.Millisecond)}
+	switch s.State {
+	case svcStartPending:
+		st.State = svc.StartPending
+	case svcRunning:
+		st.State = svc.Running
+	case svcStopPending:
+		st.State = svc.StopPending
+	}
+	if s.AcceptStop {
+		st.Accepts = svc.AcceptStop | svc.AcceptShutdown
+	}
+	m.status <- st
+}
+
+// forward turns the manager's change requests into the loop's, until the
+// loop has returned.
+func (m *winManager) forward() {
 	for {
 		select {
-		case h.err = <-done:
-			return true, uint32(exitcode.For(h.err))
-		case c := <-req:
+		case c := <-m.req:
+			k := svcOther
 			switch c.Cmd {
 			case svc.Interrogate:
-				status <- c.CurrentStatus
-			case svc.Stop, svc.Shutdown:
-				// serve answers what is in flight, then returns.
-				status <- svc.Status{State: svc.StopPending, WaitHint: uint32((shutdownGrace + 5*time.Second) / time.Millisecond)}
-				cancel()
-				h.err = <-done
-				return true, uint32(exitcode.For(h.err))
+				k = svcInterrogate
+			case svc.Stop:
+				k = svcStop
+			case svc.Shutdown:
+				k = svcShutdown
 			}
+			select {
+			case m.ctl <- k:
+			case <-m.done:
+				return
+			}
+		case <-m.done:
+			return
 		}
 	}
 }
@@ -77,11 +113,16 @@ func installService(ctx context.Context, app *App, o serviceOptions) error {
 		s.Close()
 		return exitcode.Usagef("a service named %s exists already: hrsync service uninstall --name %s first, or pick another --name", o.Name, o.Name)
 	}
+	args, err := serviceArgs(o)
+	if err != nil {
+		return err
+	}
+	display, description := serviceDisplay(o.Name)
 	s, err := m.CreateService(o.Name, exe, mgr.Config{
-		DisplayName: "hrsync push endpoint (" + o.Name + ")",
-		Description: "Receives the punches ZKTeco terminals push and imports them into the HR system (hrsync serve).",
+		DisplayName: display,
+		Description: description,
 		StartType:   mgr.StartAutomatic,
-	}, "serve", "--config", o.Config, "--log-file", o.LogFile)
+	}, args...)
 	if err != nil {
 		return fmt.Errorf("creating the service: %w", err)
 	}
@@ -93,7 +134,7 @@ func installService(ctx context.Context, app *App, o serviceOptions) error {
 	}, uint32((24 * time.Hour).Seconds())); err != nil {
 		app.say("warning: the service will not be restarted after a failure: %v", err)
 	}
-	app.say("installed service %s: %s serve --config %s --log-file %s", o.Name, exe, o.Config, o.LogFile)
+	app.say("installed service %s: %s %s", o.Name, exe, strings.Join(args, " "))
 	app.say("start it with: hrsync service start --name %s", o.Name)
 	return nil
 }
@@ -147,10 +188,11 @@ func stopAndWait(ctx context.Context, app *App, o serviceOptions, s *mgr.Service
 		}
 		return fmt.Errorf("stopping %s: %w", o.Name, err)
 	}
-	deadline := time.Now().Add(shutdownGrace + 15*time.Second)
+	wait := serviceStopHint + 5*time.Second
+	deadline := time.Now().Add(wait)
 	for st.State != svc.Stopped {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not stop within %s", o.Name, shutdownGrace+15*time.Second)
+			return fmt.Errorf("%s did not stop within %s", o.Name, wait)
 		}
 		select {
 		case <-ctx.Done():
