@@ -167,7 +167,11 @@ func pushEndpoint(cfg *config.Config, s config.Serve, st *pushstore.Store, log *
 	}
 	h := iclock.New(iclock.Config{Store: st, Log: log, MaxBody: s.MaxBody, Delay: int(time.Duration(s.Delay) / time.Second), Zone: zone})
 	mux := http.NewServeMux()
-	mux.Handle("/iclock/", limitDevices(h, s.RateLimit, log))
+	approved := func(ctx context.Context, serial string) bool {
+		d, ok, err := st.Device(ctx, serial)
+		return err == nil && ok && d.Allowed
+	}
+	mux.Handle("/iclock/", limitDevices(h, s.RateLimit, approved, log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
@@ -267,23 +271,23 @@ func serveEndpoints(ctx context.Context, eps []endpoint, ready func(name, addr s
 	return failed
 }
 
-// limitDevices answers 429 to a device (by serial, else by address) that
-// calls more often than perSecond on average, with bursts of 4 times as
-// many; perSecond < 0 turns the limit off. A real terminal polls every few
-// seconds; a loop gone wrong, or someone trying serials, is held back
-// before it reaches the store.
-func limitDevices(next http.Handler, perSecond float64, log *slog.Logger) http.Handler {
+// limitDevices answers 429 to a caller that calls more often than perSecond
+// on average, with bursts of 4 times as many; perSecond < 0 turns the limit
+// off. An approved serial has a limit of its own (several terminals behind
+// one NAT address are not held back by each other); any other call is
+// limited by its remote address, so a caller trying serial after serial
+// shares one limit, which is spent before the store is asked about the
+// serial. A real terminal polls every few seconds; a loop gone wrong, or
+// someone trying serials, is held back before it reaches the store.
+func limitDevices(next http.Handler, perSecond float64, approved func(ctx context.Context, serial string) bool, log *slog.Logger) http.Handler {
 	if perSecond < 0 {
 		return next
 	}
-	l := &deviceLimits{every: rate.Limit(perSecond), burst: max(1, int(4*perSecond)), m: map[string]*rate.Limiter{}}
+	l := &deviceLimits{every: rate.Limit(perSecond), burst: max(1, int(4*perSecond)), m: map[string]*rate.Limiter{},
+		approved: approved, known: map[string]bool{}}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.URL.Query().Get("SN")
-		if key == "" || len(key) > 32 {
-			key, _, _ = net.SplitHostPort(r.RemoteAddr)
-		}
-		if !l.allow(key) {
-			log.Debug("serve: rate limit", "serial", key, "remote", r.RemoteAddr)
+		if key, ok := l.admit(r); !ok {
+			log.Debug("serve: rate limit", "key", key, "serial", clipSerial(r.URL.Query().Get("SN")), "remote", r.RemoteAddr)
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, "too many requests", http.StatusTooManyRequests)
 			return
@@ -292,16 +296,66 @@ func limitDevices(next http.Handler, perSecond float64, log *slog.Logger) http.H
 	})
 }
 
+// clipSerial keeps a claimed serial short enough for a log line.
+func clipSerial(sn string) string {
+	if len(sn) > 32 {
+		return sn[:32] + "..."
+	}
+	return sn
+}
+
 type deviceLimits struct {
 	mu    sync.Mutex
 	every rate.Limit
 	burst int
-	m     map[string]*rate.Limiter
+	m     map[string]*rate.Limiter // "sn:SERIAL" or "ip:ADDRESS"
+
+	approved func(ctx context.Context, serial string) bool
+	// known holds the serials found approved: only an approval adds one,
+	// so callers cannot grow it. A device rejected later keeps its own
+	// limit; the handler refuses its calls.
+	known map[string]bool
 }
 
 // maxLimited bounds the limiters kept: past it they start afresh, which at
 // worst gives each caller one more burst.
 const maxLimited = 20000
+
+// admit charges r to its limiter and tells whether it may go on, and the
+// limiter's key.
+func (l *deviceLimits) admit(r *http.Request) (string, bool) {
+	sn := r.URL.Query().Get("SN")
+	if l.isKnown(sn) {
+		return "sn:" + sn, l.allow("sn:" + sn)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	key := "ip:" + host
+	if !l.allow(key) {
+		return key, false
+	}
+	// The address's limit paid for this look-up.
+	if sn != "" && len(sn) <= 32 && l.approved != nil && l.approved(r.Context(), sn) {
+		l.mu.Lock()
+		if len(l.known) >= maxLimited {
+			clear(l.known)
+		}
+		l.known[sn] = true
+		l.mu.Unlock()
+	}
+	return key, true
+}
+
+func (l *deviceLimits) isKnown(sn string) bool {
+	if sn == "" {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.known[sn]
+}
 
 func (l *deviceLimits) allow(key string) bool {
 	l.mu.Lock()

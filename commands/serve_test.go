@@ -261,6 +261,32 @@ func TestServeRateLimit(t *testing.T) {
 	}
 }
 
+// TestServeRateLimitUnknownSerials: a caller trying a new serial on every
+// call is limited by its address, not given a fresh limit per serial; an
+// approved device that called before keeps its own limit.
+func TestServeRateLimitUnknownSerials(t *testing.T) {
+	cfgPath := pushSetup(t, 1, "  listen: 127.0.0.1:0\n  rate_limit: 1\n")
+	allow(t, cfgPath, "GATE1")
+	base, stop := startServe(t, cfgPath, serveOptions{})
+	defer stop()
+	gate := &iclocksim.Device{Base: base, SN: "GATE1"}
+	if code, _, _ := gate.Poll(); code != http.StatusOK {
+		t.Fatalf("approved device: %d", code)
+	}
+	limited := 0
+	for i := range 12 {
+		if code, _, _ := (&iclocksim.Device{Base: base, SN: fmt.Sprintf("GUESS%d", i)}).Poll(); code == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Fatal("12 calls with 12 serials from one address were all let through with rate_limit 1")
+	}
+	if code, _, _ := gate.Poll(); code != http.StatusOK {
+		t.Fatalf("the approved device after the guesses: %d", code)
+	}
+}
+
 // TestServeBodyLimit: an upload over serve.max_body is refused whole, and
 // nothing of it is stored.
 func TestServeBodyLimit(t *testing.T) {
