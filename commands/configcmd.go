@@ -63,6 +63,8 @@ type configSummary struct {
 	DataDir string           `json:"data_dir"`
 	Sources []sourceSummary  `json:"sources"`
 	Connect []importer.Check `json:"connect,omitempty"`
+	// Deprecated: settings read in an old spelling, with the new one.
+	Deprecated []string `json:"deprecated,omitempty"`
 }
 
 type sourceSummary struct {
@@ -77,7 +79,7 @@ func runConfigCheck(ctx context.Context, app *App, o configCheckOptions) error {
 	if err != nil {
 		return err
 	}
-	sum := configSummary{Config: c.Path, Valid: true, HR: sqldb.Redact(c.HR.URL), DataDir: c.DataDir, Sources: []sourceSummary{}}
+	sum := configSummary{Config: c.Path, Valid: true, HR: sqldb.Redact(c.HR.URL), DataDir: c.DataDir, Sources: []sourceSummary{}, Deprecated: c.Deprecations()}
 	for _, name := range c.SourceNames() {
 		s := c.Sources[name]
 		path := s.Path
@@ -108,6 +110,9 @@ func runConfigCheck(ctx context.Context, app *App, o configCheckOptions) error {
 		fmt.Fprintf(app.Out, "  data dir: %s\n", sum.DataDir)
 		for _, s := range sum.Sources {
 			fmt.Fprintf(app.Out, "  source %s: %s (format %s, zone %s)\n", s.Name, s.Path, s.Format, s.Timezone)
+		}
+		for _, d := range sum.Deprecated {
+			fmt.Fprintf(app.Out, "  deprecated: %s\n", d)
 		}
 	}
 	if o.Connect {

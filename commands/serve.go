@@ -193,8 +193,8 @@ func pushEndpoint(cfg *config.Config, s config.Serve, st *pushstore.Store, log *
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}}
-	if t := s.TLS; t != nil {
-		ep.certFile, ep.keyFile = t.CertFile, t.KeyFile
+	if s.TLS() {
+		ep.certFile, ep.keyFile = s.CertFile, s.KeyFile
 	}
 	return ep
 }

@@ -85,15 +85,28 @@ func TestServeGracefulStop(t *testing.T) {
 	}
 }
 
-// TestServeTLS: with serve.tls the endpoint speaks HTTPS with the given
-// certificate.
+// TestServeTLS: with serve.cert_file and serve.key_file (the console's
+// spelling) the endpoint speaks HTTPS with the given certificate; the old
+// serve.tls: { cert_file, key_file } still does, and config check names it
+// deprecated.
 func TestServeTLS(t *testing.T) {
+	t.Run("cert_file", func(t *testing.T) { serveTLS(t, "  cert_file: %s\n  key_file: %s\n") })
+	t.Run("old-tls", func(t *testing.T) { serveTLS(t, "  tls: { cert_file: %s, key_file: %s }\n") })
+}
+
+func serveTLS(t *testing.T, shape string) {
 	dir := t.TempDir()
 	certPEM, keyPEM := selfSigned(t)
 	os.WriteFile(filepath.Join(dir, "serve.crt"), certPEM, 0o644)
 	os.WriteFile(filepath.Join(dir, "serve.key"), keyPEM, 0o600)
-	cfgPath := pushSetup(t, 1, fmt.Sprintf("  listen: 127.0.0.1:0\n  tls: { cert_file: %s, key_file: %s }\n",
-		filepath.Join(dir, "serve.crt"), filepath.Join(dir, "serve.key")))
+	cfgPath := pushSetup(t, 1, "  listen: 127.0.0.1:0\n"+fmt.Sprintf(shape, filepath.Join(dir, "serve.crt"), filepath.Join(dir, "serve.key")))
+	app, out, _ := testApp(cfgPath)
+	if err := runConfigCheck(context.Background(), app, configCheckOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if old := strings.Contains(shape, "tls:"); old != strings.Contains(out.String(), "deprecated: ") || old != strings.Contains(out.String(), "serve.cert_file") {
+		t.Fatalf("config check of %q:\n%s", shape, out)
+	}
 	allow(t, cfgPath, "TLS1")
 	base, stop := startServe(t, cfgPath, serveOptions{})
 	defer stop()

@@ -317,7 +317,9 @@ func TestServeBodyLimit(t *testing.T) {
 func TestServeConfigChecks(t *testing.T) {
 	for _, c := range []struct{ serve, want string }{
 		{"  listen: nohostport\n", "serve.listen"},
-		{"  tls: { cert_file: a.pem }\n", "serve.tls"},
+		{"  cert_file: a.pem\n", "serve.key_file"},
+		{"  tls: { cert_file: a.pem }\n", "serve.key_file"},
+		{"  tls: { cert_file: a.pem, key_file: b.pem }\n  cert_file: c.pem\n  key_file: d.pem\n", "serve.tls"},
 		{"  max_body: 10\n", "serve.max_body"},
 		{"  import_every: 10ms\n", "serve.import_every"},
 	} {

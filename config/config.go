@@ -57,6 +57,8 @@ type Config struct {
 	secretsUnused bool
 	// hrZoneSet: hr.timezone was in the file, not defaulted.
 	hrZoneSet bool
+	// deprecations: settings read in an old spelling (Deprecations).
+	deprecations []string
 }
 
 // HR is the HR system: where punches go and where the directory lives.

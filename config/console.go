@@ -16,9 +16,8 @@ const DefaultConsoleListen = "127.0.0.1:8478"
 //	  key_file: console.key
 //	  session_ttl: 8h            # idle sessions end after this (default 8h)
 type Console struct {
-	Listen     string   `yaml:"listen"`
-	CertFile   string   `yaml:"cert_file"`
-	KeyFile    string   `yaml:"key_file"`
+	Listen     string `yaml:"listen"`
+	TLSFiles   `yaml:",inline"`
 	SessionTTL Duration `yaml:"session_ttl"`
 }
 
@@ -38,9 +37,6 @@ func (c *Config) ConsoleSettings() Console {
 	return s
 }
 
-// TLS reports whether the console serves HTTPS.
-func (s Console) TLS() bool { return s.CertFile != "" }
-
 func (c *Config) validateConsole() error {
 	s := c.Console
 	if s == nil {
@@ -49,8 +45,8 @@ func (c *Config) validateConsole() error {
 	if err := c.checkListen("console.listen", s.Listen, DefaultConsoleListen); err != nil {
 		return err
 	}
-	if (s.CertFile == "") != (s.KeyFile == "") {
-		return c.errAt("console", "give both cert_file and key_file for TLS, or neither")
+	if err := c.checkTLSFiles("console", s.TLSFiles); err != nil {
+		return err
 	}
 	if s.SessionTTL < 0 {
 		return c.errAt("console.session_ttl", "must be positive")
@@ -60,7 +56,6 @@ func (c *Config) validateConsole() error {
 
 func (c *Config) resolveConsolePaths() {
 	if s := c.Console; s != nil {
-		s.CertFile = c.Resolve(s.CertFile)
-		s.KeyFile = c.Resolve(s.KeyFile)
+		c.resolveTLSFiles(&s.TLSFiles)
 	}
 }

@@ -17,9 +17,12 @@ type Serve struct {
 	// devices on the LAN need an address of this machine (":8081" for
 	// every interface), which is a decision to write down, not a default.
 	Listen string `yaml:"listen"`
-	// TLS, when both files are set, serves HTTPS (firmware with a
-	// certificate option); most terminals speak plain HTTP only.
-	TLS *ServeTLS `yaml:"tls"`
+	// cert_file and key_file, when both are set, serve HTTPS (firmware
+	// with a certificate option); most terminals speak plain HTTP only.
+	TLSFiles `yaml:",inline"`
+	// LegacyTLS is the old spelling, tls: { cert_file, key_file }: still read,
+	// moved into TLSFiles with a deprecation note.
+	LegacyTLS *TLSFiles `yaml:"tls"`
 	// Store is the push database (received punches, registry, commands);
 	// default <data_dir>/push.db.
 	Store string `yaml:"store"`
@@ -36,12 +39,6 @@ type Serve struct {
 	// device counts as online (default 3 polls, at least 1m).
 	Delay        Duration `yaml:"delay"`
 	OnlineWithin Duration `yaml:"online_within"`
-}
-
-// ServeTLS names the certificate and key files (PEM).
-type ServeTLS struct {
-	CertFile string `yaml:"cert_file"`
-	KeyFile  string `yaml:"key_file"`
 }
 
 // Defaults of the serve section.
@@ -103,8 +100,15 @@ func (c *Config) validateServe() error {
 	if err := c.checkListen("serve.listen", s.Listen, DefaultListen+", or :8081 for every interface"); err != nil {
 		return err
 	}
-	if t := s.TLS; t != nil && (t.CertFile == "") != (t.KeyFile == "") {
-		return c.errAt("serve.tls", "needs both cert_file and key_file")
+	if t := s.LegacyTLS; t != nil {
+		if s.CertFile != "" || s.KeyFile != "" {
+			return c.errAt("serve.tls", "give serve.cert_file and serve.key_file only (serve.tls is their old spelling)")
+		}
+		s.TLSFiles, s.LegacyTLS = *t, nil
+		c.deprecations = append(c.deprecations, fmt.Sprintf("%s: serve.tls: { cert_file, key_file } is deprecated; write serve.cert_file and serve.key_file, as console: has them", c.Path))
+	}
+	if err := c.checkTLSFiles("serve", s.TLSFiles); err != nil {
+		return err
 	}
 	if s.MaxBody < 0 || (s.MaxBody > 0 && s.MaxBody < 4096) {
 		return c.errAt("serve.max_body", fmt.Sprintf("%d: want at least 4096 bytes (a device uploads a few hundred records at once)", s.MaxBody))
@@ -163,9 +167,7 @@ func (c *Config) validatePushSource(s *Source) error {
 func (c *Config) resolveServePaths() {
 	if s := c.Serve; s != nil {
 		s.Store = c.Resolve(s.Store)
-		if t := s.TLS; t != nil {
-			t.CertFile, t.KeyFile = c.Resolve(t.CertFile), c.Resolve(t.KeyFile)
-		}
+		c.resolveTLSFiles(&s.TLSFiles)
 	}
 }
 
