@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,27 @@ func TestDevicesCommandSetTime(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "SET OPTION DateTime="+before.Format("2006-01-02")) || strings.Contains(out.String(), "failed") {
 		t.Fatalf("listing:\n%s", out)
+	}
+}
+
+// TestServeClockZoneOfPushSource: a device approved without a zone gets the
+// push source's timezone for its clock (the zone its punches are read in),
+// not the config's top-level one.
+func TestServeClockZoneOfPushSource(t *testing.T) {
+	cfgPath := pushSetup(t, 1, "  listen: 127.0.0.1:0\n")
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "    push: true\n", "    push: true\n    timezone: Asia/Ho_Chi_Minh\n", 1))
+	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	allow(t, cfgPath, "NOZONE")
+	base, stop := startServe(t, cfgPath, serveOptions{})
+	defer stop()
+	dev := &iclocksim.Device{Base: base, SN: "NOZONE"}
+	if code, body, _ := dev.Do("GET", "/iclock/rtdata", "", "type", "time"); code != 200 || !strings.HasSuffix(body, ",ServerTZ=+0700") {
+		t.Fatalf("clock: %d %q", code, body)
 	}
 }

@@ -162,7 +162,7 @@ func serveLog(app *App) *slog.Logger {
 // the health endpoint beside it.
 func pushEndpoint(cfg *config.Config, s config.Serve, st *pushstore.Store, log *slog.Logger) endpoint {
 	var zone *time.Location
-	if loc, err := time.LoadLocation(cfg.Timezone); err == nil {
+	if loc, err := time.LoadLocation(pushZone(cfg)); err == nil {
 		zone = loc
 	}
 	h := iclock.New(iclock.Config{Store: st, Log: log, MaxBody: s.MaxBody, Delay: int(time.Duration(s.Delay) / time.Second), Zone: zone})
@@ -269,6 +269,25 @@ func serveEndpoints(ctx context.Context, eps []endpoint, ready func(name, addr s
 		log.Info("serve: stopped")
 	}
 	return failed
+}
+
+// pushZone is the zone of a device whose registry row names none, for its
+// clock (rtdata, set-time): the push sources' timezone, which their punches
+// are read in, when they share one; else the config's.
+func pushZone(cfg *config.Config) string {
+	zone := ""
+	for _, n := range cfg.PushSources() {
+		switch z := cfg.Sources[n].Timezone; {
+		case zone == "":
+			zone = z
+		case z != zone:
+			return cfg.Timezone
+		}
+	}
+	if zone == "" {
+		return cfg.Timezone
+	}
+	return zone
 }
 
 // limitDevices answers 429 to a caller that calls more often than perSecond
