@@ -9,7 +9,7 @@
 //	GET  /iclock/cdata?SN=..&options=all[&pushver=..]  handshake: options and stamps
 //	POST /iclock/cdata?SN=..&table=ATTLOG&Stamp=..     punches, tab-separated lines
 //	POST /iclock/cdata?SN=..&table=OPERLOG&OpStamp=..  operation log, user data (counted)
-//	GET  /iclock/getrequest?SN=..                      heartbeat and command poll
+//	GET  /iclock/getrequest?SN=..                      heartbeat and command poll ("C:ID:SET OPTION DateTime=.." sets the clock)
 //	POST /iclock/devicecmd?SN=..                       command results
 //	GET  /iclock/rtdata?SN=..&type=time                the device sets its clock from ours
 //
@@ -61,7 +61,7 @@ type Config struct {
 	Realtime      bool   // upload each punch as it happens, not only at TransInterval; default off
 
 	// Zone is the time zone of a device whose registry row names none,
-	// for the clock it is given (rtdata); nil: UTC.
+	// for the clock it is given (rtdata, the queued clock command); nil: UTC.
 	Zone *time.Location
 	Now  func() time.Time // nil: time.Now
 }
