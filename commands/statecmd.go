@@ -20,15 +20,17 @@ these commands do it ahead, e.g. from a deployment's init step.`,
 		Example: `  hrsync state check --config hrsync.yaml
   hrsync state migrate --config hrsync.yaml`}
 	cmd.AddCommand(&cobra.Command{
-		Use:   "check",
-		Short: "Connect, report the state's version and pending migrations; exit 1 when behind or ahead",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runStateCheck(cmd.Context(), app) },
+		Use:     "check",
+		Short:   "Connect, report the state's version and pending migrations; exit 1 when behind or ahead",
+		Example: "  hrsync state check --config hrsync.yaml",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runStateCheck(cmd.Context(), app) },
 	}, &cobra.Command{
-		Use:   "migrate",
-		Short: "Apply the pending migrations and say which",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runStateMigrate(cmd.Context(), app) },
+		Use:     "migrate",
+		Short:   "Apply the pending migrations and say which",
+		Example: "  hrsync state migrate --config hrsync.yaml",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runStateMigrate(cmd.Context(), app) },
 	})
 	return cmd
 }
@@ -53,9 +55,9 @@ func runStateCheck(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	app.say("state %s: version %d", st.Where, s.Version)
+	fmt.Fprintf(app.Out, "state %s: version %d\n", st.Where, s.Version)
 	for _, m := range s.Pending {
-		app.say("  pending %d: %s", m.Version, m.Name)
+		fmt.Fprintf(app.Out, "  pending %d: %s\n", m.Version, m.Name)
 	}
 	switch {
 	case len(s.Unknown) > 0:
@@ -63,7 +65,7 @@ func runStateCheck(ctx context.Context, app *App) error {
 	case len(s.Pending) > 0:
 		return fmt.Errorf("%d migrations pending: run hrsync state migrate", len(s.Pending))
 	}
-	app.say("up to date")
+	fmt.Fprintln(app.Out, "up to date")
 	return nil
 }
 
@@ -75,7 +77,7 @@ func runStateMigrate(ctx context.Context, app *App) error {
 	defer st.Close()
 	done, err := st.Migrate(ctx)
 	for _, m := range done {
-		app.say("applied %d: %s", m.Version, m.Name)
+		fmt.Fprintf(app.Out, "applied %d: %s\n", m.Version, m.Name)
 	}
 	if err != nil {
 		return err
@@ -89,9 +91,9 @@ func runStateMigrate(ctx context.Context, app *App) error {
 		vs = append(vs, fmt.Sprint(v))
 	}
 	if len(done) == 0 {
-		app.say("state %s: up to date at version %d", st.Where, s.Version)
+		fmt.Fprintf(app.Out, "state %s: up to date at version %d\n", st.Where, s.Version)
 	} else {
-		app.say("state %s: now at version %d (applied: %s)", st.Where, s.Version, strings.Join(vs, ", "))
+		fmt.Fprintf(app.Out, "state %s: now at version %d (applied: %s)\n", st.Where, s.Version, strings.Join(vs, ", "))
 	}
 	return nil
 }
