@@ -57,3 +57,19 @@ func (l Ledger) Settle(ctx context.Context, source, localPath string) error {
 		time.Now().UTC().Format(stamp), source, localPath)
 	return err
 }
+
+// Note records an inbox file hrsync wrote itself (a device's or a
+// database's pull), so that its import settles it as it does a pulled
+// file's: name is its key among the source's files.
+func (l Ledger) Note(ctx context.Context, source, name, sha256hex, localPath string) error {
+	return l.Record(ctx, source, fetch.RemoteFile{Path: "inbox:" + name, ModTime: time.Unix(0, 0)}, sha256hex, localPath)
+}
+
+// Settled reports whether import settled (archived or moved to error/)
+// the inbox file at localPath.
+func (l Ledger) Settled(ctx context.Context, source, localPath string) (bool, error) {
+	var n int
+	err := l.s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM {pulled_files} WHERE source=? AND local_path=? AND settled_at IS NOT NULL`,
+		source, localPath).Scan(&n)
+	return n > 0, err
+}
