@@ -73,3 +73,22 @@ func (l Ledger) Settled(ctx context.Context, source, localPath string) (bool, er
 		source, localPath).Scan(&n)
 	return n > 0, err
 }
+
+// SettledFiles lists the inbox paths import settled for the source, for
+// resync to check that their archived copies are still there.
+func (l Ledger) SettledFiles(ctx context.Context, source string) ([]string, error) {
+	rows, err := l.s.DB.QueryContext(ctx, `SELECT local_path FROM {pulled_files} WHERE source=? AND settled_at IS NOT NULL`, source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
