@@ -91,9 +91,10 @@ func (s *Session) Close() error {
 			s.Log.Warn("pruning the run state", "err", err)
 		}
 	}
-	err := s.State.Close()
+	// The lock first: a server state's lock is held on a connection of
+	// the state's pool.
 	s.lock.Release()
-	return err
+	return s.State.Close()
 }
 
 // RunSpec says what a run is before it begins.

@@ -61,6 +61,7 @@ var layers = []layer{
 	{"internal/bench/xlsxbench", 8, "benchmark program"},
 	{"internal/bench/abbench", 8, "benchmark program"},
 	{"internal/bench/zkbench", 8, "benchmark program: device pull + import against an attlog import"},
+	{"internal/bench/statebench", 8, "benchmark program: many configs on one PostgreSQL state, the lock, the state's size, a large import"},
 }
 
 // rankOf returns the rank of rel (a package path relative to the module) and
