@@ -24,6 +24,28 @@ import (
 // state and the punches both outlive every worker's data folder.
 func serverState(t *testing.T) (stateYAML, hrURL string, count func() int) {
 	t.Helper()
+	return serverStateOn(t, "postgres")
+}
+
+// serverStateOn is serverState on PostgreSQL or, for "mariadb", in a
+// fresh MariaDB database holding both.
+func serverStateOn(t *testing.T, kind string) (stateYAML, hrURL string, count func() int) {
+	t.Helper()
+	if kind == "mariadb" {
+		u := sqltest.MariaDBDatabase(t)
+		db, err := sqldb.Open(context.Background(), u, sqldb.Credentials{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return fmt.Sprintf("state:\n  url: %s\n  table_prefix: st_\n", u), u, func() int {
+			var n int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM attendance_punches`).Scan(&n); err != nil {
+				return 0
+			}
+			return n
+		}
+	}
 	u, schema := sqltest.PostgresSchema(t)
 	stateYAML = fmt.Sprintf("state:\n  url: %s\n  schema: %s\n  table_prefix: st_\n", u, schema)
 	hrURL = u + "&search_path=" + schema
@@ -65,7 +87,8 @@ func runsOf(t *testing.T, bin, cfg string) []runRow {
 }
 
 // TestStateLockAcrossProcesses: three hrsync processes, each with a data
-// folder of its own, share one PostgreSQL state and race on the same job.
+// folder of its own, share one PostgreSQL (then MariaDB) state and race on
+// the same job.
 // Exactly one works at a time: the others wait lock_wait and either run
 // after it (everything duplicate) or exit 1 naming the holder's run and
 // host; the history, read from any of them, shows no two imports at once.
@@ -73,8 +96,14 @@ func TestStateLockAcrossProcesses(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("one platform is enough for the process race")
 	}
-	stateYAML, hrURL, count := serverState(t)
 	bin := buildBinary(t)
+	for _, kind := range []string{"postgres", "mariadb"} {
+		t.Run(kind, func(t *testing.T) { lockRace(t, bin, kind) })
+	}
+}
+
+func lockRace(t *testing.T, bin, kind string) {
+	stateYAML, hrURL, count := serverStateOn(t, kind)
 	dir := t.TempDir()
 	const rows = 150000
 	writeFile(t, filepath.Join(dir, "employees.csv"), func(f *os.File) error { return gen.WriteEmployeesCSV(f, 500) })
