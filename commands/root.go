@@ -206,6 +206,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newDevicesCmd(app))
 	root.AddCommand(newServeCmd(app), newServiceCmd(app))
 	root.AddCommand(newConsoleCmd(app), newUsersCmd(app))
+	root.AddCommand(newStateCmd(app))
 	finishTree(app, root)
 	markRun(app, root)
 	return root

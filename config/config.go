@@ -45,6 +45,7 @@ type Config struct {
 	Resync     *Resync            `yaml:"resync"`
 	Serve      *Serve             `yaml:"serve"`   // see serve.go
 	Console    *Console           `yaml:"console"` // see console.go
+	State      *State             `yaml:"state"`   // see state.go
 
 	// Path is the file it was read from; Dir its folder; SHA256 its checksum.
 	Path   string `yaml:"-"`
@@ -418,6 +419,9 @@ func (c *Config) secretFrom(key string, s *Secret, file string) error {
 }
 
 func (c *Config) expandSecrets() error {
+	if err := c.expandStateSecrets(); err != nil {
+		return err
+	}
 	var err error
 	if c.HR.URL, err = c.expandEnv("hr.url", c.HR.URL); err != nil {
 		return err
@@ -602,6 +606,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.validateConsole(); err != nil {
+		return err
+	}
+	if err := c.validateState(); err != nil {
 		return err
 	}
 	return c.validatePushUsers()

@@ -2,7 +2,6 @@ package importer
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -134,7 +133,7 @@ func insideDir(dir, path string) bool {
 // part either delivered or due in the outbox, to be sent with the same
 // idempotency key by the next run.
 type outboxWriter struct {
-	db    *sql.DB
+	db    outbox.Querier
 	sink  *httpsink.Sink
 	opts  outbox.Options
 	runID int64

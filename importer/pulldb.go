@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -49,6 +50,17 @@ func pullDatabase(ctx context.Context, cfg *config.Config, src *config.Source, s
 	if err != nil {
 		return fail(fmt.Errorf("reading the pull position of source %s: %w", src.Name, err))
 	}
+	inbox := cfg.InboxDir(src)
+	// A file pulled earlier and lost from the inbox before its import (a
+	// data folder that did not outlive the run) is pulled again from the
+	// position it started at.
+	pending, lostAfter, lost, err := dbPending(ctx, st, src, inbox)
+	if err != nil {
+		return fail(err)
+	}
+	if lost != "" {
+		after = lostAfter
+	}
 	s, err := openDatabaseSource(ctx, src)
 	if err != nil {
 		return fail(err)
@@ -61,7 +73,6 @@ func pullDatabase(ctx context.Context, cfg *config.Config, src *config.Source, s
 	}
 	defer r.Close()
 
-	inbox := cfg.InboxDir(src)
 	if err := os.MkdirAll(inbox, 0o700); err != nil {
 		return fail(fmt.Errorf("inbox: %w", err))
 	}
@@ -106,6 +117,11 @@ func pullDatabase(ctx context.Context, cfg *config.Config, src *config.Source, s
 		rows++
 	}
 	if rows == 0 {
+		if lost != "" { // nothing left to pull again: forget the lost file
+			if err := savePending(ctx, st, src, pending); err != nil {
+				return fail(err)
+			}
+		}
 		line.Outcome, line.Reason = fetch.SkippedAlreadyPulled, "no new rows since the last pull"
 		if after != "" {
 			line.Reason += " (" + after + ")"
@@ -127,14 +143,26 @@ func pullDatabase(ctx context.Context, cfg *config.Config, src *config.Source, s
 	if err := fetch.SyncDir(inbox); err != nil {
 		return fail(fmt.Errorf("inbox: %w", err))
 	}
+	line.SHA256 = hex.EncodeToString(sum.Sum(nil))
+	// The ledger and the pending list first: a kill before the position
+	// moves pulls the same rows again, which the HR side ignores.
+	if err := st.Ledger().Note(context.WithoutCancel(ctx), src.Name, filepath.Base(target), line.SHA256, target); err != nil {
+		return fail(fmt.Errorf("ledger: %w", err))
+	}
+	pending = append(pending, pulledFile{Name: filepath.Base(target), After: after})
+	if err := savePending(context.WithoutCancel(ctx), st, src, pending); err != nil {
+		return fail(err)
+	}
 	if cursor != "" {
 		if err := st.SetWatermark(context.WithoutCancel(ctx), pullCursorKey(src.Name), cursor); err != nil {
 			return fail(fmt.Errorf("saving the pull position of source %s: %w", src.Name, err))
 		}
 	}
 	line.Outcome, line.LocalPath, line.Bytes = fetch.Pulled, target, counter.n
-	line.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	line.Reason = fmt.Sprintf("%d new rows", rows)
+	if lost != "" {
+		line.Reason += "; pulled again from " + lostAfter + ": " + lost + " was lost from the inbox before its import"
+	}
 	if bad > 0 {
 		line.Reason += fmt.Sprintf("; %d rows could not be read and were left out (first: %s)", bad, firstBad)
 	}
@@ -159,6 +187,62 @@ func firstErr(errs ...error) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// pulledFile is an inbox file a database pull wrote that import has not
+// settled yet, with the position its rows start after.
+type pulledFile struct {
+	Name  string `json:"name"`
+	After string `json:"after"`
+}
+
+func pendingKey(source string) string { return "pull-pending:" + source }
+
+// dbPending reads the source's pending files, drops those import settled,
+// and finds the earliest one lost from the inbox: its position, its name,
+// and the list without it and every file after it (their rows are pulled
+// again; their inbox copies go, so no row is in two files).
+func dbPending(ctx context.Context, st *state.Store, src *config.Source, inbox string) ([]pulledFile, string, string, error) {
+	v, err := st.Watermark(ctx, pendingKey(src.Name))
+	if err != nil || v == "" {
+		return nil, "", "", err
+	}
+	var all []pulledFile
+	if err := json.Unmarshal([]byte(v), &all); err != nil {
+		return nil, "", "", fmt.Errorf("the pending files of source %s are unreadable: %w", src.Name, err)
+	}
+	var keep []pulledFile
+	for i, f := range all {
+		done, err := imported(ctx, st, src, inbox, f.Name)
+		if err != nil {
+			return nil, "", "", err
+		}
+		if done {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(inbox, f.Name)); err == nil {
+			keep = append(keep, f)
+			continue
+		}
+		for _, later := range all[i+1:] {
+			if done, _ := imported(ctx, st, src, inbox, later.Name); !done {
+				os.Remove(filepath.Join(inbox, later.Name))
+			}
+		}
+		return keep, f.After, f.Name, nil
+	}
+	return keep, "", "", nil
+}
+
+func savePending(ctx context.Context, st *state.Store, src *config.Source, files []pulledFile) error {
+	b, err := json.Marshal(files)
+	if err != nil {
+		return err
+	}
+	if err := st.SetWatermark(ctx, pendingKey(src.Name), string(b)); err != nil {
+		return fmt.Errorf("saving the pending files of source %s: %w", src.Name, err)
 	}
 	return nil
 }

@@ -99,3 +99,39 @@ func TestPullLinesRedactDatabaseURLs(t *testing.T) {
 		t.Fatalf("pull line %+v: want a failed line without the password", l)
 	}
 }
+
+// TestDatabasePullLostInbox: a pulled file lost from the inbox before its
+// import (a data folder that did not outlive the run) is pulled again from
+// where it started, and nothing else is.
+func TestDatabasePullLostInbox(t *testing.T) {
+	src := dbSources(t)[0]
+	db := openSource(t, src)
+	clock := newClockTable(t, db, src.timeType)
+	clock.addMany(10, clock.start)
+	cfg := withInbox(t, dbConfig(t, src, clock.name, "{ column: punched_at }"))
+	now := time.Date(2025, 3, 2, 8, 0, 0, 0, time.UTC)
+	pull := func() PullLine {
+		t.Helper()
+		res, err := Pull(context.Background(), PullOptions{Config: cfg, Now: func() time.Time { now = now.Add(time.Minute); return now }})
+		if err != nil || len(res.Lines) != 1 {
+			t.Fatalf("pull: %+v %v", res.Lines, err)
+		}
+		return res.Lines[0]
+	}
+	pull()
+	clock.addMany(5, clock.start.Add(time.Hour))
+	second := pull()
+	if err := os.Remove(second.LocalPath); err != nil {
+		t.Fatal(err)
+	}
+	if again := pull(); again.Outcome != fetch.Pulled || !strings.HasPrefix(again.Reason, "5 new rows; pulled again from ") {
+		t.Fatalf("after the loss: %+v", again)
+	}
+	if again := pull(); again.Outcome != fetch.SkippedAlreadyPulled {
+		t.Fatalf("then: %+v", again)
+	}
+	res := runImport(t, cfg, Options{})
+	if res.Counts[mapping.Imported] != 15 || res.Counts.Total() != 15 || hrCount(t, cfg) != 15 {
+		t.Fatalf("import: %v", res.Counts)
+	}
+}

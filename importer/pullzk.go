@@ -149,7 +149,7 @@ func pullDevice(ctx context.Context, cfg *config.Config, src *config.Source, dc 
 	if pos.Serial != "" && line.Device.Serial != "" && pos.Serial != line.Device.Serial {
 		// Another machine at this address: its log is not the one the
 		// position counts.
-		pos = state.DevicePosition{Pending: pos.Pending}
+		pos = state.DevicePosition{Pending: pos.Pending, From: pos.From}
 	}
 	// The 8-byte record layout of old firmware carries only the uid; the
 	// user table gives the PINs.
@@ -180,6 +180,13 @@ func pullDevice(ctx context.Context, cfg *config.Config, src *config.Source, dc 
 	} else if sz.Records < start {
 		start, restarted = 0, true // cleared since the last pull
 	}
+	// A pending file gone from the inbox unimported (the data folder did
+	// not outlive the run) is pulled again from its first record.
+	writeFrom, lost, err := lostPending(ctx, st, src, inbox, &pos)
+	if err != nil {
+		return fail(err)
+	}
+	writeFrom = min(writeFrom, start)
 	var last string
 	var n int
 	for {
@@ -190,7 +197,7 @@ func pullDevice(ctx context.Context, cfg *config.Config, src *config.Source, dc 
 			if idx == start-1 && fp != pos.Last {
 				return errLogChanged
 			}
-			if idx >= start {
+			if idx >= writeFrom {
 				if err := w.write(line.Device.Serial, r, dc.Location); err != nil {
 					return err
 				}
@@ -206,7 +213,7 @@ func pullDevice(ctx context.Context, cfg *config.Config, src *config.Source, dc 
 			// Cleared (by us, before a kill, or by someone at the device)
 			// or replaced: every record it now holds is new.
 			// The read stopped midway: a new session reads it again.
-			start, restarted = 0, true
+			start, writeFrom, restarted = 0, 0, true
 			if err := w.reset(); err != nil {
 				return fail(err)
 			}
@@ -224,19 +231,31 @@ func pullDevice(ctx context.Context, cfg *config.Config, src *config.Source, dc 
 	if err != nil {
 		return fail(err) // nothing written: w.abort removes the partial file
 	}
-	line.Device.Records, line.Device.New = n, n-start
+	line.Device.Records, line.Device.New = n, n-writeFrom
 	how := fmt.Sprintf("read all %d records (the device offers no read of only the new ones), %d new", n, n-start)
+	if lost != "" && !restarted {
+		how += fmt.Sprintf("; %d again from record %d: %s was lost from the inbox before its import", start-writeFrom, writeFrom, lost)
+	}
 	if restarted {
 		how = fmt.Sprintf("the log no longer holds the last pulled record where it was (cleared or replaced): read all %d records, all new", n)
 	}
-	next := state.DevicePosition{Serial: line.Device.Serial, Count: n, Last: last, Pending: pos.Pending,
+	next := state.DevicePosition{Serial: line.Device.Serial, Count: n, Last: last, Pending: pos.Pending, From: pos.From,
 		Drift: line.Device.Drift, CheckedAt: now}
-	if n-start > 0 {
+	if n-writeFrom > 0 {
 		path, bytes, sum, err := w.commit()
 		if err != nil {
 			return fail(fmt.Errorf("inbox: %w", err))
 		}
+		// The ledger holds it too, so that its import settles it in the
+		// state and not only in the archive folder.
+		if err := st.Ledger().Note(context.WithoutCancel(ctx), src.Name, filepath.Base(path), sum, path); err != nil {
+			return fail(fmt.Errorf("ledger: %w", err))
+		}
 		next.Pending = append(next.Pending, filepath.Base(path))
+		if next.From == nil {
+			next.From = map[string]int{}
+		}
+		next.From[filepath.Base(path)] = writeFrom
 		line.Outcome, line.LocalPath, line.Bytes, line.SHA256 = fetch.Pulled, path, bytes, sum
 	} else {
 		line.Outcome = fetch.SkippedAlreadyPulled
@@ -261,9 +280,8 @@ func clearDevice(ctx context.Context, c *zk.Client, cfg *config.Config, src *con
 	if fresh > 0 {
 		return fmt.Sprintf("not cleared: the %d new records are not imported yet", fresh)
 	}
-	archive := filepath.Join(cfg.InboxDir(src), ArchiveFolder)
 	for _, f := range pos.Pending {
-		if _, err := os.Stat(filepath.Join(archive, f)); err != nil {
+		if done, err := imported(ctx, st, src, cfg.InboxDir(src), f); err != nil || !done {
 			return fmt.Sprintf("not cleared: %s is not imported (archived) yet", f)
 		}
 	}
@@ -356,4 +374,61 @@ func (w *inboxWriter) abort() {
 		w.f.Close()
 		os.Remove(w.f.Name())
 	}
+}
+
+// imported reports whether import settled the pending inbox file name: in
+// the state's ledger, or (files pulled before the ledger knew them) in the
+// archive folder.
+func imported(ctx context.Context, st *state.Store, src *config.Source, inbox, name string) (bool, error) {
+	if _, err := os.Stat(filepath.Join(inbox, ArchiveFolder, name)); err == nil {
+		return true, nil
+	}
+	return st.Ledger().Settled(ctx, src.Name, filepath.Join(inbox, name))
+}
+
+// lostPending finds the pending files that are neither imported nor in the
+// inbox, and returns the first record to write again (the earliest lost
+// file's; max int when none is lost) and a lost file's name. It drops from
+// pos.Pending the lost files and every one written after the earliest of
+// them, whose records the pull writes again (their inbox copies go, so no
+// record is in two files).
+func lostPending(ctx context.Context, st *state.Store, src *config.Source, inbox string, pos *state.DevicePosition) (int, string, error) {
+	from, name := int(^uint(0)>>1), ""
+	for _, f := range pos.Pending {
+		done, err := imported(ctx, st, src, inbox, f)
+		if err != nil {
+			return 0, "", err
+		}
+		if done {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(inbox, f)); err == nil {
+			continue
+		}
+		at, ok := pos.From[f]
+		if !ok {
+			at = 0 // written before positions kept it: from the first record
+		}
+		if at < from {
+			from, name = at, f
+		}
+	}
+	if name == "" {
+		return from, "", nil
+	}
+	var keep []string
+	for _, f := range pos.Pending {
+		if at, ok := pos.From[f]; ok && at < from {
+			keep = append(keep, f)
+			continue
+		}
+		if done, _ := imported(ctx, st, src, inbox, f); done {
+			keep = append(keep, f)
+			continue
+		}
+		os.Remove(filepath.Join(inbox, f))
+		delete(pos.From, f)
+	}
+	pos.Pending = keep
+	return from, name, nil
 }

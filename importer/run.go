@@ -188,6 +188,13 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if !opts.DryRun && !opts.NoState && opts.Sample == 0 {
 		// Every batch is committed and reported: the inbox files are done.
 		res.Inbox, err = settleInbox(cfg, res.read)
+		// The ledger learns it too: a pulled file is then not pulled again
+		// even where the data folder does not outlive the run.
+		for _, m := range res.Inbox {
+			if serr := run.State.Ledger().Settle(context.WithoutCancel(ctx), m.Source, m.From); serr != nil {
+				err = errors.Join(err, fmt.Errorf("ledger: settle %s: %w", m.From, serr))
+			}
+		}
 	}
 	return res, err
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hrsync/hrsync/importer/state"
 	"github.com/hrsync/hrsync/internal/exitcode"
 	"github.com/hrsync/hrsync/internal/outbox"
+	"github.com/hrsync/hrsync/internal/sqldb"
 )
 
 // Session holds what every command that touches the run state needs: the
@@ -46,26 +47,41 @@ func openSession(ctx context.Context, cfg *config.Config, locked bool, log *slog
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the data folder: %w", err)
 	}
-	if locked {
-		l, err := runlock.Acquire(ctx, filepath.Join(dataDir, "hrsync.lock"), time.Duration(cfg.LockWait))
+	opts := StateOptions(cfg)
+	wait := time.Duration(cfg.LockWait)
+	if locked && !opts.Server() {
+		// The embedded state: the lock is a file beside it.
+		l, err := runlock.Acquire(ctx, filepath.Join(dataDir, "hrsync.lock"), wait)
 		if err != nil {
 			return nil, err
 		}
 		s.lock = l
 	}
-	st, err := state.Open(ctx, filepath.Join(dataDir, "state.db"))
-	if err == nil {
-		err = outbox.Migrate(ctx, st.DB)
-	}
+	st, err := state.OpenWith(ctx, opts)
 	if err != nil {
-		if st != nil {
-			st.Close()
-		}
 		s.lock.Release()
 		return nil, err
 	}
+	if locked && opts.Server() {
+		// A server state: the lock is the server's, over the same tables
+		// whichever host the run is on (see state.Store.Key).
+		l, err := runlock.DB{SQL: st.SQL, Names: st.DB.Names, Key: st.Key, Where: "state " + st.Where, Holder: true}.Acquire(ctx, wait)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		s.lock = l
+	}
 	s.State = st
 	return s, nil
+}
+
+// StateOptions is where the config keeps the state: the state: section's
+// database, or the embedded file in the data folder.
+func StateOptions(cfg *config.Config) state.Options {
+	ss := cfg.StateSettings()
+	return state.Options{Path: cfg.StatePath(), URL: ss.URL, Cred: sqldb.Credentials{User: ss.User, Password: string(ss.Password)},
+		Schema: ss.Schema, Prefix: ss.TablePrefix}
 }
 
 // Close prunes old history (when holding the lock), releases the store and the lock.
@@ -75,9 +91,10 @@ func (s *Session) Close() error {
 			s.Log.Warn("pruning the run state", "err", err)
 		}
 	}
-	err := s.State.Close()
+	// The lock first: a server state's lock is held on a connection of
+	// the state's pool.
 	s.lock.Release()
-	return err
+	return s.State.Close()
 }
 
 // RunSpec says what a run is before it begins.
@@ -145,6 +162,10 @@ func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, erro
 	r.ID, err = r.State.StartRun(ctx, record)
 	if err != nil {
 		r.Log.Warn("could not record the run", "err", err)
+	}
+	// A refused run names the holder's run (a server state's lock).
+	if err := r.lock.SetRun(ctx, r.ID); err != nil {
+		r.Log.Warn("could not name the run in the lock", "err", err)
 	}
 	// From here on every line of the run says which run it is: two
 	// overlapping runs (a pull and a retry) share one log file.

@@ -171,7 +171,7 @@ func run(nRuns, nEvents, nEmps, n int) error {
 }
 
 func seed(ctx context.Context, st *state.Store, nRuns, nEvents int) error {
-	tx, err := st.DB.BeginTx(ctx, nil)
+	tx, err := st.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package resync
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
+	"github.com/hrsync/hrsync/importer/state"
 	"github.com/hrsync/hrsync/sources"
 )
 
@@ -69,4 +72,44 @@ func filesIn(dir string) []string {
 	}
 	sort.Strings(files)
 	return files
+}
+
+// checkArchive refuses a resync of a source read from its inbox when the
+// archive lacks files import settled (the ledger of the state says which):
+// a data folder that did not outlive its run took them, and a resync
+// without them would take their punches for gone and remove them from the
+// HR table. The error names the archive folder and a missing file.
+func checkArchive(ctx context.Context, st *state.Store, cfg *config.Config, src *config.Source) error {
+	if !src.ReadsInbox() {
+		return nil
+	}
+	settled, err := st.Ledger().SettledFiles(ctx, src.Name)
+	if err != nil {
+		return fmt.Errorf("source %s: ledger: %w", src.Name, err)
+	}
+	inbox := cfg.InboxDir(src)
+	archive := filepath.Join(inbox, importer.ArchiveFolder)
+	have := map[string]bool{}
+	for _, d := range []string{archive, filepath.Join(inbox, importer.ErrorFolder)} {
+		for _, p := range filesIn(d) {
+			have[filepath.Base(p)] = true
+		}
+	}
+	missing, first := 0, ""
+	for _, p := range settled {
+		if filepath.Dir(p) != inbox {
+			continue // a file of an inbox configured elsewhere before
+		}
+		if !have[filepath.Base(p)] {
+			if missing++; first == "" {
+				first = filepath.Base(p)
+			}
+		}
+	}
+	if missing > 0 {
+		return fmt.Errorf("source %s: the inbox archive %s is missing %d of the %d files import archived (%s first): "+
+			"resync reads the punches from there, and without them it would remove them from the HR table; "+
+			"keep the data folder on a volume that outlives the run, or restore the files", src.Name, archive, missing, len(settled), first)
+	}
+	return nil
 }

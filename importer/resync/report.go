@@ -2,13 +2,12 @@ package resync
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
 
 	"github.com/hrsync/hrsync/importer/report"
+	"github.com/hrsync/hrsync/internal/sqldb"
 )
 
 // reportWriter writes the resync report: the import report's columns plus
@@ -70,25 +69,9 @@ func (w *reportWriter) close() error {
 	return w.file.Close()
 }
 
-// The run history keeps every change a resync made, beside the runs table
-// of the state database, so "what did run 42 change" is answered without
-// the report file.
-const historySchema = `
-CREATE TABLE IF NOT EXISTS resync_changes (
-  run_id INTEGER NOT NULL,
-  employee_id TEXT NOT NULL,
-  punch_time TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  direction TEXT NOT NULL DEFAULT '',
-  device_id TEXT NOT NULL DEFAULT '',
-  before_direction TEXT NOT NULL DEFAULT '',
-  before_device_id TEXT NOT NULL DEFAULT '',
-  source TEXT NOT NULL DEFAULT '',
-  file TEXT NOT NULL DEFAULT '',
-  line INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS resync_changes_run ON resync_changes(run_id);
-`
+// The run history keeps every change a resync made in the state's
+// resync_changes table (made by importer/state's migrations), so "what did
+// run 42 change" is answered without the report file.
 
 // Change is one recorded change of a resync run.
 type Change struct {
@@ -107,14 +90,11 @@ type Change struct {
 
 // history records changes in the state database.
 type history struct {
-	db    *sql.DB
+	db    *sqldb.Bound
 	runID int64
 }
 
-func openHistory(ctx context.Context, db *sql.DB, runID int64) (*history, error) {
-	if _, err := db.ExecContext(ctx, historySchema); err != nil {
-		return nil, fmt.Errorf("run history: %w", err)
-	}
+func openHistory(_ context.Context, db *sqldb.Bound, runID int64) (*history, error) {
 	return &history{db: db, runID: runID}, nil
 }
 
@@ -123,13 +103,13 @@ func (h *history) record(ctx context.Context, rows []Row) error {
 	if h == nil {
 		return nil
 	}
-	tx, err := h.db.BeginTx(ctx, nil)
+	tx, err := h.db.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO resync_changes(run_id,employee_id,punch_time,outcome,direction,device_id,
-		before_direction,before_device_id,source,file,line) VALUES(?,?,?,?,?,?,?,?,?,?,?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO {resync_changes}(run_id,employee_id,punch_time,outcome,direction,device_id,
+		before_direction,before_device_id,source,"file",line) VALUES(?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
@@ -158,12 +138,13 @@ func (h *history) record(ctx context.Context, rows []Row) error {
 }
 
 // Changes lists what a resync run changed, from the run history.
-func Changes(ctx context.Context, db *sql.DB, runID int64) ([]Change, error) {
-	if _, err := db.ExecContext(ctx, historySchema); err != nil {
-		return nil, fmt.Errorf("run history: %w", err)
+func Changes(ctx context.Context, db *sqldb.Bound, runID int64) ([]Change, error) {
+	order := "seq" // the servers' row order; SQLite's is its rowid
+	if db.Dialect.Name() == sqldb.SQLite {
+		order = "rowid"
 	}
 	rows, err := db.QueryContext(ctx, `SELECT run_id,employee_id,punch_time,outcome,direction,device_id,before_direction,
-		before_device_id,source,file,line FROM resync_changes WHERE run_id=? ORDER BY rowid`, runID)
+		before_device_id,source,"file",line FROM {resync_changes} WHERE run_id=? ORDER BY `+order, runID)
 	if err != nil {
 		return nil, err
 	}

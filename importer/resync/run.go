@@ -234,6 +234,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		if files, err = sourceFiles(cfg, src); err != nil {
 			return res, fmt.Errorf("source %s: %w", src.Name, err)
 		}
+		if err := checkArchive(ctx, run.State, cfg, src); err != nil {
+			return res, err
+		}
 		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Files: files, Now: o.Now, Progress: o.Progress}, keep)
 	}
 	if err != nil {

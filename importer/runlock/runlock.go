@@ -1,10 +1,13 @@
 // Package runlock keeps two scheduled runs of the same config from working
-// at once. It uses an operating-system file lock, so a killed run never
-// leaves a stale lock behind: the OS drops it with the process.
+// at once. With the embedded state it uses an operating-system file lock,
+// with a state database server the server's own lock (DB); either way a
+// killed run never leaves a stale lock behind: the OS drops the file lock
+// with the process, the server the session's lock with its connection.
 package runlock
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -17,7 +20,11 @@ import (
 var ErrBusy = errors.New("another hrsync run holds the lock")
 
 // Lock is a held lock; Release it when the run ends.
-type Lock struct{ f *os.File }
+type Lock struct {
+	f    *os.File
+	db   *DB // a database lock: held by conn
+	conn *sql.Conn
+}
 
 // Acquire takes the lock file at path, retrying until wait has passed.
 func Acquire(ctx context.Context, path string, wait time.Duration) (*Lock, error) {
@@ -65,6 +72,9 @@ func readHolder(path string) string {
 
 // Release drops the lock.
 func (l *Lock) Release() error {
+	if l != nil && l.db != nil {
+		return l.releaseDB()
+	}
 	if l == nil || l.f == nil {
 		return nil
 	}

@@ -18,6 +18,10 @@ type DevicePosition struct {
 	// Pending are the inbox files written since the log was last cleared;
 	// after_pull: clear waits until every one of them is archived by import.
 	Pending []string `json:"pending,omitempty"`
+	// From is, for each pending file, the index of its first record, so
+	// a file lost before its import (a data folder that did not outlive
+	// the run) is pulled again from there.
+	From map[string]int `json:"from,omitempty"`
 	// Drift is the device clock minus the host's, measured at CheckedAt
 	// (the last pull that reached it), for support's view of the devices.
 	Drift     time.Duration `json:"drift_ns,omitempty"`

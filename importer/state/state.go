@@ -1,6 +1,11 @@
 // Package state is hrsync's own memory between runs: the run history, the
-// watermarks of incremental sources and the ledger of pulled files, kept in
-// one embedded SQLite file beside the config.
+// watermarks of incremental sources, the ledger of pulled files, the
+// outbox, the console's accounts and resync's changes. It is kept in one
+// embedded SQLite file in the data folder, or in a database server
+// (PostgreSQL, MySQL/MariaDB, SQL Server) so that a worker without a disk
+// of its own (a Kubernetes CronJob) remembers as one with a disk does.
+// Every statement is written once for all four dialects (sqldb.Names), and
+// the tables are made by versioned migrations (migrate.go).
 package state
 
 import (
@@ -14,17 +19,112 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hrsync/hrsync/internal/sqldb"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 )
 
 // Store is an open state database.
 type Store struct {
-	DB   *sql.DB
+	// DB runs the state's statements, written once for every dialect
+	// (sqldb.Names.Rebind: ? placeholders, {table} names, "quoted" columns).
+	DB *sqldb.Bound
+	// SQL is the pool under DB.
+	SQL *sql.DB
+	// Path is the embedded SQLite file; "" for a database server.
 	Path string
+	// Where names the state in messages: the path, or the URL with its
+	// password hidden and the schema or prefix.
+	Where string
+	// Key is what the run lock of a server state locks: the database,
+	// schema and prefix the tables live under (see Options).
+	Key string
 }
 
-// Open opens (creating if needed) the state database at path.
+// Options say where the state lives.
+type Options struct {
+	// Path is the embedded SQLite file, used when URL is "".
+	Path string
+	// URL is a database server (postgres://, mysql:// or mariadb://,
+	// sqlserver://); Cred replaces its user and password when set.
+	URL  string
+	Cred sqldb.Credentials
+	// Schema (PostgreSQL, SQL Server) and Prefix place the tables.
+	Schema, Prefix string
+	// NoMigrate opens without applying pending migrations (state check).
+	NoMigrate bool
+}
+
+// Server reports whether the state is on a database server, not the
+// embedded file.
+func (o Options) Server() bool { return o.URL != "" }
+
+// Server reports whether the store is on a database server.
+func (s *Store) Server() bool { return s.Path == "" }
+
+// Open opens (creating if needed) the embedded state database at path.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, Options{Path: path})
+}
+
+// OpenWith opens the state the options name and applies its pending
+// migrations (unless NoMigrate). A state that a newer hrsync migrated
+// (versions this one does not know) is refused: ErrAhead.
+func OpenWith(ctx context.Context, o Options) (*Store, error) {
+	s, err := connect(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if !o.NoMigrate {
+		if _, err := s.Migrate(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func connect(ctx context.Context, o Options) (*Store, error) {
+	if !o.Server() {
+		return openFile(o)
+	}
+	db, err := sqldb.Open(ctx, o.URL, o.Cred)
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	switch db.Dialect.Name() {
+	case sqldb.Postgres, sqldb.MySQL, sqldb.SQLServer:
+	default:
+		db.Close()
+		return nil, fmt.Errorf("state %s: the state lives in SQLite (the default file), PostgreSQL, MySQL/MariaDB or SQL Server", db.URL)
+	}
+	names := sqldb.Names{Dialect: db.Dialect, Schema: o.Schema, Prefix: o.Prefix}
+	s := &Store{DB: sqldb.Bind(db.DB.DB, names), SQL: db.DB.DB, Where: where(db.URL, o)}
+	var database string
+	q := map[string]string{sqldb.Postgres: `SELECT current_database()`, sqldb.MySQL: `SELECT DATABASE()`, sqldb.SQLServer: `SELECT DB_NAME()`}
+	if err := s.SQL.QueryRowContext(ctx, q[db.Dialect.Name()]).Scan(&database); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state %s: %w", s.Where, err)
+	}
+	// The lock is per set of tables, as the file lock is per state file:
+	// two configs sharing the tables share the watermarks and the outbox,
+	// so they must never run at once.
+	s.Key = "hrsync " + database + "/" + o.Schema + "/" + o.Prefix
+	return s, nil
+}
+
+func where(url string, o Options) string {
+	w := url
+	if o.Schema != "" {
+		w += " schema " + o.Schema
+	}
+	if o.Prefix != "" {
+		w += " table prefix " + o.Prefix
+	}
+	return w
+}
+
+func openFile(o Options) (*Store, error) {
+	path := o.Path
 	// Owner-only whatever the umask (it holds employee ids, punch times,
 	// outbox payloads): SQLite gives its -wal and -shm files the database
 	// file's mode, so creating that one 0600 first is enough.
@@ -41,58 +141,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &Store{DB: db, Path: path}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("state %s: %w", path, err)
-	}
-	return s, nil
+	d, _ := sqldb.DialectFor(sqldb.SQLite)
+	return &Store{DB: sqldb.Bind(db, sqldb.Names{Dialect: d, Prefix: o.Prefix}), SQL: db, Path: path, Where: path, Key: path}, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.DB.Close() }
-
-const schema = `
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  command TEXT NOT NULL,
-  args TEXT NOT NULL DEFAULT '',
-  user TEXT NOT NULL DEFAULT '',
-  host TEXT NOT NULL DEFAULT '',
-  config_path TEXT NOT NULL DEFAULT '',
-  config_sha256 TEXT NOT NULL DEFAULT '',
-  started_at TEXT NOT NULL,
-  finished_at TEXT,
-  duration_ms INTEGER,
-  exit_code INTEGER,
-  counts TEXT NOT NULL DEFAULT '{}',
-  report_path TEXT NOT NULL DEFAULT '',
-  error TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
-CREATE INDEX IF NOT EXISTS runs_command ON runs(command, id);
-CREATE INDEX IF NOT EXISTS runs_exit ON runs(exit_code, id);
-CREATE TABLE IF NOT EXISTS watermarks (
-  source TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pulled_files (
-  source TEXT NOT NULL,
-  path TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  mod_time TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
-  local_path TEXT NOT NULL,
-  pulled_at TEXT NOT NULL,
-  PRIMARY KEY (source, path, size, mod_time)
-);
-`
-
-func (s *Store) migrate(ctx context.Context) error {
-	_, err := s.DB.ExecContext(ctx, schema+usersSchema)
-	return err
-}
+func (s *Store) Close() error { return s.SQL.Close() }
 
 const stamp = "2006-01-02T15:04:05.000Z07:00"
 
@@ -116,21 +170,33 @@ type Run struct {
 
 // StartRun records the start of a run and returns its id.
 func (s *Store) StartRun(ctx context.Context, r Run) (int64, error) {
-	res, err := s.DB.ExecContext(ctx, `INSERT INTO runs(command,args,user,host,config_path,config_sha256,started_at,report_path)
-		VALUES(?,?,?,?,?,?,?,?)`, r.Command, r.Args, r.User, r.Host, r.ConfigPath, r.ConfigSHA256,
+	id, err := s.DB.InsertID(ctx, `INSERT INTO {runs}(command,args,"user",host,config_path,config_sha256,started_at,counts,report_path,error)
+		VALUES(?,?,?,?,?,?,?,'{}',?,'')`, "id", r.Command, r.Args, r.User, r.Host, r.ConfigPath, r.ConfigSHA256,
 		r.StartedAt.UTC().Format(stamp), r.ReportPath)
 	if err != nil {
 		return 0, fmt.Errorf("record run: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // FinishRun records how a run ended.
 func (s *Store) FinishRun(ctx context.Context, id int64, finished time.Time, exitCode int, counts map[string]int64, reportPath, runErr string) error {
 	c, _ := json.Marshal(counts)
-	_, err := s.DB.ExecContext(ctx, `UPDATE runs SET finished_at=?, duration_ms=CAST(ROUND((julianday(?)-julianday(started_at))*86400000) AS INTEGER),
-		exit_code=?, counts=?, report_path=?, error=? WHERE id=?`,
-		finished.UTC().Format(stamp), finished.UTC().Format(stamp), exitCode, string(c), reportPath, runErr, id)
+	if counts == nil {
+		c = []byte("{}")
+	}
+	var started string
+	if err := s.DB.QueryRowContext(ctx, `SELECT started_at FROM {runs} WHERE id=?`, id).Scan(&started); err != nil {
+		return fmt.Errorf("record run end: %w", err)
+	}
+	// The duration from the stored start, in Go: no date arithmetic that
+	// differs by dialect.
+	var ms int64
+	if t, err := time.Parse(stamp, started); err == nil {
+		ms = finished.Sub(t).Round(time.Millisecond).Milliseconds()
+	}
+	_, err := s.DB.ExecContext(ctx, `UPDATE {runs} SET finished_at=?, duration_ms=?, exit_code=?, counts=?, report_path=?, error=? WHERE id=?`,
+		finished.UTC().Format(stamp), ms, exitCode, string(c), reportPath, runErr, id)
 	if err != nil {
 		return fmt.Errorf("record run end: %w", err)
 	}
@@ -139,7 +205,7 @@ func (s *Store) FinishRun(ctx context.Context, id int64, finished time.Time, exi
 
 // Runs lists the most recent runs, newest first.
 func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
-	return s.queryRuns(ctx, `ORDER BY id DESC LIMIT ?`, limit)
+	return s.queryRuns(ctx, `ORDER BY id DESC`+s.DB.Limit(), limit)
 }
 
 // GetRun returns one run.
@@ -159,8 +225,8 @@ func (s *Store) queryRuns(ctx context.Context, tail string, arg any) ([]Run, err
 }
 
 func (s *Store) queryRunsArgs(ctx context.Context, tail string, args ...any) ([]Run, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT id,command,args,user,host,config_path,config_sha256,started_at,
-		finished_at,COALESCE(duration_ms,0),exit_code,counts,report_path,error FROM runs `+tail, args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT id,command,args,"user",host,config_path,config_sha256,started_at,
+		finished_at,COALESCE(duration_ms,0),exit_code,counts,report_path,error FROM {runs} `+tail, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -196,8 +262,8 @@ func (s *Store) queryRunsArgs(ctx context.Context, tail string, args ...any) ([]
 // to delete with them.
 func (s *Store) PruneRuns(ctx context.Context, before time.Time) (n int64, reports []string, err error) {
 	cutoff := before.UTC().Format(stamp)
-	rows, err := s.DB.QueryContext(ctx, `SELECT DISTINCT report_path FROM runs WHERE started_at < ? AND report_path <> ''
-		AND report_path NOT IN (SELECT report_path FROM runs WHERE started_at >= ?)`, cutoff, cutoff)
+	rows, err := s.DB.QueryContext(ctx, `SELECT DISTINCT report_path FROM {runs} WHERE started_at < ? AND report_path <> ''
+		AND report_path NOT IN (SELECT report_path FROM {runs} WHERE started_at >= ?)`, cutoff, cutoff)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -213,7 +279,7 @@ func (s *Store) PruneRuns(ctx context.Context, before time.Time) (n int64, repor
 		return 0, nil, err
 	}
 	rows.Close()
-	res, err := s.DB.ExecContext(ctx, `DELETE FROM runs WHERE started_at < ?`, cutoff)
+	res, err := s.DB.ExecContext(ctx, `DELETE FROM {runs} WHERE started_at < ?`, cutoff)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -224,7 +290,7 @@ func (s *Store) PruneRuns(ctx context.Context, before time.Time) (n int64, repor
 // Watermark returns the stored watermark of a source ("" when none).
 func (s *Store) Watermark(ctx context.Context, source string) (string, error) {
 	var v string
-	err := s.DB.QueryRowContext(ctx, `SELECT value FROM watermarks WHERE source=?`, source).Scan(&v)
+	err := s.DB.QueryRowContext(ctx, `SELECT value FROM {watermarks} WHERE source=?`, source).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -234,8 +300,7 @@ func (s *Store) Watermark(ctx context.Context, source string) (string, error) {
 // SetWatermark stores a source's watermark. Callers store it only after the
 // rows it covers are committed in the sink.
 func (s *Store) SetWatermark(ctx context.Context, source, value string) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO watermarks(source,value,updated_at) VALUES(?,?,?)
-		ON CONFLICT(source) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at`,
-		source, value, time.Now().UTC().Format(stamp))
+	_, err := s.DB.ExecContext(ctx, s.DB.Upsert("watermarks", []string{"source"}, []string{"source", "value", "updated_at"},
+		[]string{"value", "updated_at"}), source, value, time.Now().UTC().Format(stamp))
 	return err
 }

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"time"
-
-	"github.com/hrsync/hrsync/sources/fetch"
 )
 
 func TestRunsAndWatermarks(t *testing.T) {
@@ -46,33 +44,5 @@ func TestRunsAndWatermarks(t *testing.T) {
 	}
 	if v, _ := s.Watermark(ctx, "db"); v != "42" {
 		t.Fatalf("watermark = %q, want 42", v)
-	}
-}
-
-func TestLedgerKnowsEachVersion(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	l := s.Ledger()
-	f := fetch.RemoteFile{Path: "/exports/attlog_20251201.dat", Size: 100, ModTime: time.Date(2025, 12, 1, 23, 0, 0, 0, time.UTC)}
-	if seen, _ := l.Seen(ctx, "gate", f); seen {
-		t.Fatal("seen before pulling")
-	}
-	if err := l.Record(ctx, "gate", f, "abc", "/inbox/attlog_20251201.dat"); err != nil {
-		t.Fatal(err)
-	}
-	if seen, _ := l.Seen(ctx, "gate", f); !seen {
-		t.Fatal("not seen after recording")
-	}
-	changed := f
-	changed.Size = 120
-	if seen, _ := l.Seen(ctx, "gate", changed); seen {
-		t.Fatal("a changed file counts as seen")
-	}
-	if seen, _ := l.Seen(ctx, "other", f); seen {
-		t.Fatal("another source's ledger leaks")
 	}
 }

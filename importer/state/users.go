@@ -7,19 +7,6 @@ import (
 	"time"
 )
 
-// usersSchema is the console's accounts: the role and profile are checked
-// by the console, the package that acts on them; here they are stored.
-const usersSchema = `
-CREATE TABLE IF NOT EXISTS console_users (
-  name TEXT PRIMARY KEY,
-  password_hash TEXT NOT NULL,
-  role TEXT NOT NULL,
-  profile TEXT NOT NULL DEFAULT '',
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-);
-`
-
 // User is one console account. PasswordHash is a bcrypt hash, never the
 // password.
 type User struct {
@@ -37,8 +24,9 @@ var ErrNoUser = errors.New("no such user")
 // PutUser adds the account or replaces its hash, role and profile.
 func (s *Store) PutUser(ctx context.Context, u User) error {
 	now := time.Now().UTC().Format(stamp)
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO console_users(name,password_hash,role,profile,created_at,updated_at) VALUES(?,?,?,?,?,?)
-		ON CONFLICT(name) DO UPDATE SET password_hash=excluded.password_hash, role=excluded.role, profile=excluded.profile, updated_at=excluded.updated_at`,
+	_, err := s.DB.ExecContext(ctx, s.DB.Upsert("console_users", []string{"name"},
+		[]string{"name", "password_hash", "role", "profile", "created_at", "updated_at"},
+		[]string{"password_hash", "role", "profile", "updated_at"}),
 		u.Name, u.PasswordHash, u.Role, u.Profile, now, now)
 	if err != nil {
 		return fmt.Errorf("save user %s: %w", u.Name, err)
@@ -65,7 +53,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 
 // RemoveUser deletes an account, or returns ErrNoUser.
 func (s *Store) RemoveUser(ctx context.Context, name string) error {
-	res, err := s.DB.ExecContext(ctx, `DELETE FROM console_users WHERE name=?`, name)
+	res, err := s.DB.ExecContext(ctx, `DELETE FROM {console_users} WHERE name=?`, name)
 	if err != nil {
 		return fmt.Errorf("remove user %s: %w", name, err)
 	}
@@ -76,7 +64,7 @@ func (s *Store) RemoveUser(ctx context.Context, name string) error {
 }
 
 func (s *Store) queryUsers(ctx context.Context, tail string, args ...any) ([]User, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT name,password_hash,role,profile,created_at,updated_at FROM console_users `+tail, args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT name,password_hash,role,profile,created_at,updated_at FROM {console_users} `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
@@ -116,7 +104,7 @@ func (f RunFilter) where() (string, []any) {
 	if len(f.Exit) > 0 || f.Running {
 		cond := "exit_code IS NULL AND finished_at IS NULL"
 		if !f.Running {
-			cond = "0"
+			cond = "1=0"
 		}
 		for _, c := range f.Exit {
 			cond, args = cond+" OR exit_code=?", append(args, c)
@@ -138,20 +126,20 @@ func (s *Store) PageRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 	if f.Before > 0 {
 		w, args = w+" AND id<?", append(args, f.Before)
 	}
-	return s.queryRunsArgs(ctx, w+" ORDER BY id DESC LIMIT ?", append(args, f.Limit)...)
+	return s.queryRunsArgs(ctx, w+" ORDER BY id DESC"+s.DB.Limit(), append(args, f.Limit)...)
 }
 
 // CountRuns counts the runs the filter keeps (Before and Limit aside).
 func (s *Store) CountRuns(ctx context.Context, f RunFilter) (int64, error) {
 	w, args := f.where()
 	var n int64
-	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM runs `+w, args...).Scan(&n)
+	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM {runs} `+w, args...).Scan(&n)
 	return n, err
 }
 
 // Commands lists the distinct commands in the history, for a filter.
 func (s *Store) Commands(ctx context.Context) ([]string, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT DISTINCT command FROM runs ORDER BY command`)
+	rows, err := s.DB.QueryContext(ctx, `SELECT DISTINCT command FROM {runs} ORDER BY command`)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,8 @@ var layers = []layer{
 	{"config", 4, "the YAML file; imports mapping, read by the engine and commands, never by sources or sinks"},
 	{"importer/report", 3, "report files"},
 	{"importer/state", 3, "run history, watermarks, pulled-file ledger (sources/fetch types)"},
-	{"importer/runlock", 3, "the run lock"},
+	{"internal/sqldb/sqltest", 1, "a fresh schema or database per test on the test servers"},
+	{"importer/runlock", 2, "the run lock: a file lock, or the state database's own (internal/sqldb)"},
 	{"importer", 5, "the engine: wires sources, mapping, config, state and sinks"},
 	{"importer/mapcheck", 6, "built on the engine"},
 	{"importer/resync", 6, "built on the engine"},
@@ -60,6 +61,7 @@ var layers = []layer{
 	{"internal/bench/xlsxbench", 8, "benchmark program"},
 	{"internal/bench/abbench", 8, "benchmark program"},
 	{"internal/bench/zkbench", 8, "benchmark program: device pull + import against an attlog import"},
+	{"internal/bench/statebench", 8, "benchmark program: many configs on one PostgreSQL state, the lock, the state's size, a large import"},
 }
 
 // rankOf returns the rank of rel (a package path relative to the module) and

@@ -12,7 +12,7 @@ func Count(ctx context.Context, db Querier, status string) (int, error) {
 		return 0, fmt.Errorf("outbox: count: unknown status %q (want pending, succeeded, failed or processed)", status)
 	}
 	var n int
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox_events WHERE status = ?", status).Scan(&n); err != nil {
+	if err := bind(db).QueryRowContext(ctx, "SELECT COUNT(*) FROM {outbox_events} WHERE status = ?", status).Scan(&n); err != nil {
 		return 0, fmt.Errorf("outbox: count: %w", err)
 	}
 	return n, nil
