@@ -118,8 +118,9 @@ func openHistory(ctx context.Context, db *sql.DB, runID int64) (*history, error)
 	return &history{db: db, runID: runID}, nil
 }
 
-// record stores the changed rows of one employee, in one transaction.
-func (h *history) record(ctx context.Context, rows []Row) error {
+// record stores the changed rows of the plans' employees, in one
+// transaction.
+func (h *history) record(ctx context.Context, plans ...*EmployeePlan) error {
 	if h == nil {
 		return nil
 	}
@@ -134,6 +135,15 @@ func (h *history) record(ctx context.Context, rows []Row) error {
 		return err
 	}
 	defer stmt.Close()
+	for _, p := range plans {
+		if err := h.recordRows(ctx, stmt, p.Rows); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (h *history) recordRows(ctx context.Context, stmt *sql.Stmt, rows []Row) error {
 	for i := range rows {
 		r := &rows[i]
 		switch r.Outcome {
@@ -154,7 +164,7 @@ func (h *history) record(ctx context.Context, rows []Row) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Changes lists what a resync run changed, from the run history.

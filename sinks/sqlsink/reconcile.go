@@ -100,6 +100,7 @@ func (s *Sink) readStoredRows(ctx context.Context, idle *sqldb.Idle, query strin
 			dest = append(dest, f.v)
 		}
 	}
+	var in interner
 	for idle.Wait(); rows.Next(); idle.Wait() {
 		idle.Got()
 		dir, src, key = nil, nil, nil
@@ -110,13 +111,41 @@ func (s *Sink) readStoredRows(ctx context.Context, idle *sqldb.Idle, query strin
 		if err != nil {
 			return err
 		}
-		sp := StoredPunch{EmployeeID: text(emp), Time: when, DeviceID: text(dev),
-			Direction: mapping.Direction(text(dir)), Source: text(src), SourceKey: text(key)}
+		sp := StoredPunch{EmployeeID: in.text(emp), Time: when, DeviceID: in.text(dev),
+			Direction: mapping.Direction(in.text(dir)), Source: in.text(src), SourceKey: in.text(key)}
 		if err := fn(sp); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// interner hands out one copy of each text a read repeats (employees,
+// devices, directions, sources): a caller keeping a slice's punches keeps
+// a few strings, not one per column and row. It stops adding past
+// internMax texts, so a read of many distinct values grows no map.
+type interner struct{ seen map[string]string }
+
+const internMax = 1 << 14
+
+func (in *interner) text(v any) string {
+	if b, ok := v.([]byte); ok {
+		if t, ok := in.seen[string(b)]; ok { // no allocation for the lookup
+			return t
+		}
+	} else if t, ok := v.(string); ok {
+		if u, ok := in.seen[t]; ok {
+			return u
+		}
+	}
+	t := text(v)
+	if in.seen == nil {
+		in.seen = map[string]string{}
+	}
+	if len(in.seen) < internMax {
+		in.seen[t] = t
+	}
+	return t
 }
 
 // PunchFix corrects one stored punch: the row Before names becomes After
@@ -155,37 +184,77 @@ func (s *Sink) applyChanges(ctx context.Context, c EmployeeChanges) error {
 	if c.Empty() {
 		return nil
 	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	if err := s.applyInTx(ctx, c); err != nil {
+		return fmt.Errorf("apply changes of employee %s: %w", c.EmployeeID, s.explainPunches(err))
+	}
+	return nil
+}
+
+// ApplyChangesGroup applies several employees' corrections in one
+// transaction, as ApplyChanges does each: one commit for them all. When it
+// fails none is applied; the caller then applies them one at a time to
+// learn which employee failed and keep the ones before it.
+func (s *Sink) ApplyChangesGroup(ctx context.Context, cs []EmployeeChanges) error {
+	var work []EmployeeChanges
+	for _, c := range cs {
+		if err := c.check(); err != nil {
+			return err
+		}
+		if !c.Empty() {
+			work = append(work, c)
+		}
+	}
+	if len(work) == 0 {
+		return nil
+	}
+	ctx, cancel := s.deadline.Start(ctx, fmt.Sprintf("changing the punches of %d employees", len(work)))
+	defer cancel()
+	if err := sqldb.Timeout(ctx, s.applyInTx(ctx, work...)); err != nil {
+		return fmt.Errorf("apply changes of %d employees: %w", len(work), s.explainPunches(err))
+	}
+	return nil
+}
+
+// check refuses an insert of another employee.
+func (c *EmployeeChanges) check() error {
 	for i := range c.Insert {
 		if c.Insert[i].EmployeeID != c.EmployeeID {
 			return fmt.Errorf("apply changes of %s: insert %d belongs to %q", c.EmployeeID, i+1, c.Insert[i].EmployeeID)
 		}
 	}
+	return nil
+}
+
+// applyInTx applies the changes in one transaction, each employee's
+// updates, then deletes, then inserts; a transient failure runs it again.
+func (s *Sink) applyInTx(ctx context.Context, cs ...EmployeeChanges) error {
 	importedAt := s.now().UTC().Truncate(time.Second)
-	err := sqldb.Retry(ctx, retryAttempts, func(ctx context.Context) error {
+	return sqldb.Retry(ctx, retryAttempts, func(ctx context.Context) error {
 		return s.inTx(ctx, func(tx *sqlx.Tx) error {
-			for _, f := range c.Update {
-				if err := s.updateOne(ctx, tx, f); err != nil {
-					return err
+			for _, c := range cs {
+				for _, f := range c.Update {
+					if err := s.updateOne(ctx, tx, f); err != nil {
+						return err
+					}
 				}
-			}
-			for _, sp := range c.Delete {
-				if err := s.deleteOne(ctx, tx, sp); err != nil {
-					return err
+				for _, sp := range c.Delete {
+					if err := s.deleteOne(ctx, tx, sp); err != nil {
+						return err
+					}
 				}
-			}
-			for start := 0; start < len(c.Insert); start += s.batchSize {
-				rows := c.Insert[start:min(start+s.batchSize, len(c.Insert))]
-				if _, err := tx.ExecContext(ctx, s.st.insertPlain(len(rows)), s.args(nil, rows, importedAt)...); err != nil {
-					return err
+				for start := 0; start < len(c.Insert); start += s.batchSize {
+					rows := c.Insert[start:min(start+s.batchSize, len(c.Insert))]
+					if _, err := tx.ExecContext(ctx, s.st.insertPlain(len(rows)), s.args(nil, rows, importedAt)...); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
 		})
 	})
-	if err != nil {
-		return fmt.Errorf("apply changes of employee %s: %w", c.EmployeeID, s.explainPunches(err))
-	}
-	return nil
 }
 
 // keyWhere appends "punch_time = ? AND employee_id = ? AND device_id = ?"
