@@ -342,6 +342,7 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 		if it.skip {
 			continue
 		}
+		m.read.saw(&it)
 		if m.observer != nil {
 			// A copy, so that row itself stays on the stack when no one observes.
 			kept := row

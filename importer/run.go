@@ -188,6 +188,11 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	if !opts.DryRun && !opts.NoState && opts.Sample == 0 {
 		// Every batch is committed and reported: the inbox files are done.
 		res.Inbox, err = settleInbox(cfg, res.read)
+		if run != nil && run.State != nil {
+			if serr := recordSpans(ctx, run.State.DB, res.read, res.Inbox); serr != nil {
+				opts.Log.Warn("could not record the archived files' time spans (resync will read them whole)", "err", serr)
+			}
+		}
 	}
 	return res, err
 }

@@ -3,6 +3,7 @@ package resync
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -238,7 +239,11 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Window: w, Employees: wanted, Now: o.Now, Progress: o.Progress}, keep)
 	} else {
 		var files []string
-		if files, err = sourceFiles(cfg, src); err != nil {
+		var stateDB *sql.DB
+		if run.State != nil {
+			stateDB = run.State.DB
+		}
+		if files, err = windowFiles(ctx, stateDB, cfg, src, from, to); err != nil {
 			return res, fmt.Errorf("source %s: %w", src.Name, err)
 		}
 		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Files: files, Employees: wanted, Now: o.Now, Progress: o.Progress}, keep)
