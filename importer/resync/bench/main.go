@@ -12,7 +12,8 @@
 // (with -old) of another binary, and the slice read as a plain SQL query;
 // after each real run the department's window is put back as it was, so
 // every real run has the same work. It prints each figure's median over
-// the rounds and the peak RSS; it asserts nothing. The generated data lives
+// the rounds (wall and CPU time: the machine may be shared) and the peak
+// RSS; it asserts nothing. The generated data lives
 // in a temp folder, or in -work, where it is reused by the next run.
 //
 //	go run ./importer/resync/bench -old /tmp/hrsync-before sqlite mariadb postgres
@@ -167,12 +168,14 @@ func writeSource(path string) int {
 // figures are one binary's (or the SQL query's) measurements over the rounds.
 type figures struct {
 	wall []time.Duration
+	cpu  []time.Duration
 	rss  []float64
 	last string
 }
 
 func (f *figures) add(r result) {
 	f.wall = append(f.wall, r.Wall)
+	f.cpu = append(f.cpu, r.CPU)
 	f.rss = append(f.rss, r.MaxRSSMB())
 	f.last = r.counts
 }
@@ -183,17 +186,19 @@ func (f *figures) String() string {
 	}
 	w := slices.Clone(f.wall)
 	slices.Sort(w)
+	c := slices.Clone(f.cpu)
+	slices.Sort(c)
 	m := slices.Clone(f.rss)
 	slices.Sort(m)
 	var all []string
 	for _, d := range f.wall {
 		all = append(all, fmt.Sprintf("%.2f", d.Seconds()))
 	}
-	rss := "-"
+	rss, cpu := "-", "-"
 	if m[len(m)-1] > 0 {
-		rss = fmt.Sprintf("%.0f", m[len(m)-1])
+		rss, cpu = fmt.Sprintf("%.0f", m[len(m)-1]), fmt.Sprintf("%.2f", c[len(c)/2].Seconds())
 	}
-	return fmt.Sprintf("%8.2f %10s   (%s)", w[len(w)/2].Seconds(), rss, strings.Join(all, " "))
+	return fmt.Sprintf("%8.2f %8s %10s   (%s)", w[len(w)/2].Seconds(), cpu, rss, strings.Join(all, " "))
 }
 
 func measure(work, bin, db string, first bool) {
@@ -272,7 +277,7 @@ sources:
 			reshape(ctx, conn, table)
 		}
 	}
-	fmt.Printf("%-8s %-30s %8s %10s   %s\n", "db", "what", "median s", "maxRSS MB", "(each round, s)")
+	fmt.Printf("%-8s %-30s %8s %8s %10s   %s\n", "db", "what", "median s", "CPU s", "maxRSS MB", "(each round, s)")
 	for _, what := range []string{"old dry-run", "new dry-run", "plain SQL read of the slice", "old resync --prune", "new resync --prune"} {
 		if f := fig[what]; f != nil {
 			fmt.Printf("%-8s %-30s %s\n", db, what, f)
