@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -101,6 +102,7 @@ func runResync(ctx context.Context, app *App, o resyncOptions) error {
 		}
 		return printEmployeeList(app, emps)
 	}
+	tuneForResync()
 	bar := newProgress(app, "reading")
 	res, err := resync.Run(ctx, resync.Options{Config: cfg, Source: o.Source, Filter: o.filter(), From: o.From, To: o.To,
 		Profile: o.Profile, DryRun: o.DryRun, Prune: o.Prune, ReportPath: o.ReportPath, ReportFormat: o.ReportFormat,
@@ -205,4 +207,15 @@ func printResyncValue(out io.Writer, v any) error {
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// tuneForResync raises the soft memory limit for a resync (GOMEMLIMIT,
+// when set, wins): it holds the window's punches of the selection until
+// the plan, some 40 MB for 1,000 employees over 31 days, and under 48 MiB
+// the collector ran all the time (half the CPU of a dry run; see
+// importer/resync/bench).
+func tuneForResync() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serverImportMemoryLimit)
+	}
 }

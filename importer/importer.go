@@ -124,6 +124,7 @@ type item struct {
 	mapped bool         // punch holds the mapping's result, even if rejected later
 	row    *mapping.Row // kept only when an Observer wants it
 	cursor string       // the source's watermark once this row is settled
+	skip   bool         // a row of an employee the reader does not want (ReadOptions.Employees)
 }
 
 // rowsTo maps every row of one source onto emit, batching as it goes.
@@ -140,6 +141,9 @@ type rowMapper struct {
 	log       *slog.Logger
 	meter     *meter // bytes read, for progress (nil: not measured)
 	pushRows  int    // a push source reads at most this many (0: all)
+	// wants, when set, passes over the rows whose key is a known employee
+	// it does not want, before their time is parsed (ReadOptions.Employees).
+	wants func(employeeID string) bool
 }
 
 func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) item {
@@ -157,6 +161,13 @@ func (m *rowMapper) mapRow(b *mapping.Binding, bindErr error, row mapping.Row) i
 	}
 	if bindErr != nil {
 		return reject(mapping.InvalidRow, bindErr.Error())
+	}
+	if m.wants != nil {
+		if key, ok := b.Key(&row); ok {
+			if e := m.dir.find(key); e.employee != nil && !m.wants(e.id) {
+				return item{skip: true}
+			}
+		}
 	}
 	p, rej := b.Map(row)
 	if rej != nil {
@@ -328,6 +339,10 @@ func readFile(ctx context.Context, r sources.FileReader, det sources.Detection, 
 		}
 		m.rows++
 		it := m.mapRow(binding, bindErr, row)
+		if it.skip {
+			continue
+		}
+		m.read.saw(&it)
 		if m.observer != nil {
 			// A copy, so that row itself stays on the stack when no one observes.
 			kept := row

@@ -41,18 +41,29 @@ type InboxMove struct {
 // sourceRead is what readFiles did with one source's files.
 type sourceRead struct {
 	src    *config.Source
-	files  []string          // every file opened or tried
-	failed map[string]string // file -> why it could not be read
+	files  []string             // every file opened or tried
+	failed map[string]string    // file -> why it could not be read
+	spans  map[string]*fileSpan // file -> its rows' times (archivespans.go)
+	cur    *fileSpan            // the span of the file being read
 }
 
 func newSourceRead(src *config.Source) *sourceRead {
-	return &sourceRead{src: src, failed: map[string]string{}}
+	return &sourceRead{src: src, failed: map[string]string{}, spans: map[string]*fileSpan{}}
 }
 
-// opened and fail do nothing on a nil *sourceRead (reads not tracked).
+// opened, saw and fail do nothing on a nil *sourceRead (reads not tracked).
 func (r *sourceRead) opened(path string) {
 	if r != nil {
 		r.files = append(r.files, path)
+		r.cur = newFileSpan()
+		r.spans[path] = r.cur
+	}
+}
+
+// saw widens the span of the file being read by one of its rows.
+func (r *sourceRead) saw(it *item) {
+	if r != nil && r.cur != nil {
+		r.cur.saw(it)
 	}
 }
 

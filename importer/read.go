@@ -27,7 +27,12 @@ type ReadOptions struct {
 	// Window narrows a database source: the time range and the source-side
 	// employee keys go into the SQL as bound parameters.
 	Window sqlsrc.Window
-	Now    func() time.Time
+	// Employees, when set, says which employees' rows to hand over: a row
+	// whose key is another known employee's is passed over unparsed (it
+	// would map to a punch, or a reject, of someone not asked for). Rows
+	// whose key is no employee's are handed over as import settles them.
+	Employees func(employeeID string) bool
+	Now       func() time.Time
 	// Progress, when set, is told every few thousand rows how many have
 	// been read, and how many bytes of the files.
 	Progress func(Progress)
@@ -48,6 +53,7 @@ func ReadMapped(ctx context.Context, cfg *config.Config, src *config.Source, dir
 	if err != nil {
 		return nil, err
 	}
+	rm.wants = opts.Employees
 	var m Mapped
 	var rows int64
 	emit := func(it item) error {

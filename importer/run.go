@@ -195,6 +195,9 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 				err = errors.Join(err, fmt.Errorf("ledger: settle %s: %w", m.From, serr))
 			}
 		}
+		if serr := recordSpans(context.WithoutCancel(ctx), run.State.DB, res.read, res.Inbox); serr != nil {
+			opts.Log.Warn("could not record the archived files' time spans (resync will read them whole)", "err", serr)
+		}
 	}
 	return res, err
 }

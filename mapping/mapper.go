@@ -279,6 +279,29 @@ func (b *Binding) Map(row Row) (Punch, *Reject) {
 	return p, nil
 }
 
+// Key is the row's employee key as Map gives it, after the transforms;
+// ok is false for a row Map rejects before its key (unreadable, the column
+// missing, a NUL, blank). A reader that wants some employees only passes
+// over the others' rows with it, without parsing their times.
+func (b *Binding) Key(row *Row) (key string, ok bool) {
+	if row.Err != nil {
+		return "", false
+	}
+	var raw string
+	if b.key.isConst {
+		raw = b.key.constant
+	} else if b.key.idx < len(row.Fields) {
+		raw = row.Fields[b.key.idx]
+	} else {
+		return "", false
+	}
+	if strings.IndexByte(raw, 0) >= 0 {
+		return "", false
+	}
+	key = b.key.tf.Apply(raw)
+	return key, trimValue(key) != ""
+}
+
 // raw returns the field's cell (or constant) before transforms.
 func (b *Binding) raw(f *boundField, row *Row) (string, *Reject) {
 	if f.isConst {

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hrsync/hrsync/config"
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/state"
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/sources"
 )
 
@@ -20,6 +22,22 @@ import (
 // name order within each place. The window's punches may sit in any of
 // them. The inbox's error folder is left out: its files could not be read.
 func sourceFiles(cfg *config.Config, src *config.Source) ([]string, error) {
+	return sourceFilesWith(cfg, src, nil)
+}
+
+// windowFiles is sourceFiles without the archived files whose time span,
+// recorded when import archived them, lies outside [from, to)
+// (importer.ArchiveFilesFor); without a state database, every file.
+func windowFiles(ctx context.Context, db *sqldb.Bound, cfg *config.Config, src *config.Source, from, to time.Time) ([]string, error) {
+	if db == nil {
+		return sourceFiles(cfg, src)
+	}
+	return sourceFilesWith(cfg, src, func(archived []string) ([]string, error) {
+		return importer.ArchiveFilesFor(ctx, db, src, archived, from, to)
+	})
+}
+
+func sourceFilesWith(cfg *config.Config, src *config.Source, archive func([]string) ([]string, error)) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	add := func(p string) {
@@ -41,10 +59,18 @@ func sourceFiles(cfg *config.Config, src *config.Source) ([]string, error) {
 		}
 	}
 	inbox := cfg.InboxDir(src)
-	for _, d := range []string{inbox, filepath.Join(inbox, importer.ArchiveFolder)} {
-		for _, p := range filesIn(d) {
-			add(p)
+	for _, p := range filesIn(inbox) {
+		add(p)
+	}
+	archived := filesIn(filepath.Join(inbox, importer.ArchiveFolder))
+	if archive != nil {
+		var err error
+		if archived, err = archive(archived); err != nil {
+			return nil, err
 		}
+	}
+	for _, p := range archived {
+		add(p)
 	}
 	if len(out) == 0 && expandErr != nil {
 		return nil, expandErr

@@ -41,6 +41,22 @@ type sourcePunch struct {
 	line  report.Line
 }
 
+// sourcePunches pairs each punch with its report line.
+func sourcePunches(ps []mapping.Punch) []sourcePunch {
+	out := make([]sourcePunch, len(ps))
+	for i := range ps {
+		out[i] = sourcePunch{punch: ps[i], line: lineOf(&ps[i])}
+	}
+	return out
+}
+
+// lineOf is the report line import's mapping gives a row it mapped to p
+// (importer's mapRow): where it was read, and the punch.
+func lineOf(p *mapping.Punch) report.Line {
+	return report.Line{Source: p.Origin.Source, File: p.Origin.File, Sheet: p.Origin.Sheet, Line: p.Origin.Line,
+		Key: p.SourceKey, EmployeeID: p.EmployeeID, Time: p.Time, Direction: string(p.Direction), Device: p.DeviceID}
+}
+
 // EmployeePlan is what resync does for one employee.
 type EmployeePlan struct {
 	Employee *mapping.Employee

@@ -2,6 +2,7 @@ package resync
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"strconv"
 	"time"
@@ -98,8 +99,9 @@ func openHistory(_ context.Context, db *sqldb.Bound, runID int64) (*history, err
 	return &history{db: db, runID: runID}, nil
 }
 
-// record stores the changed rows of one employee, in one transaction.
-func (h *history) record(ctx context.Context, rows []Row) error {
+// record stores the changed rows of the plans' employees, in one
+// transaction.
+func (h *history) record(ctx context.Context, plans ...*EmployeePlan) error {
 	if h == nil {
 		return nil
 	}
@@ -114,6 +116,15 @@ func (h *history) record(ctx context.Context, rows []Row) error {
 		return err
 	}
 	defer stmt.Close()
+	for _, p := range plans {
+		if err := h.recordRows(ctx, stmt, p.Rows); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (h *history) recordRows(ctx context.Context, stmt *sql.Stmt, rows []Row) error {
 	for i := range rows {
 		r := &rows[i]
 		switch r.Outcome {
@@ -134,7 +145,7 @@ func (h *history) record(ctx context.Context, rows []Row) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Changes lists what a resync run changed, from the run history.

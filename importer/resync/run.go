@@ -13,6 +13,7 @@ import (
 	"github.com/hrsync/hrsync/importer"
 	"github.com/hrsync/hrsync/importer/report"
 	"github.com/hrsync/hrsync/internal/exitcode"
+	"github.com/hrsync/hrsync/internal/sqldb"
 	"github.com/hrsync/hrsync/mapping"
 	"github.com/hrsync/hrsync/sinks/sqlsink"
 	"github.com/hrsync/hrsync/sources/sqlsrc"
@@ -212,12 +213,16 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		bySelected[e.ID] = e
 		ids[i] = e.ID
 	}
-	punches := map[string][]sourcePunch{}
+	// The window's punches of the selection are held until the plan, as
+	// punches only: the report line of a mapped punch is made from it again
+	// (lineOf), so each costs half the memory, and the collector, kept under
+	// commands' soft memory limit, does not run all the time.
+	punches := map[string][]mapping.Punch{}
 	inWindow := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
 	keep := func(m *importer.Mapped) error {
 		if m.OK {
 			if bySelected[m.Punch.EmployeeID] != nil && inWindow(m.Punch.Time) {
-				punches[m.Punch.EmployeeID] = append(punches[m.Punch.EmployeeID], sourcePunch{punch: m.Punch, line: m.Line})
+				punches[m.Punch.EmployeeID] = append(punches[m.Punch.EmployeeID], m.Punch)
 			}
 			return nil
 		}
@@ -226,18 +231,25 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		}
 		return nil
 	}
+	// Rows of employees outside the selection are passed over before their
+	// time is parsed: keep and rejectInScope would drop them anyway.
+	wanted := func(id string) bool { return bySelected[id] != nil }
 	if src.IsDatabase() {
 		w := sqlsrc.Window{From: from, To: to, Keys: pushdownKeys(cfg, src, selected)}
-		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Window: w, Now: o.Now, Progress: o.Progress}, keep)
+		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Window: w, Employees: wanted, Now: o.Now, Progress: o.Progress}, keep)
 	} else {
 		var files []string
-		if files, err = sourceFiles(cfg, src); err != nil {
+		var stateDB *sqldb.Bound
+		if run.State != nil {
+			stateDB = run.State.DB
+		}
+		if files, err = windowFiles(ctx, stateDB, cfg, src, from, to); err != nil {
 			return res, fmt.Errorf("source %s: %w", src.Name, err)
 		}
 		if err := checkArchive(ctx, run.State, cfg, src); err != nil {
 			return res, err
 		}
-		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Files: files, Now: o.Now, Progress: o.Progress}, keep)
+		res.Failures, err = importer.ReadMapped(ctx, cfg, src, dir, importer.ReadOptions{Files: files, Employees: wanted, Now: o.Now, Progress: o.Progress}, keep)
 	}
 	if err != nil {
 		return res, err
@@ -258,6 +270,16 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		}
 	}
 	po := planOptions{source: src.Name, prune: o.Prune, updateChanged: cfg.ResyncUpdatesChanged(), hasSource: store.HasPunchColumn("source"), ident: store.Identity()}
+	done := func(p *EmployeePlan) error {
+		for i := range p.Rows {
+			if err := write(&p.Rows[i]); err != nil {
+				return err
+			}
+		}
+		res.Employees = append(res.Employees, EmployeeSummary{Employee: p.Employee, Counts: p.Counts})
+		return nil
+	}
+	ap := &applier{store: store, hist: hist, log: o.Log, res: res, total: len(selected), done: done}
 	for _, e := range selected {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -268,28 +290,98 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 			// none in the HR table's sense proves nothing: never prune them.
 			epo.prune = false
 		}
-		p := planEmployee(e, punches[e.ID], stored[e.ID], epo)
+		p := planEmployee(e, sourcePunches(punches[e.ID]), stored[e.ID], epo)
 		delete(punches, e.ID)
 		delete(stored, e.ID)
 		if o.DryRun {
 			p.asDryRun()
-		} else {
-			if err := store.ApplyChanges(ctx, p.Changes); err != nil {
-				return res, fmt.Errorf("%w; %d of %d employees were reconciled before it, the rest are untouched: run the same resync again to finish", err, res.Applied, len(selected))
-			}
-			res.Applied++
-			if err := hist.record(ctx, p.Rows); err != nil {
-				o.Log.Warn("could not record the changes in the run history", "employee", e.ID, "err", err)
-			}
-		}
-		for i := range p.Rows {
-			if err := write(&p.Rows[i]); err != nil {
+			if err := done(p); err != nil {
 				return res, err
 			}
+			continue
 		}
-		res.Employees = append(res.Employees, EmployeeSummary{Employee: e, Counts: p.Counts})
+		if err := ap.add(ctx, p); err != nil {
+			return res, err
+		}
 	}
-	return res, nil
+	return res, ap.flush(ctx)
+}
+
+// groupApplier is a store that applies several employees' changes in one
+// transaction (sqlsink.Sink), each employee's still all or nothing.
+type groupApplier interface {
+	ApplyChangesGroup(ctx context.Context, cs []sqlsink.EmployeeChanges) error
+}
+
+// applyGroup is how many employees' changes share a transaction: a commit
+// waits for the disk (the HR server's log, the state database's sync), and
+// one per employee was most of a real resync's time.
+const applyGroup = 50
+
+// applier applies the plans of a real resync: a group of employees in one
+// transaction when the store can, and their changes in the history in one
+// more. A group that fails is applied again one employee per transaction,
+// so what is reconciled, and the error, are what they are without groups.
+type applier struct {
+	store   Store
+	hist    *history
+	log     *slog.Logger
+	res     *Result
+	total   int
+	done    func(*EmployeePlan) error
+	pending []*EmployeePlan
+}
+
+func (a *applier) add(ctx context.Context, p *EmployeePlan) error {
+	a.pending = append(a.pending, p)
+	if len(a.pending) < applyGroup {
+		return nil
+	}
+	return a.flush(ctx)
+}
+
+func (a *applier) flush(ctx context.Context) error {
+	group := a.pending
+	a.pending = nil
+	if len(group) == 0 {
+		return nil
+	}
+	if g, ok := a.store.(groupApplier); ok && len(group) > 1 {
+		var cs []sqlsink.EmployeeChanges
+		for _, p := range group {
+			if !p.Changes.Empty() {
+				cs = append(cs, p.Changes)
+			}
+		}
+		if err := g.ApplyChangesGroup(ctx, cs); err == nil {
+			a.res.Applied += len(group)
+			if err := a.hist.record(ctx, group...); err != nil {
+				a.log.Warn("could not record the changes in the run history", "employees", len(group), "err", err)
+			}
+			for _, p := range group {
+				if err := a.done(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	for _, p := range group {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := a.store.ApplyChanges(ctx, p.Changes); err != nil {
+			return fmt.Errorf("%w; %d of %d employees were reconciled before it, the rest are untouched: run the same resync again to finish", err, a.res.Applied, a.total)
+		}
+		a.res.Applied++
+		if err := a.hist.record(ctx, p); err != nil {
+			a.log.Warn("could not record the changes in the run history", "employee", p.Employee.ID, "err", err)
+		}
+		if err := a.done(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rejectInScope says whether a rejected row concerns the resync: its

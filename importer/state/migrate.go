@@ -32,6 +32,7 @@ var Migrations = []Migration{
 	// 3 is taken by run_reports (reports stored in the state), which comes
 	// from its own branch.
 	{4, "pulled files: settled_at (re-pull a file whose inbox copy was lost before import)", ledgerSettled},
+	{5, "archive spans: each archived file's span of row times, so resync opens only those meeting its window", archiveSpans},
 }
 
 // MigrationsTable records each applied version.
@@ -168,6 +169,18 @@ func lockHolder(n sqldb.Names) []string {
   pid $BIG NOT NULL,
   run_id $BIG NOT NULL,
   since $STAMP NOT NULL
+)$OPTS`)
+}
+
+func archiveSpans(n sqldb.Names) []string {
+	return ddl(n, `CREATE TABLE $IFNX{archive_spans} (
+  "path" $K500 PRIMARY KEY,
+  "size" $BIG NOT NULL,
+  mod_time $BIG NOT NULL,
+  settings $K64 NOT NULL,
+  min_time $BIG NOT NULL,
+  max_time $BIG NOT NULL,
+  untimed $INT NOT NULL
 )$OPTS`)
 }
 
