@@ -77,10 +77,13 @@ type sourceState struct {
 	src                    *config.Source
 	loc                    *time.Location
 	rows                   int64
-	counts                 map[mapping.Code]int64
+	counts                 map[mapping.Code]*int64
+	lastCode               mapping.Code // the outcome of the last row, and its count
+	lastCount              *int64
 	files                  []*fileState
 	byFile                 map[string]*fileState
 	fields                 map[string]*fieldState
+	inOrder                []*fieldState            // fields in fieldOrder, those the mapping has
 	dates                  map[string]*dateEvidence // by field (time or date)
 	codes                  map[string]*DirectionCode
 	codeOther, codeUnknown int64
@@ -114,7 +117,7 @@ func (a *Analyzer) source(name string) *sourceState {
 	}
 	s := a.sources[name]
 	if s == nil {
-		s = &sourceState{name: name, counts: map[mapping.Code]int64{}, byFile: map[string]*fileState{},
+		s = &sourceState{name: name, counts: map[mapping.Code]*int64{}, byFile: map[string]*fileState{},
 			fields: map[string]*fieldState{}, dates: map[string]*dateEvidence{}, codes: map[string]*DirectionCode{},
 			unmapped: map[string]*UnmappedKey{}, dupes: newRecentPunches(a.opt.DuplicateWindow), loc: time.UTC, shape: newShapeState()}
 		if a.opt.Config != nil {
@@ -125,6 +128,7 @@ func (a *Analyzer) source(name string) *sourceState {
 			for _, f := range fieldOrder {
 				if fld := specField(&s.src.Mapping, f); fld != nil {
 					s.fields[f] = &fieldState{FieldReport: FieldReport{Field: f, Constant: fld.Column.IsZero()}, columns: map[string]bool{}}
+					s.inOrder = append(s.inOrder, s.fields[f])
 				}
 			}
 		}
@@ -241,7 +245,7 @@ func (a *Analyzer) Row(row *mapping.Row, p *mapping.Punch, line *report.Line) {
 	defer a.mu.Unlock()
 	s := a.source(line.Source)
 	s.rows++
-	s.counts[line.Outcome]++
+	s.count(line.Outcome)
 	fs := s.file(a, line.File)
 	if row == nil { // a file or source that could not be read at all
 		if fs.rep.OpenError == "" {
@@ -277,9 +281,14 @@ func (a *Analyzer) Row(row *mapping.Row, p *mapping.Punch, line *report.Line) {
 	if p != nil && p.Note != "" {
 		s.ambiguous.add(a.opt.Examples, a.example(line, ""))
 	}
-	s.watchShape(a, p, line)
 	if p != nil && line.EmployeeID != "" {
-		a.seen[line.EmployeeID] = true
+		emp := s.shape.byEmp[line.EmployeeID]
+		if emp == nil {
+			emp = new(int64)
+			s.shape.byEmp[line.EmployeeID] = emp
+			a.seen[line.EmployeeID] = true
+		}
+		s.watchShape(a, p, line, emp)
 		k := a.ident.Of(p)
 		if twin, dup := s.dupes.seen(line.EmployeeID, k.Unix, k.DeviceID, string(k.Direction), at); dup {
 			ex := a.example(line, "")
@@ -294,6 +303,19 @@ func (a *Analyzer) Row(row *mapping.Row, p *mapping.Punch, line *report.Line) {
 	if !line.Outcome.Placed() {
 		a.failure(line, row)
 	}
+}
+
+// count counts a row's outcome; rows in a row mostly share theirs.
+func (s *sourceState) count(c mapping.Code) {
+	if s.lastCount == nil || c != s.lastCode {
+		n := s.counts[c]
+		if n == nil {
+			n = new(int64)
+			s.counts[c] = n
+		}
+		s.lastCode, s.lastCount = c, n
+	}
+	*s.lastCount++
 }
 
 func (a *Analyzer) failure(line *report.Line, row *mapping.Row) {
@@ -334,11 +356,8 @@ func (s *sourceState) fieldOutcome(a *Analyzer, fs *fileState, row *mapping.Row,
 		}
 	}
 	reached := true
-	for _, name := range fieldOrder {
-		f := s.fields[name]
-		if f == nil {
-			continue
-		}
+	for _, f := range s.inOrder {
+		name := f.Field
 		switch {
 		case !reached:
 			f.NotReached++
@@ -536,7 +555,7 @@ func (s *sourceState) report(a *Analyzer, near *nearFinder) *SourceReport {
 		Duplicates: s.duplicates, Future: s.future, BeforeFrom: s.floor, Ambiguous: s.ambiguous, Unreadable: s.unreadable}
 	r.Duplicates.Note = fmt.Sprintf("checked against the last %d distinct punches (exports are time-sorted; a twin further back is not seen here, the import still catches it)", s.dupes.size)
 	for k, v := range s.counts {
-		r.Counts[string(k)] = v
+		r.Counts[string(k)] = *v
 	}
 	for _, fs := range s.files {
 		r.Files = append(r.Files, fs.rep)
