@@ -98,12 +98,18 @@ type sourceState struct {
 	first, last            time.Time
 	shape                  *shapeState
 	directorySize          int
+	lastFile               *fileState // the file of the last row
 }
 
 type fileState struct {
 	rep  FileReport
 	idx  map[string]int // field → 0-based column, -1 when constant
 	file int32
+	// What rawFindings reads of idx, read at the file's first row.
+	colsRead        bool
+	dateField       string
+	dateCol, dirCol int
+	hasDate, hasDir bool
 }
 
 type fieldState struct {
@@ -220,7 +226,11 @@ func columnIndex(label string, header []string) int {
 }
 
 func (s *sourceState) file(a *Analyzer, name string) *fileState {
+	if fs := s.lastFile; fs != nil && fs.rep.File == name {
+		return fs
+	}
 	if fs := s.byFile[name]; fs != nil {
+		s.lastFile = fs
 		return fs
 	}
 	fs := a.pending[name]
@@ -230,6 +240,7 @@ func (s *sourceState) file(a *Analyzer, name string) *fileState {
 		fs = &fileState{rep: FileReport{File: name}, idx: map[string]int{}, file: a.fileID(name)}
 	}
 	s.byFile[name] = fs
+	s.lastFile = fs
 	s.files = append(s.files, fs)
 	for field, label := range fs.rep.Bound {
 		if f := s.fields[field]; f != nil {
@@ -391,11 +402,17 @@ func cell(row *mapping.Row, idx map[string]int, field string) string {
 
 // rawFindings looks at raw cells: dates for day/month evidence, direction codes.
 func (s *sourceState) rawFindings(fs *fileState, row *mapping.Row, p *mapping.Punch, line *report.Line) {
-	dateField := mapping.FieldTime
-	if _, ok := fs.idx[mapping.FieldDate]; ok {
-		dateField = mapping.FieldDate
+	if !fs.colsRead {
+		fs.dateField = mapping.FieldTime
+		if _, ok := fs.idx[mapping.FieldDate]; ok {
+			fs.dateField = mapping.FieldDate
+		}
+		fs.dateCol, fs.hasDate = fs.idx[fs.dateField]
+		fs.dirCol, fs.hasDir = fs.idx[mapping.FieldDirection]
+		fs.colsRead = true
 	}
-	if i, ok := fs.idx[dateField]; ok && i >= 0 && i < len(row.Fields) {
+	dateField := fs.dateField
+	if i, ok := fs.dateCol, fs.hasDate; ok && i >= 0 && i < len(row.Fields) {
 		d := s.dates[dateField]
 		if d == nil {
 			d = &dateEvidence{field: dateField, column: fs.rep.Bound[dateField]}
@@ -403,7 +420,7 @@ func (s *sourceState) rawFindings(fs *fileState, row *mapping.Row, p *mapping.Pu
 		}
 		d.add(row.Fields[i], line.File, line.Line)
 	}
-	if i, ok := fs.idx[mapping.FieldDirection]; ok && i >= 0 && i < len(row.Fields) {
+	if i, ok := fs.dirCol, fs.hasDir; ok && i >= 0 && i < len(row.Fields) {
 		code := strings.TrimSpace(row.Fields[i])
 		c := s.codes[code]
 		if c == nil {
