@@ -77,10 +77,13 @@ type sourceState struct {
 	src                    *config.Source
 	loc                    *time.Location
 	rows                   int64
-	counts                 map[mapping.Code]int64
+	counts                 map[mapping.Code]*int64
+	lastCode               mapping.Code // the outcome of the last row, and its count
+	lastCount              *int64
 	files                  []*fileState
 	byFile                 map[string]*fileState
 	fields                 map[string]*fieldState
+	inOrder                []*fieldState            // fields in fieldOrder, those the mapping has
 	dates                  map[string]*dateEvidence // by field (time or date)
 	codes                  map[string]*DirectionCode
 	codeOther, codeUnknown int64
@@ -95,12 +98,18 @@ type sourceState struct {
 	first, last            time.Time
 	shape                  *shapeState
 	directorySize          int
+	lastFile               *fileState // the file of the last row
 }
 
 type fileState struct {
 	rep  FileReport
 	idx  map[string]int // field → 0-based column, -1 when constant
 	file int32
+	// What rawFindings reads of idx, read at the file's first row.
+	colsRead        bool
+	dateField       string
+	dateCol, dirCol int
+	hasDate, hasDir bool
 }
 
 type fieldState struct {
@@ -114,7 +123,7 @@ func (a *Analyzer) source(name string) *sourceState {
 	}
 	s := a.sources[name]
 	if s == nil {
-		s = &sourceState{name: name, counts: map[mapping.Code]int64{}, byFile: map[string]*fileState{},
+		s = &sourceState{name: name, counts: map[mapping.Code]*int64{}, byFile: map[string]*fileState{},
 			fields: map[string]*fieldState{}, dates: map[string]*dateEvidence{}, codes: map[string]*DirectionCode{},
 			unmapped: map[string]*UnmappedKey{}, dupes: newRecentPunches(a.opt.DuplicateWindow), loc: time.UTC, shape: newShapeState()}
 		if a.opt.Config != nil {
@@ -125,6 +134,7 @@ func (a *Analyzer) source(name string) *sourceState {
 			for _, f := range fieldOrder {
 				if fld := specField(&s.src.Mapping, f); fld != nil {
 					s.fields[f] = &fieldState{FieldReport: FieldReport{Field: f, Constant: fld.Column.IsZero()}, columns: map[string]bool{}}
+					s.inOrder = append(s.inOrder, s.fields[f])
 				}
 			}
 		}
@@ -216,7 +226,11 @@ func columnIndex(label string, header []string) int {
 }
 
 func (s *sourceState) file(a *Analyzer, name string) *fileState {
+	if fs := s.lastFile; fs != nil && fs.rep.File == name {
+		return fs
+	}
 	if fs := s.byFile[name]; fs != nil {
+		s.lastFile = fs
 		return fs
 	}
 	fs := a.pending[name]
@@ -226,6 +240,7 @@ func (s *sourceState) file(a *Analyzer, name string) *fileState {
 		fs = &fileState{rep: FileReport{File: name}, idx: map[string]int{}, file: a.fileID(name)}
 	}
 	s.byFile[name] = fs
+	s.lastFile = fs
 	s.files = append(s.files, fs)
 	for field, label := range fs.rep.Bound {
 		if f := s.fields[field]; f != nil {
@@ -241,7 +256,7 @@ func (a *Analyzer) Row(row *mapping.Row, p *mapping.Punch, line *report.Line) {
 	defer a.mu.Unlock()
 	s := a.source(line.Source)
 	s.rows++
-	s.counts[line.Outcome]++
+	s.count(line.Outcome)
 	fs := s.file(a, line.File)
 	if row == nil { // a file or source that could not be read at all
 		if fs.rep.OpenError == "" {
@@ -277,9 +292,14 @@ func (a *Analyzer) Row(row *mapping.Row, p *mapping.Punch, line *report.Line) {
 	if p != nil && p.Note != "" {
 		s.ambiguous.add(a.opt.Examples, a.example(line, ""))
 	}
-	s.watchShape(a, p, line)
 	if p != nil && line.EmployeeID != "" {
-		a.seen[line.EmployeeID] = true
+		emp := s.shape.byEmp[line.EmployeeID]
+		if emp == nil {
+			emp = new(int64)
+			s.shape.byEmp[line.EmployeeID] = emp
+			a.seen[line.EmployeeID] = true
+		}
+		s.watchShape(a, p, line, emp)
 		k := a.ident.Of(p)
 		if twin, dup := s.dupes.seen(line.EmployeeID, k.Unix, k.DeviceID, string(k.Direction), at); dup {
 			ex := a.example(line, "")
@@ -294,6 +314,19 @@ func (a *Analyzer) Row(row *mapping.Row, p *mapping.Punch, line *report.Line) {
 	if !line.Outcome.Placed() {
 		a.failure(line, row)
 	}
+}
+
+// count counts a row's outcome; rows in a row mostly share theirs.
+func (s *sourceState) count(c mapping.Code) {
+	if s.lastCount == nil || c != s.lastCode {
+		n := s.counts[c]
+		if n == nil {
+			n = new(int64)
+			s.counts[c] = n
+		}
+		s.lastCode, s.lastCount = c, n
+	}
+	*s.lastCount++
 }
 
 func (a *Analyzer) failure(line *report.Line, row *mapping.Row) {
@@ -334,11 +367,8 @@ func (s *sourceState) fieldOutcome(a *Analyzer, fs *fileState, row *mapping.Row,
 		}
 	}
 	reached := true
-	for _, name := range fieldOrder {
-		f := s.fields[name]
-		if f == nil {
-			continue
-		}
+	for _, f := range s.inOrder {
+		name := f.Field
 		switch {
 		case !reached:
 			f.NotReached++
@@ -372,11 +402,17 @@ func cell(row *mapping.Row, idx map[string]int, field string) string {
 
 // rawFindings looks at raw cells: dates for day/month evidence, direction codes.
 func (s *sourceState) rawFindings(fs *fileState, row *mapping.Row, p *mapping.Punch, line *report.Line) {
-	dateField := mapping.FieldTime
-	if _, ok := fs.idx[mapping.FieldDate]; ok {
-		dateField = mapping.FieldDate
+	if !fs.colsRead {
+		fs.dateField = mapping.FieldTime
+		if _, ok := fs.idx[mapping.FieldDate]; ok {
+			fs.dateField = mapping.FieldDate
+		}
+		fs.dateCol, fs.hasDate = fs.idx[fs.dateField]
+		fs.dirCol, fs.hasDir = fs.idx[mapping.FieldDirection]
+		fs.colsRead = true
 	}
-	if i, ok := fs.idx[dateField]; ok && i >= 0 && i < len(row.Fields) {
+	dateField := fs.dateField
+	if i, ok := fs.dateCol, fs.hasDate; ok && i >= 0 && i < len(row.Fields) {
 		d := s.dates[dateField]
 		if d == nil {
 			d = &dateEvidence{field: dateField, column: fs.rep.Bound[dateField]}
@@ -384,7 +420,7 @@ func (s *sourceState) rawFindings(fs *fileState, row *mapping.Row, p *mapping.Pu
 		}
 		d.add(row.Fields[i], line.File, line.Line)
 	}
-	if i, ok := fs.idx[mapping.FieldDirection]; ok && i >= 0 && i < len(row.Fields) {
+	if i, ok := fs.dirCol, fs.hasDir; ok && i >= 0 && i < len(row.Fields) {
 		code := strings.TrimSpace(row.Fields[i])
 		c := s.codes[code]
 		if c == nil {
@@ -536,7 +572,7 @@ func (s *sourceState) report(a *Analyzer, near *nearFinder) *SourceReport {
 		Duplicates: s.duplicates, Future: s.future, BeforeFrom: s.floor, Ambiguous: s.ambiguous, Unreadable: s.unreadable}
 	r.Duplicates.Note = fmt.Sprintf("checked against the last %d distinct punches (exports are time-sorted; a twin further back is not seen here, the import still catches it)", s.dupes.size)
 	for k, v := range s.counts {
-		r.Counts[string(k)] = v
+		r.Counts[string(k)] = *v
 	}
 	for _, fs := range s.files {
 		r.Files = append(r.Files, fs.rep)

@@ -14,7 +14,13 @@ import (
 // or a month, in the order written, and whether the year came first.
 // "03/04/2025 08:00" → 3, 4, false; "2025-04-03" → 4, 3, true.
 func numericDate(s string) (first, second int, yearFirst, ok bool) {
-	s = strings.TrimSpace(s)
+	first, second, yearFirst, ok, _ = numericDatePrefix(strings.TrimSpace(s))
+	return first, second, yearFirst, ok
+}
+
+// numericDatePrefix is numericDate of a trimmed s, and how many bytes of s
+// the date took: what follows them is nothing or ' ', 'T' or ','.
+func numericDatePrefix(s string) (first, second int, yearFirst, ok bool, n int) {
 	var nums [3]string
 	rest := s
 	for i := 0; i < 3; i++ {
@@ -23,30 +29,37 @@ func numericDate(s string) (first, second int, yearFirst, ok bool) {
 			j++
 		}
 		if j == 0 || j > 4 {
-			return 0, 0, false, false
+			return 0, 0, false, false, 0
 		}
 		nums[i] = rest[:j]
 		rest = rest[j:]
 		if i < 2 {
 			if rest == "" || !strings.ContainsRune("/-.", rune(rest[0])) {
-				return 0, 0, false, false
+				return 0, 0, false, false, 0
 			}
 			rest = rest[1:]
 		}
 	}
-	if rest != "" && rest[0] != ' ' && rest[0] != 'T' && rest[0] != ',' {
-		return 0, 0, false, false
+	if !dateEnds(rest) {
+		return 0, 0, false, false, 0
 	}
+	n = len(s) - len(rest)
 	a, _ := strconv.Atoi(nums[0])
 	b, _ := strconv.Atoi(nums[1])
 	c, _ := strconv.Atoi(nums[2])
 	switch {
 	case len(nums[0]) == 4 && len(nums[1]) <= 2 && len(nums[2]) <= 2:
-		return b, c, true, inDayMonthRange(b) && inDayMonthRange(c)
+		return b, c, true, inDayMonthRange(b) && inDayMonthRange(c), n
 	case len(nums[0]) <= 2 && len(nums[1]) <= 2 && (len(nums[2]) == 4 || len(nums[2]) == 2):
-		return a, b, false, inDayMonthRange(a) && inDayMonthRange(b)
+		return a, b, false, inDayMonthRange(a) && inDayMonthRange(b), n
 	}
-	return 0, 0, false, false
+	return 0, 0, false, false, 0
+}
+
+// dateEnds reports whether rest, what follows a date's third number, ends
+// the date.
+func dateEnds(rest string) bool {
+	return rest == "" || rest[0] == ' ' || rest[0] == 'T' || rest[0] == ','
 }
 
 func inDayMonthRange(n int) bool { return n >= 1 && n <= 31 }
@@ -61,6 +74,13 @@ type dateEvidence struct {
 	secondAbove12       int64
 	differ              bool // some value has two different numbers, so swapping matters
 	firstEx, secondEx   *Example
+	// last is the date of the last value numericDate read, and what it
+	// read: a time-sorted export repeats its date row after row.
+	last struct {
+		date      string
+		a, b      int
+		yearFirst bool
+	}
 }
 
 func (d *dateEvidence) add(raw, file string, line int) {
@@ -69,7 +89,18 @@ func (d *dateEvidence) add(raw, file string, line int) {
 		return
 	}
 	d.values++
-	a, b, yf, ok := numericDate(raw)
+	var (
+		a, b   int
+		yf, ok bool
+	)
+	if l := &d.last; l.date != "" && strings.HasPrefix(raw, l.date) && dateEnds(raw[len(l.date):]) {
+		a, b, yf, ok = l.a, l.b, l.yearFirst, true
+	} else {
+		var n int
+		if a, b, yf, ok, n = numericDatePrefix(raw); ok {
+			l.date, l.a, l.b, l.yearFirst = raw[:n], a, b, yf
+		}
+	}
 	if !ok {
 		return
 	}

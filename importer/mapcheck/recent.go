@@ -1,9 +1,6 @@
 package mapcheck
 
-import (
-	"encoding/binary"
-	"hash/maphash"
-)
+import "hash/maphash"
 
 // recentPunches finds punches that repeat inside the input with bounded
 // memory: it remembers the last `size` distinct punch keys (employee, time
@@ -20,12 +17,22 @@ import (
 // says how large the window was. A hash collision (two different punches
 // with equal 64-bit hashes) would count a false duplicate; at this size the
 // chance is about 1 in 10^9 per run.
+//
+// The remembered hashes sit in an open-addressing table of their own
+// (linear probing, twice the window's slots, deletion by shifting back):
+// a Go map of them, with its deletes, was a third of map-check's analysis.
 type recentPunches struct {
 	seed  maphash.Seed
 	size  int
-	index map[uint64]origin
+	slots []recentSlot // len a power of two, at least 2*size
+	mask  uint64
 	ring  []uint64
 	next  int
+}
+
+type recentSlot struct {
+	key uint64 // 0: empty
+	at  origin
 }
 
 type origin struct {
@@ -39,33 +46,67 @@ func newRecentPunches(size int) *recentPunches {
 	if size <= 0 {
 		size = defaultDuplicateWindow
 	}
-	return &recentPunches{seed: maphash.MakeSeed(), size: size, index: make(map[uint64]origin, size), ring: make([]uint64, 0, size)}
+	n := 16
+	for n < 2*size {
+		n *= 2
+	}
+	return &recentPunches{seed: maphash.MakeSeed(), size: size, slots: make([]recentSlot, n), mask: uint64(n - 1), ring: make([]uint64, 0, size)}
+}
+
+// recentKey is what a punch is remembered by.
+type recentKey struct {
+	employee  string
+	unix      int64
+	device    string
+	direction string
 }
 
 // seen records the punch and returns where its twin was, if it was seen
 // within the window.
 func (r *recentPunches) seen(employee string, unix int64, device, direction string, at origin) (origin, bool) {
-	var h maphash.Hash
-	h.SetSeed(r.seed)
-	h.WriteString(employee)
-	h.WriteByte(0)
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(unix))
-	h.Write(b[:])
-	h.WriteString(device)
-	h.WriteByte(0)
-	h.WriteString(direction)
-	k := h.Sum64()
-	if first, ok := r.index[k]; ok {
-		return first, true
+	k := maphash.Comparable(r.seed, recentKey{employee, unix, device, direction})
+	if k == 0 {
+		k = 1 // 0 marks an empty slot
+	}
+	i := k & r.mask
+	for ; r.slots[i].key != 0; i = (i + 1) & r.mask {
+		if r.slots[i].key == k {
+			return r.slots[i].at, true
+		}
 	}
 	if len(r.ring) < r.size {
 		r.ring = append(r.ring, k)
 	} else {
-		delete(r.index, r.ring[r.next])
+		r.remove(r.ring[r.next])
 		r.ring[r.next] = k
 		r.next = (r.next + 1) % r.size
+		// The removal may have shifted entries into the free slot found
+		// above: look for one again.
+		for i = k & r.mask; r.slots[i].key != 0; i = (i + 1) & r.mask {
+		}
 	}
-	r.index[k] = at
+	r.slots[i] = recentSlot{key: k, at: at}
 	return origin{}, false
+}
+
+// remove deletes k, shifting back the entries of its probe run that
+// would no longer be found past the hole.
+func (r *recentPunches) remove(k uint64) {
+	i := k & r.mask
+	for r.slots[i].key != k {
+		if r.slots[i].key == 0 {
+			return
+		}
+		i = (i + 1) & r.mask
+	}
+	for j := (i + 1) & r.mask; r.slots[j].key != 0; j = (j + 1) & r.mask {
+		home := r.slots[j].key & r.mask
+		// The entry at j may fill the hole at i when its home slot is not
+		// in the cyclic range (i, j].
+		if (j-home)&r.mask >= (j-i)&r.mask {
+			r.slots[i] = r.slots[j]
+			i = j
+		}
+	}
+	r.slots[i] = recentSlot{}
 }

@@ -24,7 +24,10 @@ const minShape = 20
 // shapeState watches the placed punches of one source.
 type shapeState struct {
 	punches int64
-	byEmp   map[string]int64
+	// byEmp counts each employee's punches, through a pointer so that a
+	// row costs one lookup of its employee (Row shares it: the first punch
+	// of an employee marks the employee seen).
+	byEmp   map[string]*int64
 	byDir   map[mapping.Direction]int64
 	device  string
 	devices int // distinct devices seen, counted up to 2
@@ -33,22 +36,74 @@ type shapeState struct {
 	// writes :00): the punches of the current second, by employee and
 	// device. Exports are time-sorted, so one second at a time suffices.
 	sec   int64
-	inSec map[string]mapping.Direction
+	inSec secondPunches
 	pairs Finding
 }
 
 func newShapeState() *shapeState {
-	return &shapeState{byEmp: map[string]int64{}, byDir: map[mapping.Direction]int64{}, inSec: map[string]mapping.Direction{}}
+	return &shapeState{byEmp: map[string]*int64{}, byDir: map[mapping.Direction]int64{}}
 }
 
-func (s *sourceState) watchShape(a *Analyzer, p *mapping.Punch, line *report.Line) {
-	if p == nil || line.EmployeeID == "" || !line.Outcome.Placed() && line.Outcome != mapping.DuplicateInInput {
+// secondPunches are the punches of one second by employee and device: a
+// list, searched in turn, while it is short (a second of a time-sorted
+// export holds a few punches), and a map past that (a minute-precision
+// export holds every punch of a minute in its :00). Clearing a map once
+// grown costs its size at every second, and a key made of the two ids
+// cost an allocation per row.
+type secondPunches struct {
+	list  []secondPunch
+	byKey map[[2]string]mapping.Direction
+}
+
+type secondPunch struct {
+	emp, dev string
+	dir      mapping.Direction
+}
+
+// shortSecond is how many punches secondPunches searches in turn.
+const shortSecond = 32
+
+func (s *secondPunches) reset() {
+	s.list, s.byKey = s.list[:0], nil
+}
+
+func (s *secondPunches) get(emp, dev string) (mapping.Direction, bool) {
+	if s.byKey != nil {
+		d, ok := s.byKey[[2]string{emp, dev}]
+		return d, ok
+	}
+	for i := range s.list {
+		if s.list[i].emp == emp && s.list[i].dev == dev {
+			return s.list[i].dir, true
+		}
+	}
+	return "", false
+}
+
+func (s *secondPunches) put(emp, dev string, d mapping.Direction) {
+	if s.byKey != nil {
+		s.byKey[[2]string{emp, dev}] = d
+		return
+	}
+	s.list = append(s.list, secondPunch{emp, dev, d})
+	if len(s.list) > shortSecond {
+		s.byKey = make(map[[2]string]mapping.Direction, 2*len(s.list))
+		for _, p := range s.list {
+			s.byKey[[2]string{p.emp, p.dev}] = p.dir
+		}
+	}
+}
+
+// watchShape looks at a row with a punch and an employee; emp is the
+// employee's count in byEmp.
+func (s *sourceState) watchShape(a *Analyzer, p *mapping.Punch, line *report.Line, emp *int64) {
+	if !line.Outcome.Placed() && line.Outcome != mapping.DuplicateInInput {
 		return
 	}
 	sh := s.shape
 	if line.Outcome != mapping.DuplicateInInput {
 		sh.punches++
-		sh.byEmp[line.EmployeeID]++
+		*emp++
 		sh.byDir[p.Direction]++
 		if sh.devices == 0 || sh.devices == 1 && p.DeviceID != sh.device {
 			sh.devices++
@@ -61,15 +116,14 @@ func (s *sourceState) watchShape(a *Analyzer, p *mapping.Punch, line *report.Lin
 	u := p.Time.Unix()
 	if u != sh.sec {
 		sh.sec = u
-		clear(sh.inSec)
+		sh.inSec.reset()
 	}
-	k := line.EmployeeID + "\x00" + p.DeviceID
-	if d, ok := sh.inSec[k]; ok && d != p.Direction {
+	if d, ok := sh.inSec.get(line.EmployeeID, p.DeviceID); ok && d != p.Direction {
 		ex := a.example(line, "")
 		ex.Reason = fmt.Sprintf("%s and %s of %s at %s", d, p.Direction, line.EmployeeID, p.Time.In(s.loc).Format("2006-01-02 15:04:05"))
 		sh.pairs.add(a.opt.Examples, ex)
 	} else if !ok {
-		sh.inSec[k] = p.Direction
+		sh.inSec.put(line.EmployeeID, p.DeviceID, p.Direction)
 	}
 }
 
@@ -89,8 +143,8 @@ func (s *sourceState) suspicions() []Suspicion {
 	var out []Suspicion
 	var top string
 	var topN int64
-	for e, n := range sh.byEmp {
-		if n > topN || n == topN && e < top {
+	for e, c := range sh.byEmp {
+		if n := *c; n > topN || n == topN && e < top {
 			top, topN = e, n
 		}
 	}

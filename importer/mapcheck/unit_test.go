@@ -107,3 +107,35 @@ func TestRecentPunchesForgetsTheOldest(t *testing.T) {
 		t.Fatal("another direction, where the identity has it, is another punch")
 	}
 }
+
+// TestRecentPunchesAsAMapWould drives the window's own table with many
+// evictions against what a map and a ring of the last keys answer.
+func TestRecentPunchesAsAMapWould(t *testing.T) {
+	const size = 37
+	r := newRecentPunches(size)
+	type key struct {
+		emp  string
+		unix int64
+	}
+	want := map[key]origin{}
+	var ring []key
+	rng := uint64(1)
+	for i := range 20000 {
+		rng = rng*6364136223846793005 + 1442695040888963407
+		k := key{emp: string(rune('A' + rng>>60)), unix: int64(rng>>40) % 90}
+		at := origin{line: int32(i)}
+		first, dup := r.seen(k.emp, k.unix, "G", "", at)
+		wantFirst, wantDup := want[k]
+		if dup != wantDup || dup && first != wantFirst {
+			t.Fatalf("row %d, %v: seen = %v %v, want %v %v", i, k, first, dup, wantFirst, wantDup)
+		}
+		if !dup {
+			if len(ring) == size {
+				delete(want, ring[0])
+				ring = ring[1:]
+			}
+			ring = append(ring, k)
+			want[k] = at
+		}
+	}
+}

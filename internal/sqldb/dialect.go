@@ -214,12 +214,15 @@ func (c Clock) parseText(s string) (time.Time, error) {
 // by c (see Clock.Wall); TEXT in SQLite so that stored values compare and
 // sort as times and read well in any SQLite tool.
 func (d Dialect) BindTime(t time.Time, c Clock) any {
-	w := c.Wall(t)
 	if d.name == SQLite {
-		return w.Format(TimeLayout)
+		return SQLiteTime(t, c)
 	}
-	return w
+	return c.Wall(t)
 }
+
+// SQLiteTime is the text a time is kept as in a SQLite column kept by c
+// (BindTime's value there).
+func SQLiteTime(t time.Time, c Clock) string { return c.Wall(t).Format(TimeLayout) }
 
 // ZoneAware reports whether a column of the type (as database/sql's
 // ColumnType.DatabaseTypeName names it) holds instants rather than a wall

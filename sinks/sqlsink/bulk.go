@@ -63,6 +63,9 @@ type Encoded struct {
 	// then, and a re-import would encode every batch for nothing.
 	whole bool
 	text  []byte
+	// sqlite is SQLite's INSERT arguments, made while the sink expects
+	// the batch all new (see sqlite.go).
+	sqlite *sqliteArgs
 }
 
 // Punches is the batch e was made of (sinks.Encoded).
@@ -86,6 +89,12 @@ func (s *Sink) encodeInto(punches []mapping.Punch, e *Encoded) {
 	e.punches = punches
 	e.importedAt = s.now().UTC().Truncate(time.Second)
 	e.text, e.whole = e.text[:0], false
+	if e.sqlite != nil {
+		e.sqlite.ready = false
+	}
+	if s.db.Dialect.Name() == sqldb.SQLite && s.expectNew.Load() {
+		s.encodeSQLite(punches, e)
+	}
 	if l, ok := s.bulkLayout(punches); ok {
 		e.layout = l
 		if s.expectNew.Load() {
@@ -188,9 +197,12 @@ func plainLiteral(s string) bool {
 }
 
 // chooseBulk picks the bulk loader of the database, nil where there is
-// none (SQLite, SQL Server, Oracle).
+// none (SQL Server, Oracle). SQLite's is an INSERT of the batch whole,
+// without reading stored keys (sqlite.go).
 func (s *Sink) chooseBulk() bulkLoader {
 	switch s.db.Dialect.Name() {
+	case sqldb.SQLite:
+		return s.insertWhole
 	case sqldb.MySQL:
 		return s.loadData
 	case sqldb.Postgres:
@@ -214,7 +226,7 @@ func (s *Sink) writeBulk(ctx context.Context, e *Encoded, inserted []bool) (done
 		return true, nil
 	case errors.Is(err, errBulkUnavailable):
 		s.bulk = nil
-	case errors.Is(err, errRangeCrowded), errors.Is(err, errMiscounted), errors.Is(err, errBulkConflict):
+	case errors.Is(err, errRangeCrowded), errors.Is(err, errMiscounted), errors.Is(err, errBulkConflict), errors.Is(err, errExpectStored):
 	default:
 		return false, err
 	}

@@ -518,6 +518,9 @@ func (s *Sink) writeEncoded(ctx context.Context, e *Encoded) ([]bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("write %d punches: %w", len(batch), s.explainPunches(err))
 	}
+	if !bulk {
+		s.noteAllNew(inserted)
+	}
 	return inserted, nil
 }
 
@@ -642,7 +645,14 @@ func (s *Sink) prepareFullBatch(ctx context.Context, rows int) error {
 		return nil
 	}
 	s.prepared = map[string]*sqlx.Stmt{}
-	for kind, build := range map[string]func(int) string{"returning": s.plan.returning, "insert": s.plan.insert} {
+	builders := map[string]func(int) string{"returning": s.plan.returning, "insert": s.plan.insert}
+	if s.db.Dialect.Name() == sqldb.SQLite {
+		builders[kindShared] = s.sharedBuilder(kindShared)
+		if s.st.p.has("source") {
+			builders[kindSharedSource] = s.sharedBuilder(kindSharedSource)
+		}
+	}
+	for kind, build := range builders {
 		if build == nil {
 			continue
 		}
