@@ -90,7 +90,7 @@ CREATE TABLE IF NOT EXISTS pulled_files (
 `
 
 func (s *Store) migrate(ctx context.Context) error {
-	_, err := s.DB.ExecContext(ctx, schema+usersSchema)
+	_, err := s.DB.ExecContext(ctx, schema+usersSchema+reportsSchema)
 	return err
 }
 
