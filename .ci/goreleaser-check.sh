@@ -62,11 +62,14 @@ fallback_build() {
 
 # check_archives looks inside every archive: the binary, README.md, every file
 # git tracks in an example's folder (but dotfiles and Go code, like
-# examples/examples_test.go), and nothing from a hrsync-data/ folder.
+# examples/examples_test.go), the Kubernetes manifests and README and the
+# image's Dockerfile, and nothing from a hrsync-data/ folder.
 check_archives() {
   step "look inside the archives"
   local want_examples
   want_examples=$(git ls-files 'examples/*/*' | grep -v -e '/\.[^/]*$' -e '\.go$' | sort)
+  local want_deploy
+  want_deploy=$(git ls-files 'deploy/kubernetes/*.md' 'deploy/kubernetes/*.yaml' 'deploy/container/Dockerfile' | sort)
   local count=0 failed=0
   for archive in dist/*.tar.gz dist/*.zip; do
     [ -e "$archive" ] || continue
@@ -80,13 +83,16 @@ check_archives() {
     listing=$(printf '%s\n' "$listing" | sed 's|^[^/]*/||' | grep -v '/$' | sort)
     local exe=hrsync
     case "$archive" in *windows*) exe=hrsync.exe ;; esac
-    for need in "$exe" README.md $want_examples; do
-      if ! printf '%s\n' "$listing" | grep -qxF "$need"; then
+    for need in "$exe" README.md $want_examples $want_deploy; do
+      # A here-string, not a pipe: grep -q stops at the first match, and
+      # under pipefail printf's SIGPIPE on a listing past one write would
+      # read as "missing".
+      if ! grep -qxF "$need" <<<"$listing"; then
         echo "$archive: missing $need"
         failed=1
       fi
     done
-    if printf '%s\n' "$listing" | grep -q 'hrsync-data/'; then
+    if grep -q 'hrsync-data/' <<<"$listing"; then
       echo "$archive: holds files from a hrsync-data/ folder:"
       printf '%s\n' "$listing" | grep 'hrsync-data/' | head -n 5
       failed=1
@@ -96,7 +102,7 @@ check_archives() {
   [ "$(wc -l < dist/checksums.txt)" -eq "$count" ] || { echo "checksums.txt does not list every archive"; failed=1; }
   (cd dist && sha256sum --quiet -c checksums.txt) || failed=1
   [ "$failed" -eq 0 ] || return 1
-  echo "$count archives: binary, README.md, $(printf '%s\n' "$want_examples" | grep -c .) example files each; no hrsync-data; checksums match"
+  echo "$count archives: binary, README.md, $(printf '%s\n' "$want_examples" | grep -c .) example files, $(printf '%s\n' "$want_deploy" | grep -c .) deploy files each; no hrsync-data; checksums match"
 }
 
 step "goreleaser $version"
@@ -123,10 +129,20 @@ for dir in examples/*/; do
   echo "canary" > "${dir}hrsync-data/canary.txt"
 done
 
-step "goreleaser release --snapshot --clean --skip=publish"
+# The image (dockers_v2) needs a docker daemon with buildx; without one the
+# snapshot builds everything else and says the image was not built.
+skip=publish
+if docker buildx version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  image=built
+else
+  skip=publish,docker
+  image="not built (no docker daemon with buildx here; goreleaser check validated dockers_v2)"
+fi
+
+step "goreleaser release --snapshot --clean --skip=$skip"
 start=$SECONDS
-"$goreleaser" release --snapshot --clean --skip=publish
-echo "snapshot built in $((SECONDS - start))s"
+"$goreleaser" release --snapshot --clean --skip="$skip"
+echo "snapshot built in $((SECONDS - start))s; container image: $image"
 
 check_archives
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,7 +41,7 @@ func newImportCmd(app *App) *cobra.Command {
 	f := cmd.Flags()
 	f.StringSliceVar(&o.Sources, "source", nil, "import only this source (repeatable; default: every source)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "map and report, write nothing to the HR system")
-	f.StringVar(&o.ReportPath, "report", "", "write the per-row report here (default: a new file in the data dir's reports folder)")
+	f.StringVar(&o.ReportPath, "report", "", "write the per-row report here (default: a new file in the data dir's reports folder); - also streams it to stdout, as JSON lines, for a log collector")
 	f.StringVar(&o.ReportFormat, "report-format", "", "csv (default) or jsonl")
 	addJSONOutputFlag(cmd, &o.Output, "json: print the summary as JSON on stdout")
 	f.BoolVar(&o.Pull, "pull", false, "run hrsync pull first (sources with pull:), then import")
@@ -48,6 +49,15 @@ func newImportCmd(app *App) *cobra.Command {
 }
 
 func runImport(ctx context.Context, app *App, o importOptions) error {
+	var reportCopy io.Writer
+	if o.ReportPath == "-" {
+		// stdout carries the report alone, so a collector reads one JSON
+		// object a line; the summary stays on stderr.
+		if o.Output == "json" {
+			return exitcode.Usagef("--report - and --output json would both print on stdout: choose one")
+		}
+		o.ReportPath, o.ReportFormat, reportCopy = "", cmp.Or(o.ReportFormat, report.JSONL), app.Out
+	}
 	cfg, err := app.loadConfig()
 	if err != nil {
 		return err
@@ -62,7 +72,7 @@ func runImport(ctx context.Context, app *App, o importOptions) error {
 		tuneForServerImport(cfg)
 	}
 	opts := importer.Options{Config: cfg, Sources: o.Sources, DryRun: o.DryRun, ReportPath: o.ReportPath,
-		ReportFormat: o.ReportFormat, Log: app.Log, Args: o.Args}
+		ReportFormat: o.ReportFormat, ReportCopy: reportCopy, Log: app.Log, Args: o.Args}
 	bar := newProgress(app, "importing")
 	opts.Progress = bar.callback()
 	app.Log.Info("import started", "config", cfg.Path, "sources", strings.Join(o.Sources, ","), "dry_run", o.DryRun)

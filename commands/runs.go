@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,6 +79,9 @@ func runRunsList(ctx context.Context, app *App, o runsListOptions) error {
 type runsShowOptions struct {
 	ID     string // as typed; checked by runRunsShow
 	Output string
+	// Report, when set, is where the report stored in the state goes,
+	// decompressed ("-": stdout), instead of the run's description.
+	Report string
 }
 
 func newRunsShowCmd(app *App) *cobra.Command {
@@ -86,7 +90,8 @@ func newRunsShowCmd(app *App) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show one run: who, where, when, the command, the config checksum, counts, exit code, report",
 		Example: `  hrsync runs show 42
-  hrsync runs show 42 --output json`,
+  hrsync runs show 42 --output json
+  hrsync runs show 42 --report run-42.csv`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: app.completeRunIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -95,6 +100,7 @@ func newRunsShowCmd(app *App) *cobra.Command {
 		},
 	}
 	addTableOutputFlag(cmd, &o.Output)
+	cmd.Flags().StringVar(&o.Report, "report", "", "write the report stored in the state (report.store: state) to this file, - for stdout")
 	return cmd
 }
 
@@ -112,6 +118,17 @@ func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.Report != "" {
+		return app.writeStoredReport(ctx, sess.State, id, o.Report)
+	}
+	stored, err := sess.State.Report(ctx, id)
+	if err != nil && !errors.Is(err, state.ErrNoReport) {
+		return err
+	}
+	var storedReport *state.StoredReport
+	if err == nil {
+		storedReport = &stored
+	}
 	r.Args = pasteLine(redactArgs(r.Args), r.ConfigPath)
 	// A report removed since (by hand, or a cleanup) is not named as if
 	// it were there; a run that wrote none names none.
@@ -124,8 +141,9 @@ func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
 	if o.Output == "json" {
 		return app.printJSON(struct {
 			state.Run
-			ReportDeleted bool `json:"report_deleted,omitempty"`
-		}{r, reportGone})
+			ReportDeleted bool                `json:"report_deleted,omitempty"`
+			StoredReport  *state.StoredReport `json:"stored_report,omitempty"`
+		}{r, reportGone, storedReport})
 	}
 	tw := app.table("run", strconv.FormatInt(r.ID, 10))
 	fmt.Fprintf(tw, "command\t%s\n", r.Command)
@@ -148,10 +166,65 @@ func runRunsShow(ctx context.Context, app *App, o runsShowOptions) error {
 	case r.ReportPath != "":
 		fmt.Fprintf(tw, "report\t%s\n", r.ReportPath)
 	}
+	if storedReport != nil {
+		fmt.Fprintf(tw, "stored report\t%s, %d rows, %s (%s compressed); hrsync runs show %d --report FILE\n",
+			storedReport.Format, storedReport.Rows, byteSize(storedReport.Bytes), byteSize(storedReport.Compressed), r.ID)
+	} else {
+		fmt.Fprintf(tw, "stored report\tnone\n")
+	}
 	if r.Error != "" {
 		fmt.Fprintf(tw, "error\t%s\n", r.Error)
 	}
 	return tw.Flush()
+}
+
+// writeStoredReport writes the run's stored report, decompressed, to path
+// ("-": stdout). A file is written whole or not at all: it is written
+// beside its name and renamed when complete.
+func (a *App) writeStoredReport(ctx context.Context, st *state.Store, id int64, path string) error {
+	if path == "-" {
+		_, err := st.WriteReport(ctx, id, a.Out)
+		return err
+	}
+	if _, err := st.Report(ctx, id); err != nil {
+		return fmt.Errorf("run %d: %w (report.store: state keeps reports in the state)", id, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	rep, err := st.WriteReport(ctx, id, tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return err
+	}
+	a.say("report of run %d: %s, %d rows, %s", id, path, rep.Rows, byteSize(rep.Bytes))
+	return nil
+}
+
+// byteSize is n as people read sizes: 512 B, 12.3 KiB, 4.0 MiB.
+func byteSize(n int64) string {
+	const k = 1024
+	if n < k {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, unit := float64(n)/k, "KiB"
+	for _, u := range []string{"MiB", "GiB"} {
+		if v < k {
+			break
+		}
+		v, unit = v/k, u
+	}
+	return fmt.Sprintf("%.1f %s", v, unit)
 }
 
 // readSession opens the run state without the lock: reading the history

@@ -199,6 +199,9 @@ type Clock struct {
 type ReportConfig struct {
 	Dir    string `yaml:"dir"`
 	Format string `yaml:"format"` // report.Formats; "": by the file's extension
+	// Store is report.Stores: "state" also keeps each run's report in the
+	// state database, for workers whose data folder goes with them.
+	Store string `yaml:"store"`
 }
 
 // Duration is a time.Duration written as "5m", "90s".
@@ -588,6 +591,11 @@ func (c *Config) validate() error {
 	if _, err := report.ParseFormat(c.Report.Format); err != nil {
 		return c.errAt("report.format", err.Error())
 	}
+	store, err := report.ParseStore(c.Report.Store)
+	if err != nil {
+		return c.errAt("report.store", err.Error())
+	}
+	c.Report.Store = store
 	if len(c.Sources) == 0 && c.PushUsers == nil {
 		return c.errAt("sources", "at least one source is required")
 	}

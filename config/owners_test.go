@@ -52,6 +52,7 @@ func TestOwnerValues(t *testing.T) {
 		{"watermark overlap", db("watermark: { column: n, kind: id, overlap: 5m }"),
 			`hrsync.yaml:6: sources.gate.watermark.overlap: a positive duration, and only for kind time`},
 		{"report format", src("type: csv") + "report:\n  format: xml\n", `hrsync.yaml:11: report.format: "xml": want csv, jsonl`},
+		{"report store", src("type: csv") + "report:\n  store: s3\n", `hrsync.yaml:11: report.store: "s3": want file, state`},
 		{"inactive", strings.Replace(src("type: csv"), "hr: { url: sqlite://hr.db }", "hr: { url: sqlite://hr.db, employees: { inactive: keep } }", 1),
 			`hrsync.yaml:1: hr.employees.inactive: "keep": want reject, import`},
 		{"scim user_name", push + "  target:\n    kind: scim\n    url: https://idp.example/scim\n    user_name: upn\n",

@@ -81,12 +81,16 @@ func (s *Session) Prune(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("prune run history: %w", err)
 	}
 	removed := s.removeReports(reports)
+	stored, err := s.State.PruneReports(ctx)
+	if err != nil {
+		return err
+	}
 	events, err := outbox.Prune(ctx, s.State.DB, now.Add(-time.Duration(ret.Events)))
 	if err != nil {
 		return err
 	}
-	if runs > 0 || events > 0 {
-		s.Log.Info("pruned the run state", "runs", runs, "reports", removed, "events", events)
+	if runs > 0 || events > 0 || stored > 0 {
+		s.Log.Info("pruned the run state", "runs", runs, "reports", removed, "stored_reports", stored, "events", events)
 	}
 	return nil
 }

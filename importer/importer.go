@@ -27,8 +27,11 @@ type Options struct {
 	DryRun       bool
 	ReportPath   string // empty = a new file under the config's report dir
 	ReportFormat string
-	Log          *slog.Logger
-	Now          func() time.Time
+	// ReportCopy, when set, also receives the report as it is written
+	// (--report -: JSON lines on stdout for a log collector).
+	ReportCopy io.Writer
+	Log        *slog.Logger
+	Now        func() time.Time
 	// Progress, when set, is told after each batch how many rows have
 	// been settled and how many bytes of the files have been read.
 	Progress func(Progress)

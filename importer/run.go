@@ -112,7 +112,7 @@ func Import(ctx context.Context, opts Options) (res Result, err error) {
 	}
 	var rep *report.Writer
 	if res.ReportPath != "" {
-		if rep, err = report.Create(res.ReportPath, format, srcs[0].Location()); err != nil {
+		if rep, err = report.CreateCopy(res.ReportPath, format, srcs[0].Location(), opts.ReportCopy); err != nil {
 			return res, err
 		}
 	} else {

@@ -130,7 +130,8 @@ type Run struct {
 	ReportPath string
 	Started    time.Time
 	// Delivered is what the run sent from the outbox as it began.
-	Delivered outbox.Summary
+	Delivered    outbox.Summary
+	reportFormat string // RunSpec.ReportFormat, for report.store: state
 }
 
 // BeginRun opens the session the spec asks for (under the run lock unless
@@ -154,7 +155,7 @@ func BeginRun(ctx context.Context, cfg *config.Config, spec RunSpec) (*Run, erro
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{Session: sess, Started: spec.Started}
+	r := &Run{Session: sess, Started: spec.Started, reportFormat: spec.ReportFormat}
 	if spec.ReportFormat != "" {
 		r.ReportPath = ReportPath(cfg, spec.Report, spec.Command, spec.ReportFormat, spec.Started)
 	}
@@ -192,6 +193,7 @@ func (r *Run) End(ctx context.Context, counts report.Counts, err error) {
 	} else {
 		r.Log.Info("run ended", "exit", code, "counts", countsText(counts))
 	}
+	r.storeReport(context.WithoutCancel(ctx), counts)
 	if r.ID != 0 {
 		c := make(map[string]int64, len(counts))
 		for k, v := range counts {

@@ -24,6 +24,11 @@ type File struct {
 
 // CreateFile creates a report file (and its folder) at path.
 func CreateFile(path, format string, header []string) (*File, error) {
+	return createFile(path, format, header, nil)
+}
+
+// createFile is CreateFile whose bytes also go to copy, when not nil.
+func createFile(path, format string, header []string, copy io.Writer) (*File, error) {
 	// Owner-only whatever the umask: a report holds employee ids and times.
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
@@ -32,7 +37,11 @@ func CreateFile(path, format string, header []string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	rf := NewFile(f, format, header)
+	var out io.Writer = f
+	if copy != nil {
+		out = io.MultiWriter(f, copy)
+	}
+	rf := NewFile(out, format, header)
 	rf.f, rf.Path = f, path
 	return rf, nil
 }

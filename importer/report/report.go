@@ -142,7 +142,12 @@ var header = []string{"source", "file", "sheet", "line", "key", "employee_id", "
 
 // Create opens a report file. Times are written in loc.
 func Create(path, format string, loc *time.Location) (*Writer, error) {
-	f, err := CreateFile(path, format, header)
+	return CreateCopy(path, format, loc, nil)
+}
+
+// CreateCopy opens a report file whose bytes also go to copy, when not nil.
+func CreateCopy(path, format string, loc *time.Location, copy io.Writer) (*Writer, error) {
+	f, err := createFile(path, format, header, copy)
 	if err != nil {
 		return nil, err
 	}

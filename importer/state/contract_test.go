@@ -68,6 +68,7 @@ func TestStateContract(t *testing.T) {
 					t.Fatal(err)
 				}
 			})
+			t.Run("reports", func(t *testing.T) { checkReports(t, s) }) // last: it prunes the runs
 			if s.Server() {
 				t.Run("lock", func(t *testing.T) { checkLock(t, s) })
 			}

@@ -29,8 +29,7 @@ type Migration struct {
 var Migrations = []Migration{
 	{1, "runs, watermarks, pulled files, console users, outbox, resync changes", base},
 	{2, "run lock holder", lockHolder},
-	// 3 is taken by run_reports (reports stored in the state), which comes
-	// from its own branch.
+	{3, "run reports stored in the state (report.store: state)", runReports},
 	{4, "pulled files: settled_at (re-pull a file whose inbox copy was lost before import)", ledgerSettled},
 	{5, "archive spans: each archived file's span of row times, so resync opens only those meeting its window", archiveSpans},
 }
@@ -169,6 +168,23 @@ func lockHolder(n sqldb.Names) []string {
   pid $BIG NOT NULL,
   run_id $BIG NOT NULL,
   since $STAMP NOT NULL
+)$OPTS`)
+}
+
+func runReports(n sqldb.Names) []string {
+	return ddl(n, `CREATE TABLE $IFNX{run_reports} (
+  run_id $BIG PRIMARY KEY,
+  "format" $K16 NOT NULL,
+  created_at $STAMP NOT NULL,
+  size_bytes $BIG NOT NULL,
+  compressed_bytes $BIG NOT NULL,
+  row_count $BIG NOT NULL,
+  chunks $BIG NOT NULL
+)$OPTS`, `CREATE TABLE $IFNX{run_report_chunks} (
+  run_id $BIG NOT NULL,
+  seq $BIG NOT NULL,
+  "data" $BLOB NOT NULL,
+  $PK (run_id, seq)
 )$OPTS`)
 }
 

@@ -55,6 +55,7 @@ var layers = []layer{
 	{"cmd/hrsync", 8, "main"},
 	{"cmd/zkemu", 8, "main of the device emulator"},
 	{"examples", 8, "runnable examples (test files only)"},
+	{"deploy/kubernetes", 8, "the Kubernetes manifests' checks (test files only)"},
 	{".../bench", 8, "benchmark programs"},
 	{"importer/deliverbench", 8, "benchmark program"},
 	{"internal/bench/importbench", 8, "benchmark program"},
