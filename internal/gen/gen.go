@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -98,4 +100,31 @@ func MappingYAML(indent int) string {
 		pad + `  time: { column: Time, layout: "2006-01-02 15:04:05" }` + "\n" +
 		pad + "  direction: { column: State, codes: { in: [C/In], out: [C/Out] } }\n" +
 		pad + "  device: { column: Device }\n"
+}
+
+// WriteFolder writes the benchmarks' standard data set into dir:
+// employees.csv with employees rows and punches.csv with rows punches over
+// 61 days from 2025-11-01.
+func WriteFolder(dir string, rows, employees int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	write := func(name string, fill func(io.Writer) error) error {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		if err := fill(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	if err := write("employees.csv", func(w io.Writer) error { return WriteEmployeesCSV(w, employees) }); err != nil {
+		return err
+	}
+	return write("punches.csv", func(w io.Writer) error {
+		_, err := WritePunchesCSV(w, Spec{Employees: employees, Start: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Days: 61, Punches: rows, Seed: 1})
+		return err
+	})
 }

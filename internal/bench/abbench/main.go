@@ -39,7 +39,7 @@ func main() {
 	work, err := os.MkdirTemp("", "hrsync-abbench-")
 	check(err)
 	defer os.RemoveAll(work)
-	writeData(work, *rows, *employees)
+	check(gen.WriteFolder(work, *rows, *employees))
 
 	cases := []struct {
 		name, hrURL, command string
@@ -100,18 +100,6 @@ sources:
 		fmt.Printf("%-24s %9.2fs %9.2fs %9.2fs %9.2fs %8.3f\n", c.name, ow.Seconds(), nw.Seconds(),
 			median(cpu[0]).Seconds(), median(cpu[1]).Seconds(), nw.Seconds()/ow.Seconds())
 	}
-}
-
-func writeData(dir string, rows, employees int) {
-	emp, err := os.Create(filepath.Join(dir, "employees.csv"))
-	check(err)
-	check(gen.WriteEmployeesCSV(emp, employees))
-	check(emp.Close())
-	pf, err := os.Create(filepath.Join(dir, "punches.csv"))
-	check(err)
-	_, err = gen.WritePunchesCSV(pf, gen.Spec{Employees: employees, Start: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Days: 61, Punches: rows, Seed: 1})
-	check(err)
-	check(pf.Close())
 }
 
 // dropTable drops a case's table with the database's own client.

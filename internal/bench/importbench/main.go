@@ -36,7 +36,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hrsync/hrsync/internal/bench/proc"
 	"github.com/hrsync/hrsync/internal/gen"
@@ -74,7 +73,7 @@ func main() {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		check(err)
 		dir := filepath.Join(work, fmt.Sprintf("r%d", n))
-		writeData(dir, n, *employees)
+		check(gen.WriteFolder(dir, n, *employees))
 		for _, c := range strings.Split(*cases, ",") {
 			switch strings.TrimSpace(c) {
 			case "import":
@@ -212,19 +211,6 @@ func removeDB(db string) {
 	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 		os.Remove(db + suffix)
 	}
-}
-
-func writeData(dir string, rows, employees int) {
-	check(os.MkdirAll(dir, 0o755))
-	emp, err := os.Create(filepath.Join(dir, "employees.csv"))
-	check(err)
-	check(gen.WriteEmployeesCSV(emp, employees))
-	check(emp.Close())
-	pf, err := os.Create(filepath.Join(dir, "punches.csv"))
-	check(err)
-	_, err = gen.WritePunchesCSV(pf, gen.Spec{Employees: employees, Start: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Days: 61, Punches: rows, Seed: 1})
-	check(err)
-	check(pf.Close())
 }
 
 // timed runs a command and measures it; a failure to start ends the bench.
