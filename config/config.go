@@ -100,8 +100,11 @@ type EmployeesTable struct {
 type PunchesTable struct {
 	Table   string            `yaml:"table"`
 	Columns map[string]string `yaml:"columns"`
-	// EmployeeIndex adds an (employee_id, punch_time) index when hrsync
-	// creates the table. Off by default: it slows every import several times.
+	// EmployeeIndex adds an (employee_id, punch_time) index: when hrsync
+	// creates the table, and to an existing table that lacks it (for
+	// resync's read of a slice, where the table's keys do not lead with the
+	// time or the employee). Off by default: it slows every import several
+	// times.
 	EmployeeIndex *bool `yaml:"employee_index"`
 	// DirectionInKey puts the direction in the key of a table hrsync
 	// creates (default: yes on SQLite, MySQL/MariaDB, PostgreSQL); an

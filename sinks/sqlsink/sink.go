@@ -250,7 +250,7 @@ func (s *Sink) BatchSize() int { return s.batchSize }
 func (s *Sink) ensurePunchTable(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, s.st.probe())
 	if err == nil {
-		return nil
+		return s.ensureEmployeeIndex(ctx)
 	}
 	if sqldb.Classify(err) != sqldb.MissingTable || !s.create {
 		return s.explainPunches(err)
@@ -275,6 +275,40 @@ func (s *Sink) ensurePunchTable(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// ensureEmployeeIndex adds the (employee_id, punch_time) index to a table
+// that is already there when hr.punches.employee_index asks for it: the
+// option for a table hrsync did not create whose keys do not serve
+// resync's read of a slice of employees and days (a table hrsync creates
+// has the time-first unique key, which does).
+func (s *Sink) ensureEmployeeIndex(ctx context.Context) error {
+	if !s.st.employeeIndex {
+		return nil
+	}
+	exists := func() (bool, error) {
+		q, args := s.st.employeeIndexExists()
+		var n int
+		err := s.db.QueryRowContext(ctx, q, args...).Scan(&n)
+		return n > 0, err
+	}
+	if ok, err := exists(); err != nil || ok {
+		if err != nil {
+			return fmt.Errorf("looking for the employee index of %s: %w", s.st.p.rawTable, s.explainPunches(err))
+		}
+		return nil
+	}
+	_, empIndex, on, err := s.st.indexNames()
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, s.st.employeeIndexSQL(empIndex, on)); err != nil {
+		if ok, _ := exists(); ok {
+			return nil // another run made it meanwhile
+		}
+		return fmt.Errorf("create index %s on %s (hr.punches.employee_index): %w", empIndex, s.st.p.rawTable, err)
+	}
+	return nil
 }
 
 // punchColumnTypes gives the database's type name of each punch field's

@@ -259,9 +259,49 @@ func (st statements) createPunches() ([]string, error) {
 			fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s (%s)", keyIndex, on, st.keyColumns("")))
 	}
 	if st.employeeIndex {
-		stmts = append(stmts, fmt.Sprintf("CREATE INDEX %s ON %s (%s, %s)", empIndex, on, st.p.col("employee_id"), st.p.col("punch_time")))
+		stmts = append(stmts, st.employeeIndexSQL(empIndex, on))
 	}
 	return stmts, nil
+}
+
+func (st statements) employeeIndexSQL(name, on string) string {
+	return fmt.Sprintf("CREATE INDEX %s ON %s (%s, %s)", name, on, st.p.col("employee_id"), st.p.col("punch_time"))
+}
+
+// employeeIndexExists is the query that counts the indexes named as the
+// employee index of the table (raw names, as the catalog keeps them), and
+// its arguments.
+func (st statements) employeeIndexExists() (string, []any) {
+	schema, table, qualified := strings.Cut(st.p.rawTable, ".")
+	if !qualified {
+		table, schema = schema, ""
+	}
+	name := table + "_employee_time"
+	switch st.d.Name() {
+	case sqldb.SQLite:
+		master := "sqlite_master"
+		if schema != "" {
+			q, _ := st.d.Quote("punches.table", schema) // checked by indexNames
+			master = q + ".sqlite_master"
+		}
+		return "SELECT COUNT(*) FROM " + master + " WHERE type = 'index' AND name = ?", []any{name}
+	case sqldb.Postgres:
+		return "SELECT COUNT(*) FROM pg_indexes WHERE indexname = $1 AND tablename = $2 AND schemaname = COALESCE(NULLIF($3, ''), current_schema())", []any{name, table, schema}
+	case sqldb.MySQL:
+		return "SELECT COUNT(DISTINCT index_name) FROM information_schema.statistics WHERE index_name = ? AND table_name = ? AND table_schema = COALESCE(NULLIF(?, ''), DATABASE())", []any{name, table, schema}
+	case sqldb.SQLServer:
+		return "SELECT COUNT(*) FROM sys.indexes WHERE name = @p1 AND object_id = OBJECT_ID(@p2)", []any{name, st.p.table}
+	default: // Oracle keeps unquoted-case names upper case
+		return "SELECT COUNT(*) FROM all_indexes WHERE index_name = :1 AND table_name = :2 AND owner = COALESCE(:3, USER)",
+			[]any{oracleName(name), oracleName(table), nullIfEmpty(oracleName(schema))}
+	}
+}
+
+func oracleName(p string) string {
+	if p == strings.ToLower(p) || p == strings.ToUpper(p) {
+		return strings.ToUpper(p)
+	}
+	return p
 }
 
 // indexNames names the indexes after the table. SQLite wants the schema on
