@@ -179,22 +179,7 @@ sources:
 		t.Errorf("no batch was sent twice: the kills did not land while a batch was in flight")
 	}
 
-	events, err := exec.Command(bin, "events", "list", "--config", cfgPath, "--output", "json", "--limit", "0").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list []struct{ Status string }
-	if err := json.Unmarshal(events, &list); err != nil {
-		t.Fatal(err)
-	}
-	if len(list) != want/50 {
-		t.Errorf("outbox holds %d events, want %d", len(list), want/50)
-	}
-	for _, e := range list {
-		if e.Status != "succeeded" {
-			t.Errorf("event status %s, want succeeded", e.Status)
-		}
-	}
+	checkOutboxSucceeded(t, bin, cfgPath, want/50)
 	runs, err := exec.Command(bin, "runs", "list", "--config", cfgPath, "--output", "json").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -309,5 +294,27 @@ sources:
 	runs := run(0, "runs", "list")
 	if !strings.Contains(runs, "queued 3") || !strings.Contains(runs, "retry") {
 		t.Errorf("runs list does not show the queued import and the retries:\n%s", runs)
+	}
+}
+
+// checkOutboxSucceeded: the outbox of the config holds events, every one
+// of them succeeded.
+func checkOutboxSucceeded(t *testing.T, bin, cfg string, events int) {
+	t.Helper()
+	out, err := exec.Command(bin, "events", "list", "--config", cfg, "--output", "json", "--limit", "0").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []struct{ Status string }
+	if err := json.Unmarshal(out, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != events {
+		t.Errorf("outbox holds %d events, want %d", len(list), events)
+	}
+	for _, e := range list {
+		if e.Status != "succeeded" {
+			t.Errorf("event status %s, want succeeded", e.Status)
+		}
 	}
 }

@@ -167,20 +167,7 @@ sources:
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Kill once some batches are committed but not all.
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			if n := countIfExists(db); n > 0 && n < rows {
-				cmd.Process.Kill()
-				killed = true
-				break
-			}
-			if cmd.ProcessState != nil {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		cmd.Wait()
+		killed = killMidway(cmd, func() int { return countIfExists(db) }, rows)
 	}
 	if !killed {
 		t.Skip("the import finished before it could be killed")
@@ -226,4 +213,23 @@ func writeFile(t *testing.T, path string, fill func(*os.File) error) {
 	if err := f.Close(); err != nil {
 		t.Fatal(fmt.Errorf("%s: %w", path, err))
 	}
+}
+
+// killMidway kills the started cmd once count says some rows of want are
+// committed but not all, and waits for it; false when it ended (or a
+// minute passed) first.
+func killMidway(cmd *exec.Cmd, count func() int, want int) bool {
+	killed := false
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if n := count(); n > 0 && n < want {
+			cmd.Process.Kill()
+			killed = true
+			break
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+	}
+	cmd.Wait()
+	return killed
 }

@@ -132,7 +132,7 @@ func lockRace(t *testing.T, bin, kind string) {
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			err := cmd.Run()
-			results[i] = result{procExit(err), stderr.String()}
+			results[i] = result{exitCode(err), stderr.String()}
 		}()
 	}
 	wg.Wait()
@@ -227,19 +227,7 @@ func TestWipedWorkerAfterKilledImport(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			if n := count(); n > 0 && n < rows {
-				cmd.Process.Kill()
-				killed = true
-				break
-			}
-			if cmd.ProcessState != nil {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		cmd.Wait()
+		killed = killMidway(cmd, count, rows)
 		os.RemoveAll(filepath.Join(dir, name)) // the pod is gone, its disk with it
 		if !killed && count() == rows {
 			t.Skip("the import finished before it could be killed")
@@ -363,27 +351,12 @@ sources:
 		}
 	}
 	target.mu.Unlock()
-	out, err := exec.Command(bin, "events", "list", "--config", last, "--output", "json", "--limit", "0").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list []struct{ Status string }
-	if err := json.Unmarshal(out, &list); err != nil {
-		t.Fatal(err)
-	}
-	if len(list) != want/50 {
-		t.Errorf("outbox holds %d events, want %d", len(list), want/50)
-	}
-	for _, e := range list {
-		if e.Status != "succeeded" {
-			t.Errorf("event status %s, want succeeded", e.Status)
-		}
-	}
+	checkOutboxSucceeded(t, bin, last, want/50)
 }
 
-// procExit is a finished command's exit code (0 for nil, -1 when it did
+// exitCode is a finished command's exit code (0 for nil, -1 when it did
 // not run).
-func procExit(err error) int {
+func exitCode(err error) int {
 	if err == nil {
 		return 0
 	}

@@ -140,16 +140,6 @@ func TestFaultTrials(t *testing.T) {
 	t.Logf("fault trials:\n%s", strings.Join(summary, "\n"))
 }
 
-func exitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode()
-	}
-	return -1
-}
-
 // killAfter starts the command and kills it after d (if it is still
 // running), saying whether it did.
 func killAfter(t *testing.T, bin string, args []string, d time.Duration) bool {
