@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -214,8 +213,4 @@ func printResyncValue(out io.Writer, v any) error {
 // the plan, some 40 MB for 1,000 employees over 31 days, and under 48 MiB
 // the collector ran all the time (half the CPU of a dry run; see
 // importer/resync/bench).
-func tuneForResync() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(serverImportMemoryLimit)
-	}
-}
+func tuneForResync() { setMemoryLimit(serverImportMemoryLimit) }

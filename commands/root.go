@@ -130,13 +130,19 @@ func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
+	setMemoryLimit(memoryLimit)
 }
 
 // memoryLimit is the runtime's soft memory limit (see tuneGC).
 const memoryLimit = 48 << 20
+
+// setMemoryLimit sets the runtime's soft memory limit, unless GOMEMLIMIT
+// set it, which wins as the Go runtime documents.
+func setMemoryLimit(bytes int64) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(bytes)
+	}
+}
 
 // tuneForServerImport tunes the runtime for an import that writes into a
 // database server; GOMAXPROCS and GOMEMLIMIT, when set, win.
@@ -162,9 +168,7 @@ func tuneForServerImport(cfg *config.Config) {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(runtime.NumCPU() + 1)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(serverImportMemoryLimit)
-	}
+	setMemoryLimit(serverImportMemoryLimit)
 }
 
 // serverImportMemoryLimit is the soft memory limit of an import into a
