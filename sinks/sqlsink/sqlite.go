@@ -47,21 +47,25 @@ type sqliteArgs struct {
 // sqliteLayout is how the batch is bound: imported_at always once, the
 // source once when every punch has the same.
 func (s *Sink) sqliteLayout(batch []mapping.Punch) (shared, perRow []string, kind string) {
-	_, one := oneSource(batch)
-	one = one && s.st.p.has("source")
 	kind = kindShared
+	if _, one := oneSource(batch); one && s.st.p.has("source") {
+		kind = kindSharedSource
+	}
+	shared, perRow = s.sharedFields(kind)
+	return shared, perRow, kind
+}
+
+// sharedFields splits the table's fields into those a statement of the
+// kind binds once and those it binds on every row.
+func (s *Sink) sharedFields(kind string) (shared, perRow []string) {
 	for _, f := range s.st.p.fields {
-		switch {
-		case f == "imported_at", f == "source" && one:
+		if f == "imported_at" || f == "source" && kind == kindSharedSource {
 			shared = append(shared, f)
-		default:
+		} else {
 			perRow = append(perRow, f)
 		}
 	}
-	if one {
-		kind = kindSharedSource
-	}
-	return shared, perRow, kind
+	return shared, perRow
 }
 
 // The kinds of SQLite's shared-column statements.
@@ -170,14 +174,7 @@ func (st statements) insertShared(shared, perRow []string, n int) string {
 
 // sharedBuilder gives the statement builder of a kind for prepareFullBatch.
 func (s *Sink) sharedBuilder(kind string) func(int) string {
-	var shared, perRow []string
-	for _, f := range s.st.p.fields {
-		if f == "imported_at" || f == "source" && kind == kindSharedSource {
-			shared = append(shared, f)
-		} else {
-			perRow = append(perRow, f)
-		}
-	}
+	shared, perRow := s.sharedFields(kind)
 	return func(n int) string { return s.st.insertShared(shared, perRow, n) }
 }
 
